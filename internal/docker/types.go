@@ -1,0 +1,102 @@
+// Package docker is the product's only door to the Docker Engine: a small
+// client over the Engine API (github.com/moby/moby/client) that speaks in the
+// few types the rest of the code needs. It never runs the docker CLI.
+//
+// Callers declare the narrow interface they use (see install/, internal/cli)
+// and *Client satisfies it; tests substitute structs of funcs.
+package docker
+
+import (
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned (wrapped) when a container or image does not exist.
+var ErrNotFound = errors.New("not found")
+
+// EngineInfo describes the Docker engine.
+type EngineInfo struct {
+	Host          string // DOCKER_HOST or the default socket, as dialled
+	ServerVersion string // "20.10.24"
+	APIVersion    string // negotiated API version in use, "1.41"
+	OS            string // "linux"
+	Arch          string // "x86_64" / "aarch64" as the engine reports
+	NCPU          int
+	MemTotal      int64  // bytes
+	DockerRootDir string // "/var/lib/docker"
+}
+
+// Image is a local image.
+type Image struct {
+	ID          string // "sha256:..."
+	RepoTags    []string
+	RepoDigests []string // "repo@sha256:..."
+	Arch        string
+	Size        int64
+	Created     time.Time
+}
+
+// PullEvent is one progress message of an image pull, per layer.
+type PullEvent struct {
+	Layer   string // layer ID (short), empty for whole-image messages
+	Status  string // "Pulling fs layer", "Downloading", "Extracting", "Pull complete", "Digest: ..."
+	Current int64
+	Total   int64
+}
+
+// Mount is a bind mount.
+type Mount struct {
+	Source      string // host path
+	Destination string // container path
+}
+
+// PortBinding publishes ContainerPort (tcp) on HostIP:HostPort.
+type PortBinding struct {
+	HostIP        string
+	HostPort      int
+	ContainerPort int
+}
+
+// ContainerSpec is what the product creates.
+type ContainerSpec struct {
+	Name          string
+	Image         string
+	Env           []string // KEY=value; never secrets (those live in docker.env)
+	Labels        map[string]string
+	Mounts        []Mount
+	Ports         []PortBinding
+	RestartPolicy string // "unless-stopped"
+}
+
+// Container is what the product reads back about a container.
+type Container struct {
+	ID         string
+	Name       string // without the leading "/"
+	Image      string // the reference it was created from (Config.Image)
+	ImageID    string // "sha256:..."
+	State      string // "created", "running", "exited", "restarting", ...
+	Running    bool
+	Health     string // docker HEALTHCHECK status: "", "starting", "healthy", "unhealthy"
+	ExitCode   int
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Labels     map[string]string
+	Mounts     []Mount
+	Ports      []PortBinding
+	Restart    string // restart policy name
+	Env        []string
+}
+
+// LogsOptions selects container log output.
+type LogsOptions struct {
+	Follow bool
+	Tail   string    // "all" or a number of lines; "" means all
+	Since  time.Time // zero means from the start
+}
+
+// ExecResult is the outcome of a command run inside a container.
+type ExecResult struct {
+	ExitCode int
+	Stdout   []byte
+	Stderr   []byte
+}
