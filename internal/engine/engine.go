@@ -89,7 +89,7 @@ func (p Plan) Print(w io.Writer) error {
 		return err
 	}
 	for i, s := range p.Steps {
-		if _, err := fmt.Fprintf(w, "%2d. %-34s # %s\n", i+1, s.Title, s.Cause); err != nil {
+		if _, err := fmt.Fprintf(w, "%2d. %-36s # %s\n", i+1, s.Title, s.Cause); err != nil {
 			return err
 		}
 	}

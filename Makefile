@@ -1,0 +1,39 @@
+# appsmith-install — build, test, benchmark.
+# `make test` is the whole suite; .ci/run calls it. It starts a Docker engine
+# first (scripts/docker-engine.sh installs one when it is missing).
+
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/appsmith-install/appsmith-install/internal/buildinfo.Version=$(VERSION)
+BIN      := bin/appsmith-install
+
+.PHONY: build test unit engine bench demo lint clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/appsmith-install
+
+engine:
+	bash scripts/docker-engine.sh
+
+# The whole suite, end-to-end tests included, against the real engine.
+test: engine lint
+	AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -timeout 40m ./...
+
+# Unit tests only: no engine needed (end-to-end tests skip without one unless CI=true).
+unit:
+	AWS_EC2_METADATA_DISABLED=true $(GO) test -short ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# Benchmarks print a table; they never assert timings.
+bench: engine
+	AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./test/bench | $(GO) run ./test/bench/table
+
+# Installs the stand-in Appsmith image end to end, then prints its status.
+demo: engine
+	AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^TestDemo$$' -v ./test/e2e
+
+clean:
+	rm -rf bin

@@ -1,0 +1,101 @@
+package install
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/appsmith-install/appsmith-install/internal/docker"
+)
+
+// Docker is the part of the Engine API an install uses.
+type Docker interface {
+	Info(ctx context.Context) (docker.EngineInfo, error)
+	ImageInspect(ctx context.Context, ref string) (docker.Image, error)
+	ImagePull(ctx context.Context, ref string, onEvent func(docker.PullEvent)) error
+	ContainerInspect(ctx context.Context, nameOrID string) (docker.Container, error)
+	ContainerList(ctx context.Context, labels map[string]string) ([]docker.Container, error)
+	ContainerCreate(ctx context.Context, spec docker.ContainerSpec) (string, error)
+	ContainerStart(ctx context.Context, id string) error
+	ContainerRemove(ctx context.Context, id string) error
+	ContainerLogs(ctx context.Context, id string, opts docker.LogsOptions, stdout, stderr io.Writer) error
+}
+
+var _ Docker = (*docker.Client)(nil)
+
+// Host is what an install needs from the machine it runs on. A struct of
+// funcs so tests can put a port in use or a full disk without touching the
+// machine.
+type Host struct {
+	PortFree   func(ip string, port int) error
+	DiskFree   func(path string) (uint64, error)
+	HasAVX     func() (bool, error)
+	Executable func() (string, error)
+	HTTP       *http.Client
+}
+
+// RealHost is the machine this process runs on.
+func RealHost() Host {
+	return Host{
+		PortFree:   portFree,
+		DiskFree:   diskFree,
+		HasAVX:     hasAVX,
+		Executable: os.Executable,
+		HTTP:       &http.Client{Timeout: 5 * time.Second},
+	}
+}
+
+func portFree(ip string, port int) error {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+	if err != nil {
+		return err
+	}
+	return l.Close()
+}
+
+// diskFree measures the nearest existing ancestor, since the install dir
+// usually does not exist yet.
+func diskFree(path string) (uint64, error) {
+	for {
+		var st unix.Statfs_t
+		err := unix.Statfs(path, &st)
+		if err == nil {
+			return st.Bavail * uint64(st.Bsize), nil
+		}
+		if !errors.Is(err, unix.ENOENT) {
+			return 0, err
+		}
+		parent := path[:max(strings.LastIndex(path, "/"), 1)]
+		if parent == path {
+			return 0, fmt.Errorf("statfs %s: %w", path, err)
+		}
+		path = parent
+	}
+}
+
+func hasAVX() (bool, error) {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return false, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "flags") {
+			for _, f := range strings.Fields(line) {
+				if f == "avx" {
+					return true, nil
+				}
+			}
+			return false, nil
+		}
+	}
+	return false, fmt.Errorf("no flags line in /proc/cpuinfo")
+}

@@ -1,0 +1,253 @@
+// Package install computes and carries out a fresh install (or the
+// convergence of an existing one): options and their validation, preflight
+// checks, and the plan of steps the engine runs. It asks nothing and renders
+// nothing; the CLI flags and the wizard both produce an Options value.
+package install
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-version"
+)
+
+// Options is the desired state of an install. Field names in the `opt` tag
+// are the canonical option names: the flag is --<name>, the config file key
+// is <name> with '-' as '_', the environment variable APPSMITH_INSTALL_<NAME>.
+type Options struct {
+	Dir           string        `opt:"dir" yaml:"dir"`
+	Edition       string        `opt:"edition" yaml:"edition"`
+	Version       string        `opt:"version" yaml:"version"`
+	Image         string        `opt:"image" yaml:"image"`
+	Registry      string        `opt:"registry" yaml:"registry"` // "" = Docker Hub
+	ContainerName string        `opt:"container-name" yaml:"container_name"`
+	HTTPPort      int           `opt:"http-port" yaml:"http_port"`
+	HTTPSPort     int           `opt:"https-port" yaml:"https_port"`
+	BindAddress   string        `opt:"bind-address" yaml:"bind_address"`
+	DBURL         string        `opt:"db-url" yaml:"db_url"`
+	RedisURL      string        `opt:"redis-url" yaml:"redis_url"`
+	Timeout       time.Duration `opt:"timeout" yaml:"timeout"`
+	LinkDir       string        `opt:"link-dir" yaml:"link_dir"` // "" = do not link
+}
+
+// Defaults are the options of a plain `appsmith-install --yes`.
+func Defaults() Options {
+	return Options{
+		Dir:           "/opt/appsmith",
+		Edition:       "ee", // Appsmith's docs install the EE image (it runs on the free plan)
+		Version:       "latest",
+		ContainerName: "appsmith",
+		HTTPPort:      80,
+		HTTPSPort:     443,
+		BindAddress:   "0.0.0.0",
+		Timeout:       10 * time.Minute, // a real first boot takes up to 5 minutes
+		LinkDir:       "/usr/local/bin",
+	}
+}
+
+// FieldError is a bad option value. The CLI turns Field into the flag, config
+// key or environment variable the value came from.
+type FieldError struct {
+	Field  string // canonical option name, as in the opt tag
+	Value  string
+	Reason string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("invalid --%s %q: %s", e.Field, e.Value, e.Reason)
+}
+
+var (
+	nameRe    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+	floatTags = map[string]bool{"latest": true, "release": true}
+)
+
+// NormalizeVersion turns user input into an image tag: "1.9.2" → "v1.9.2";
+// "latest" and "release" stay. Appsmith tags always carry the v prefix, and
+// a tag without it does not exist ("manifest unknown").
+func NormalizeVersion(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if floatTags[strings.ToLower(s)] {
+		return strings.ToLower(s), nil
+	}
+	raw := strings.TrimPrefix(strings.TrimPrefix(s, "v"), "V")
+	if !regexp.MustCompile(`^[0-9]+(\.[0-9]+){0,2}$`).MatchString(raw) {
+		return "", fmt.Errorf("want a version like v1.9.2 or v2.0, or latest")
+	}
+	if _, err := version.NewVersion(raw); err != nil {
+		return "", err
+	}
+	return "v" + raw, nil
+}
+
+// ParseVersion parses an Appsmith version tag; ok is false for floating tags.
+func ParseVersion(tag string) (*version.Version, bool) {
+	if floatTags[tag] {
+		return nil, false
+	}
+	v, err := version.NewVersion(strings.TrimPrefix(tag, "v"))
+	return v, err == nil
+}
+
+// Normalize validates o and returns it with derived values filled in (the
+// version tag normalised, the directory made absolute). The first bad field
+// is returned as a *FieldError.
+func (o Options) Normalize() (Options, error) {
+	bad := func(field, value, reason string) (Options, error) {
+		return o, &FieldError{Field: field, Value: value, Reason: reason}
+	}
+	if o.Dir == "" {
+		return bad("dir", o.Dir, "must not be empty")
+	}
+	abs, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return bad("dir", o.Dir, err.Error())
+	}
+	o.Dir = filepath.Clean(abs)
+	switch o.Edition {
+	case "ce", "ee":
+	default:
+		return bad("edition", o.Edition, "want ce (Community) or ee (Business/Enterprise)")
+	}
+	tag, err := NormalizeVersion(o.Version)
+	if err != nil {
+		return bad("version", o.Version, err.Error())
+	}
+	o.Version = tag
+	if o.Image != "" && !validRef(o.Image) {
+		return bad("image", o.Image, "not an image reference (want [registry/]repo[:tag|@digest])")
+	}
+	o.Registry = strings.TrimSuffix(o.Registry, "/")
+	if o.Registry != "" && (strings.Contains(o.Registry, "://") || !validRef(o.Registry+"/appsmith/appsmith-ce:v1")) {
+		return bad("registry", o.Registry, "want a registry host[:port][/path] without scheme, such as mirror.example.com:5000")
+	}
+	if !nameRe.MatchString(o.ContainerName) {
+		return bad("container-name", o.ContainerName, "want letters, digits, '_', '.', '-' (2 characters or more)")
+	}
+	for _, p := range []struct {
+		field string
+		port  int
+	}{{"http-port", o.HTTPPort}, {"https-port", o.HTTPSPort}} {
+		if p.port < 1 || p.port > 65535 {
+			return bad(p.field, fmt.Sprint(p.port), "want a TCP port between 1 and 65535")
+		}
+	}
+	if o.HTTPPort == o.HTTPSPort {
+		return bad("https-port", fmt.Sprint(o.HTTPSPort), "must differ from --http-port")
+	}
+	if net.ParseIP(o.BindAddress) == nil {
+		return bad("bind-address", o.BindAddress, "want an IP address such as 0.0.0.0 or 127.0.0.1")
+	}
+	if o.DBURL != "" {
+		if err := checkURL(o.DBURL, "mongodb", "mongodb+srv", "postgresql", "postgres"); err != nil {
+			return bad("db-url", redactURL(o.DBURL), err.Error())
+		}
+	}
+	if o.RedisURL != "" {
+		if err := checkURL(o.RedisURL, "redis", "rediss"); err != nil {
+			return bad("redis-url", redactURL(o.RedisURL), err.Error())
+		}
+	}
+	if o.Timeout < 10*time.Second {
+		return bad("timeout", o.Timeout.String(), "want at least 10s (a real first boot takes minutes)")
+	}
+	if o.LinkDir != "" {
+		if o.LinkDir, err = filepath.Abs(o.LinkDir); err != nil {
+			return bad("link-dir", o.LinkDir, err.Error())
+		}
+	}
+	return o, nil
+}
+
+// ImageRef is the image reference to run.
+func (o Options) ImageRef() string {
+	if o.Image != "" {
+		return o.Image
+	}
+	repo := "appsmith/appsmith-" + o.Edition
+	if o.Registry != "" {
+		repo = o.Registry + "/" + repo
+	}
+	return repo + ":" + o.Version
+}
+
+// ExpectedVersion is the version /info must report for the instance to be
+// ready, or "" when any version will do (a floating tag, or an --image whose
+// tag is not a version).
+func (o Options) ExpectedVersion() string {
+	tag := o.Version
+	if o.Image != "" {
+		tag = refTag(o.Image)
+	}
+	if _, ok := ParseVersion(tag); ok && strings.HasPrefix(tag, "v") {
+		return tag
+	}
+	return ""
+}
+
+// EmbeddedDB reports whether the container runs its own database.
+func (o Options) EmbeddedDB() bool { return o.DBURL == "" || isLocalURL(o.DBURL) }
+
+// refTag returns the tag of an image reference, "" for a digest or no tag.
+func refTag(ref string) string {
+	if strings.Contains(ref, "@") {
+		return ""
+	}
+	slash := strings.LastIndex(ref, "/")
+	if i := strings.LastIndex(ref, ":"); i > slash {
+		return ref[i+1:]
+	}
+	return "latest"
+}
+
+var refRe = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._/-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
+
+func validRef(ref string) bool { return refRe.MatchString(ref) }
+
+func checkURL(raw string, schemes ...string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("not a URL")
+	}
+	ok := false
+	for _, s := range schemes {
+		ok = ok || u.Scheme == s
+	}
+	if !ok {
+		return fmt.Errorf("scheme %q not supported: want %s://", u.Scheme, strings.Join(schemes, "://, "))
+	}
+	host := u.Host
+	if i := strings.LastIndex(host, "@"); i >= 0 {
+		host = host[i+1:]
+	}
+	if host == "" || strings.HasPrefix(host, ":") {
+		return fmt.Errorf("no host")
+	}
+	return nil
+}
+
+func isLocalURL(raw string) bool {
+	return strings.Contains(raw, "localhost") || strings.Contains(raw, "127.0.0.1")
+}
+
+// redactURL hides the password of a URL so it can be shown.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		if err != nil {
+			return "<unparseable URL>"
+		}
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func mustVersion(s string) *version.Version { return version.Must(version.NewVersion(s)) }

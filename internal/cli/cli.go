@@ -1,0 +1,153 @@
+// Package cli is the command-line edge: cobra commands that turn flags, the
+// environment and config files into options, hand them to the core (install,
+// engine) and render results. It decides nothing the core could.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+)
+
+// IO is where a command reads and writes, and what it knows of its
+// surroundings. Tests build one with buffers.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer // data and --json only
+	Err    io.Writer // progress, prompts, logs, errors
+	IsTTY  bool      // stdin and stderr are a terminal: prompts are allowed
+	Getenv func(string) string
+}
+
+// Deps are the outside world. Tests replace Docker and Host.
+type Deps struct {
+	Docker func(ctx context.Context) (Engine, error)
+	Host   install.Host
+}
+
+// Engine is every Engine API call the commands make.
+type Engine interface {
+	install.Docker
+	ContainerStop(ctx context.Context, id string, timeout time.Duration) error
+	Exec(ctx context.Context, id string, cmd []string, env []string, stdin io.Reader) (docker.ExecResult, error)
+}
+
+var _ Engine = (*docker.Client)(nil)
+
+// RealDeps talks to the Docker engine of DOCKER_HOST and this machine.
+func RealDeps() Deps {
+	return Deps{
+		Docker: func(ctx context.Context) (Engine, error) {
+			c, err := docker.New(ctx)
+			if err != nil {
+				return nil, err // not a typed nil inside the interface
+			}
+			return c, nil
+		},
+		Host:   install.RealHost(),
+	}
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
+	name := filepath.Base(args[0])
+	root := newRoot(name, stdio, deps)
+	root.SetArgs(args[1:])
+	root.SetIn(stdio.In)
+	root.SetOut(stdio.Out)
+	root.SetErr(stdio.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return engine.ExitOK
+	}
+	code := engine.ExitCode(err)
+	var silent *silentError
+	if !errors.As(err, &silent) {
+		if code == engine.ExitInterrupted {
+			fmt.Fprintln(stdio.Err, "interrupted: stopped cleanly; re-run the same command to continue")
+		} else {
+			fmt.Fprintf(stdio.Err, "error: %v\n", err)
+		}
+		if hint := engine.HintOf(err); hint != "" {
+			fmt.Fprintf(stdio.Err, "hint: %s\n", hint)
+		}
+	}
+	return code
+}
+
+// silentError carries an exit code for a failure already reported.
+type silentError struct{ code int }
+
+func (e *silentError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func exitSilently(code int) error { return &engine.Error{Code: code, Err: &silentError{code}} }
+
+type rootOpts struct {
+	dir      string
+	progress string
+}
+
+func newRoot(name string, stdio IO, deps Deps) *cobra.Command {
+	ro := &rootOpts{}
+	root := &cobra.Command{
+		Use:           name,
+		Short:         "Install and run a self-hosted Appsmith",
+		Long:          "Installs a self-hosted Appsmith (one Docker container, one data directory) and carries it through its life.\nWith no command, `" + name + "` installs (the same as `" + name + " install`).",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return engine.UsageError("%v", err) })
+	pf := root.PersistentFlags()
+	pf.StringVar(&ro.dir, "dir", "", "install directory (env APPSMITH_DIR; default /opt/appsmith)")
+	pf.StringVar(&ro.progress, "progress", "auto", "progress output: auto, tty, plain, json or quiet")
+
+	inst := newInstallCmd(ro, stdio, deps)
+	root.AddCommand(inst, newStatusCmd(ro, stdio, deps), newLogsCmd(ro, stdio, deps),
+		newStartCmd(ro, stdio, deps), newStopCmd(ro, stdio, deps), newRestartCmd(ro, stdio, deps),
+		newUninstallCmd(ro, stdio, deps), newVersionCmd(stdio))
+	// `appsmith-install [flags]` means install: the root carries the install
+	// flags and runs it.
+	root.Flags().AddFlagSet(inst.Flags())
+	root.RunE = inst.RunE
+	return root
+}
+
+// resolveDir: --dir, then APPSMITH_DIR, then the default.
+func (ro *rootOpts) resolveDir(stdio IO, fallback string) (string, error) {
+	d := ro.dir
+	if d == "" {
+		d = stdio.Getenv("APPSMITH_DIR")
+	}
+	if d == "" {
+		d = fallback
+	}
+	if d == "" {
+		d = install.Defaults().Dir
+	}
+	abs, err := filepath.Abs(d)
+	if err != nil {
+		return "", engine.UsageError("invalid --dir %q: %v", d, err)
+	}
+	return abs, nil
+}
+
+func getenvOS() func(string) string { return os.Getenv }
+
+func plural(n int, s string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, s)
+	}
+	return fmt.Sprintf("%d %ss", n, strings.TrimSuffix(s, "s"))
+}

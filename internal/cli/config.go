@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+
+	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/state"
+)
+
+// Options come from four layers, later ones winning: defaults (and, for an
+// existing install, what is installed) < --config YAML < APPSMITH_INSTALL_*
+// environment < flags that were set. sources remembers where each value came
+// from, so an error names the flag, file key or variable the user must fix.
+type loader struct {
+	opts    install.Options
+	sources map[string]string // option name → "--http-port" / "http_port in f.yaml" / "APPSMITH_INSTALL_HTTP_PORT"
+}
+
+// field is one option of install.Options, by its canonical name.
+type field struct {
+	name  string // "http-port"
+	index int
+	kind  reflect.Type
+}
+
+func optionFields() []field {
+	t := reflect.TypeOf(install.Options{})
+	var fs []field
+	for i := 0; i < t.NumField(); i++ {
+		if n := t.Field(i).Tag.Get("opt"); n != "" {
+			fs = append(fs, field{name: n, index: i, kind: t.Field(i).Type})
+		}
+	}
+	return fs
+}
+
+func yamlKey(name string) string { return strings.ReplaceAll(name, "-", "_") }
+func envKey(name string) string {
+	return "APPSMITH_INSTALL_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+func (l *loader) set(f field, raw, source string) error {
+	v := reflect.ValueOf(&l.opts).Elem().Field(f.index)
+	switch {
+	case f.kind == reflect.TypeOf(time.Duration(0)):
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return engine.UsageError("invalid %s %q: want a duration such as 10m or 90s", source, raw)
+		}
+		v.SetInt(int64(d))
+	case f.kind.Kind() == reflect.Int:
+		n, err := strconv.Atoi(strings.TrimSpace(raw))
+		if err != nil {
+			return engine.UsageError("invalid %s %q: want a number", source, raw)
+		}
+		v.SetInt(int64(n))
+	default:
+		v.SetString(raw)
+	}
+	l.sources[f.name] = source
+	return nil
+}
+
+// fromState: an existing install's choices are the defaults of a re-run, so
+// `appsmith-install --yes` converges instead of asking for a new version.
+func (l *loader) fromState(s *state.State) {
+	if s.Edition != "" {
+		l.opts.Edition = s.Edition
+	}
+	if s.Tag != "" {
+		l.opts.Registry, l.opts.Version = s.Registry, s.Tag
+	} else {
+		l.opts.Image = s.Image
+	}
+	l.opts.ContainerName = s.Container
+	l.opts.HTTPPort, l.opts.HTTPSPort, l.opts.BindAddress = s.HTTPPort, s.HTTPSPort, s.BindAddress
+}
+
+// fromFile reads a YAML config file; unknown keys are errors (a typo must not
+// be silently ignored by an unattended install).
+func (l *loader) fromFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return engine.UsageError("--config %s: %v", path, err)
+	}
+	var m map[string]yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&m); err != nil && !errors.Is(err, io.EOF) {
+		return engine.UsageError("%s: not valid YAML: %v", path, err)
+	}
+	known := map[string]field{}
+	for _, f := range optionFields() {
+		known[yamlKey(f.name)] = f
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		f, ok := known[k]
+		if !ok {
+			return engine.UsageError("%s: unknown key %q (known: %s)", path, k, strings.Join(knownKeys(), ", "))
+		}
+		node := m[k]
+		if node.Kind != yaml.ScalarNode {
+			return engine.UsageError("%s: %s must be a single value", path, k)
+		}
+		if err := l.set(f, node.Value, fmt.Sprintf("%s in %s", k, path)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func knownKeys() []string {
+	var ks []string
+	for _, f := range optionFields() {
+		ks = append(ks, yamlKey(f.name))
+	}
+	return ks
+}
+
+func (l *loader) fromEnv(getenv func(string) string) error {
+	for _, f := range optionFields() {
+		if v := getenv(envKey(f.name)); v != "" {
+			if err := l.set(f, v, envKey(f.name)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (l *loader) fromFlags(fs *pflag.FlagSet) error {
+	for _, f := range optionFields() {
+		if fl := fs.Lookup(f.name); fl != nil && fl.Changed {
+			if err := l.set(f, fl.Value.String(), "--"+f.name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// normalize validates the merged options; a bad value is reported by the
+// name of the place it came from.
+func (l *loader) normalize() (install.Options, error) {
+	o, err := l.opts.Normalize()
+	var fe *install.FieldError
+	if errors.As(err, &fe) {
+		src := l.sources[fe.Field]
+		if src == "" {
+			src = "--" + fe.Field
+		}
+		return o, engine.UsageError("invalid %s %q: %s", src, fe.Value, fe.Reason)
+	}
+	return o, err
+}

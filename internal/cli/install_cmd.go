@@ -1,0 +1,228 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/progress"
+	"github.com/appsmith-install/appsmith-install/internal/state"
+)
+
+type installFlags struct {
+	config string
+	yes    bool
+	dryRun bool
+}
+
+func newInstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
+	fl := &installFlags{}
+	cmd := &cobra.Command{
+		Use:   "install",
+		Short: "Install Appsmith, or converge an existing install (the default command)",
+		Long: "Install Appsmith into --dir: preflight checks, the stacks directory with docker.env and its secrets,\n" +
+			"the image, the container, then wait until it is ready. Re-running converges: a healthy install is left\n" +
+			"alone, a stopped one started, a missing container recreated on the same data.\n\n" +
+			"Options come from (later wins): defaults or what is installed < --config FILE < APPSMITH_INSTALL_* < flags.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runInstall(cmd.Context(), cmd, ro, fl, stdio, deps)
+		},
+	}
+	d := install.Defaults()
+	f := cmd.Flags()
+	f.StringVar(&fl.config, "config", "", "YAML file of options (keys as the flags, with '_' for '-')")
+	f.BoolVarP(&fl.yes, "yes", "y", false, "install without asking (needed when there is no terminal)")
+	f.BoolVar(&fl.dryRun, "dry-run", false, "print the preflight findings and the plan, change nothing")
+	f.BoolVar(&fl.dryRun, "plan", false, "same as --dry-run")
+	f.String("edition", d.Edition, "ce (Community) or ee (Business/Enterprise)")
+	f.String("version", d.Version, "Appsmith version to install, such as v1.9.2, or latest")
+	f.String("image", "", "full image reference, overriding --edition and --version (mirrors, air-gapped registries)")
+	f.String("registry", "", "registry or mirror holding appsmith/appsmith-<edition> (default Docker Hub), such as mirror.example.com:5000")
+	f.String("container-name", d.ContainerName, "name of the container")
+	f.Int("http-port", d.HTTPPort, "host port for HTTP")
+	f.Int("https-port", d.HTTPSPort, "host port for HTTPS")
+	f.String("bind-address", d.BindAddress, "host address the ports are published on")
+	f.String("db-url", "", "external MongoDB or PostgreSQL URL (default: the embedded database); prefer APPSMITH_INSTALL_DB_URL or --config, which keep the password off the command line")
+	f.String("redis-url", "", "external Redis URL (default: the embedded Redis)")
+	f.Duration("timeout", d.Timeout, "how long to wait for Appsmith to become ready")
+	f.String("link-dir", d.LinkDir, "where to link the appsmith command (when writable); empty: do not link")
+	return cmd
+}
+
+// loadOptions merges the option layers. The install dir is needed to find an
+// existing install's state, and may itself come from any layer, so the
+// layers are merged once for the dir and once for real.
+func loadOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) (install.Options, error) {
+	layers := func(l *loader) error {
+		if fl.config != "" {
+			if err := l.fromFile(fl.config); err != nil {
+				return err
+			}
+		}
+		if v := stdio.Getenv("APPSMITH_DIR"); v != "" {
+			l.opts.Dir, l.sources["dir"] = v, "APPSMITH_DIR"
+		}
+		if err := l.fromEnv(stdio.Getenv); err != nil {
+			return err
+		}
+		if ro.dir != "" {
+			l.opts.Dir, l.sources["dir"] = ro.dir, "--dir"
+		}
+		return l.fromFlags(cmd.Flags())
+	}
+	first := &loader{opts: install.Defaults(), sources: map[string]string{}}
+	if err := layers(first); err != nil {
+		return install.Options{}, err
+	}
+	dirOnly, err := first.normalize()
+	if err != nil {
+		return dirOnly, err
+	}
+	l := &loader{opts: install.Defaults(), sources: map[string]string{}}
+	if s, err := state.Load(dirOnly.Dir); err == nil {
+		l.fromState(s)
+	}
+	if err := layers(l); err != nil {
+		return install.Options{}, err
+	}
+	// An image recorded from an earlier --image must not mask a version or
+	// edition asked for now: the mismatch is then reported, not ignored.
+	if l.sources["image"] == "" && (l.sources["version"] != "" || l.sources["edition"] != "" || l.sources["registry"] != "") {
+		l.opts.Image = ""
+	}
+	return l.normalize()
+}
+
+func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, deps Deps) error {
+	mode, err := progress.ParseMode(ro.progress)
+	if err != nil {
+		return engine.UsageError("%v", err)
+	}
+	o, err := loadOptions(cmd, ro, fl, stdio)
+	if err != nil {
+		return err
+	}
+	if !fl.yes && !fl.dryRun && !stdio.IsTTY {
+		return engine.UsageError("no terminal to ask on: pass --yes to install unattended (with --dir, --version, ... or --config FILE)")
+	}
+	in := &install.Installer{
+		Connect: func(ctx context.Context) (install.Docker, error) { return deps.Docker(ctx) },
+		Host:    deps.Host,
+		Version: buildinfo.Get().Version,
+	}
+	obs, err := in.Observe(ctx, o)
+	if err != nil {
+		return err
+	}
+	renderFindings(stdio.Err, mode, obs.Findings)
+	plan, err := in.Plan(ctx, o, obs)
+	if err != nil {
+		return err
+	}
+	if fl.dryRun {
+		return plan.Print(stdio.Out)
+	}
+	if len(plan.Steps) == 0 {
+		fmt.Fprintf(stdio.Err, "Appsmith %s is installed in %s and ready: nothing to do.\n", obs.Ready.Version, o.Dir)
+		return nil
+	}
+	if !fl.yes {
+		_ = plan.Print(stdio.Err)
+		if ok, err := confirm(stdio, "Go ahead?"); err != nil || !ok {
+			if err == nil {
+				err = &engine.Error{Code: engine.ExitFailure, Err: errors.New("not confirmed: nothing was changed")}
+			}
+			return err
+		}
+	}
+	sink, err := progress.New(mode, progress.Options{Out: stdio.Err, NoColor: !progress.ColorAllowed(stdio.Getenv)})
+	if err != nil {
+		return engine.UsageError("%v", err)
+	}
+	err = engine.Run(ctx, plan, sink)
+	_ = sink.Close()
+	if err != nil {
+		return err
+	}
+	return summarize(stdio, o, mode)
+}
+
+func summarize(stdio IO, o install.Options, mode progress.Mode) error {
+	s, err := state.Load(o.Dir)
+	if err != nil {
+		return err
+	}
+	if mode == progress.ModeQuiet || mode == progress.ModeJSON {
+		return nil
+	}
+	url := fmt.Sprintf("http://%s:%d/", hostFor(o.BindAddress), o.HTTPPort)
+	fmt.Fprintf(stdio.Err, "\nAppsmith %s is ready at %s\n", s.Version, url)
+	fmt.Fprintf(stdio.Err, "  data and secrets: %s/stacks (docker.env is 0600: keep a copy of it with your backups)\n", o.Dir)
+	fmt.Fprintf(stdio.Err, "  next: `appsmith status`, `appsmith logs -f`, `appsmith backup`\n")
+	return nil
+}
+
+func hostFor(bind string) string {
+	switch bind {
+	case "0.0.0.0", "::", "":
+		return "localhost"
+	}
+	if strings.Contains(bind, ":") {
+		return "[" + bind + "]"
+	}
+	return bind
+}
+
+var levelMark = map[install.Level]string{install.OK: "ok  ", install.Warn: "warn", install.Fail: "FAIL"}
+
+// renderFindings writes every preflight finding, with the fix for each one
+// that is not OK. In json mode each is one NDJSON line of kind "preflight".
+func renderFindings(w io.Writer, mode progress.Mode, fs []install.Finding) {
+	switch mode {
+	case progress.ModeJSON:
+		enc := json.NewEncoder(w)
+		for _, f := range fs {
+			_ = enc.Encode(struct {
+				Time time.Time `json:"time"`
+				Kind string    `json:"kind"`
+				install.Finding
+			}{time.Now(), "preflight", f})
+		}
+	case progress.ModeQuiet:
+		for _, f := range fs {
+			if f.Level == install.Fail {
+				fmt.Fprintf(w, "preflight failed: %s: %s\n", f.Check, f.Message)
+			}
+		}
+	default:
+		fmt.Fprintln(w, "Preflight:")
+		for _, f := range fs {
+			fmt.Fprintf(w, "  [%s] %-10s %s\n", levelMark[f.Level], f.Check, f.Message)
+			if f.Hint != "" && f.Level != install.OK {
+				fmt.Fprintf(w, "         %-10s fix: %s\n", "", f.Hint)
+			}
+		}
+	}
+}
+
+// confirm asks a yes/no question on the terminal.
+func confirm(stdio IO, question string) (bool, error) {
+	fmt.Fprintf(stdio.Err, "%s [y/N] ", question)
+	line, err := bufio.NewReader(stdio.In).ReadString('\n')
+	if err != nil && line == "" {
+		return false, err
+	}
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes", nil
+}

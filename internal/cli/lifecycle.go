@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/progress"
+)
+
+// stopTimeout: Appsmith's backend and embedded databases need time to flush;
+// a kill after a short timeout risks the data this tool exists to protect.
+const stopTimeout = 2 * time.Minute
+
+func newStartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Start the container and wait until Appsmith is ready",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			in, err := locate(cmd.Context(), ro, stdio, deps)
+			if err != nil {
+				return err
+			}
+			if err := in.requireContainer(); err != nil {
+				return err
+			}
+			var steps []engine.Step
+			if !in.c.Running {
+				steps = append(steps, engine.Step{ID: "start", Title: "Start " + in.name(), Cause: "the container is " + in.c.State,
+					Run: func(ctx context.Context, _ engine.Reporter) error { return in.d.ContainerStart(ctx, in.c.ID) }})
+			}
+			steps = append(steps, in.readyStep(deps, timeout))
+			return runPlan(cmd.Context(), ro, stdio, engine.Plan{Name: "start", Steps: steps})
+		},
+	}
+	cmd.Flags().DurationVar(&timeout, "timeout", install.Defaults().Timeout, "how long to wait for Appsmith to become ready")
+	return cmd
+}
+
+func newStopCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
+	return &cobra.Command{
+		Use:   "stop",
+		Short: "Stop the container (it stays stopped across reboots until `appsmith start`)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			in, err := locate(cmd.Context(), ro, stdio, deps)
+			if err != nil {
+				return err
+			}
+			if err := in.requireContainer(); err != nil {
+				return err
+			}
+			if !in.c.Running {
+				fmt.Fprintf(stdio.Err, "%s is already stopped\n", in.name())
+				return nil
+			}
+			return runPlan(cmd.Context(), ro, stdio, engine.Plan{Name: "stop", Steps: []engine.Step{{
+				ID: "stop", Title: "Stop " + in.name(), Cause: "asked to",
+				Run: func(ctx context.Context, _ engine.Reporter) error {
+					return in.d.ContainerStop(ctx, in.c.ID, stopTimeout)
+				},
+			}}})
+		},
+	}
+}
+
+func newRestartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "restart [PROGRAM]",
+		Short: "Restart the container, or one program inside it (supervisorctl restart PROGRAM)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in, err := locate(cmd.Context(), ro, stdio, deps)
+			if err != nil {
+				return err
+			}
+			if err := in.requireContainer(); err != nil {
+				return err
+			}
+			var steps []engine.Step
+			switch {
+			case len(args) == 1:
+				if !in.c.Running {
+					return engine.Errorf(engine.ExitFailure, "`appsmith start` starts it", "%s is not running: cannot restart %s inside it", in.name(), args[0])
+				}
+				steps = append(steps, in.supervisorStep(args[0]))
+			default:
+				if in.c.Running {
+					steps = append(steps, engine.Step{ID: "stop", Title: "Stop " + in.name(), Cause: "restart",
+						Run: func(ctx context.Context, _ engine.Reporter) error {
+							return in.d.ContainerStop(ctx, in.c.ID, stopTimeout)
+						}})
+				}
+				steps = append(steps, engine.Step{ID: "start", Title: "Start " + in.name(), Cause: "restart",
+					Run: func(ctx context.Context, _ engine.Reporter) error { return in.d.ContainerStart(ctx, in.c.ID) }})
+			}
+			steps = append(steps, in.readyStep(deps, timeout))
+			return runPlan(cmd.Context(), ro, stdio, engine.Plan{Name: "restart", Steps: steps})
+		},
+	}
+	cmd.Flags().DurationVar(&timeout, "timeout", install.Defaults().Timeout, "how long to wait for Appsmith to become ready")
+	return cmd
+}
+
+// supervisorStep restarts one program with the container's supervisorctl.
+func (in *instance) supervisorStep(program string) engine.Step {
+	return engine.Step{ID: "supervisorctl", Title: "Restart " + program + " in " + in.name(), Cause: "supervisorctl restart " + program,
+		Run: func(ctx context.Context, r engine.Reporter) error {
+			res, err := in.d.Exec(ctx, in.c.ID, []string{"supervisorctl", "restart", program}, nil, nil)
+			if err != nil {
+				return err
+			}
+			out := strings.TrimSpace(string(res.Stdout) + string(res.Stderr))
+			for _, l := range strings.Split(out, "\n") {
+				if l != "" {
+					r.Log(l)
+				}
+			}
+			if res.ExitCode != 0 || strings.Contains(out, "ERROR") {
+				return engine.Errorf(engine.ExitFailure, "programs are backend, rts, editor and, when embedded, mongodb, redis, postgres; `appsmith logs "+program+"` shows why",
+					"supervisorctl restart %s failed (exit %d): %s", program, res.ExitCode, out)
+			}
+			return nil
+		}}
+}
+
+func (in *instance) readyStep(deps Deps, timeout time.Duration) engine.Step {
+	want := ""
+	if in.state != nil {
+		want = in.state.Version
+	}
+	return engine.Step{ID: "ready", Title: "Wait until Appsmith is ready", Cause: "health and version at " + in.baseURL(),
+		Run: func(ctx context.Context, r engine.Reporter) error {
+			_, err := install.WaitReady(ctx, in.d, httpClient(deps), in.c.ID, in.baseURL(), want, timeout, r)
+			return err
+		}}
+}
+
+// runPlan renders a plan's progress with the --progress sink.
+func runPlan(ctx context.Context, ro *rootOpts, stdio IO, p engine.Plan) error {
+	mode, err := progress.ParseMode(ro.progress)
+	if err != nil {
+		return engine.UsageError("%v", err)
+	}
+	sink, err := progress.New(mode, progress.Options{Out: stdio.Err, NoColor: !progress.ColorAllowed(stdio.Getenv)})
+	if err != nil {
+		return engine.UsageError("%v", err)
+	}
+	err = engine.Run(ctx, p, sink)
+	_ = sink.Close()
+	return err
+}

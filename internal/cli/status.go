@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+)
+
+// Status is the documented output of `appsmith status --json` (README.md).
+// Fields are added, never renamed or removed.
+type Status struct {
+	State            string     `json:"state"`   // running, stopped, restarting, missing (container gone)
+	Healthy          bool       `json:"healthy"` // health 200 and /info answered with the installed version
+	Version          string     `json:"version"` // from /info when it answers, else the recorded one
+	Image            string     `json:"image"`
+	ImageDigest      string     `json:"image_digest"`
+	ImageID          string     `json:"image_id"`
+	Container        string     `json:"container"`
+	ContainerID      string     `json:"container_id"`
+	Dir              string     `json:"dir"`
+	URL              string     `json:"url"`
+	HTTPPort         int        `json:"http_port"`
+	HTTPSPort        int        `json:"https_port"`
+	BindAddress      string     `json:"bind_address"`
+	StartedAt        *time.Time `json:"started_at,omitempty"`
+	Restarts         int        `json:"restarts"`
+	Problem          string     `json:"problem,omitempty"` // why it is not healthy
+	InstallerVersion string     `json:"installer_version,omitempty"`
+}
+
+func newStatusCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the state, health and version of the install (exit 0 healthy, 4 not ready, 5 not installed)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			in, err := locate(cmd.Context(), ro, stdio, deps)
+			if err != nil {
+				return err
+			}
+			st := in.status(cmd, deps)
+			if asJSON {
+				enc := json.NewEncoder(stdio.Out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(st); err != nil {
+					return err
+				}
+			} else {
+				printStatus(stdio, st)
+			}
+			if !st.Healthy {
+				return exitSilently(engine.ExitNotReady)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (fields documented in README.md)")
+	return cmd
+}
+
+func (in *instance) status(cmd *cobra.Command, deps Deps) Status {
+	st := Status{State: "missing", Dir: in.dir, URL: in.baseURL() + "/"}
+	if s := in.state; s != nil {
+		st.Version, st.Image, st.ImageDigest, st.ImageID = s.Version, s.Image, s.ImageDigest, s.ImageID
+		st.Container, st.ContainerID = s.Container, s.ContainerID
+		st.HTTPPort, st.HTTPSPort, st.BindAddress, st.InstallerVersion = s.HTTPPort, s.HTTPSPort, s.BindAddress, s.InstallerVersion
+	}
+	c := in.c
+	if c == nil {
+		st.Problem = "the container is gone; `appsmith-install --yes` recreates it on the same data"
+		return st
+	}
+	st.Container, st.ContainerID, st.Image, st.ImageID, st.Restarts = c.Name, c.ID, c.Image, c.ImageID, c.Restarts
+	for _, p := range c.Ports {
+		switch p.ContainerPort {
+		case 80:
+			st.HTTPPort, st.BindAddress = p.HostPort, p.HostIP
+		case 443:
+			st.HTTPSPort = p.HostPort
+		}
+	}
+	switch {
+	case c.Running:
+		st.State = "running"
+		t := c.StartedAt.UTC()
+		st.StartedAt = &t
+	case c.State == "restarting":
+		st.State = "restarting"
+	default:
+		st.State = "stopped"
+		st.Problem = fmt.Sprintf("the container is %s (exit code %d); `appsmith start` starts it", c.State, c.ExitCode)
+		return st
+	}
+	want := ""
+	if in.state != nil {
+		want = in.state.Version
+	}
+	info, err := install.Probe(cmd.Context(), httpClient(deps), in.baseURL(), want)
+	if info.Version != "" {
+		st.Version = info.Version
+	}
+	if err != nil {
+		st.Problem = err.Error()
+		return st
+	}
+	st.Healthy = true
+	return st
+}
+
+func printStatus(stdio IO, st Status) {
+	health := "not ready"
+	if st.Healthy {
+		health = "healthy"
+	}
+	w := stdio.Out
+	fmt.Fprintf(w, "Appsmith %s: %s, %s\n", orDash(st.Version), st.State, health)
+	if st.Problem != "" {
+		fmt.Fprintf(w, "  problem:    %s\n", st.Problem)
+	}
+	fmt.Fprintf(w, "  url:        %s\n", st.URL)
+	fmt.Fprintf(w, "  container:  %s %s\n", orDash(st.Container), short(st.ContainerID))
+	fmt.Fprintf(w, "  image:      %s\n", orDash(st.Image))
+	if st.ImageDigest != "" {
+		fmt.Fprintf(w, "  digest:     %s\n", st.ImageDigest)
+	}
+	fmt.Fprintf(w, "  ports:      %s:%d (http), %s:%d (https)\n", st.BindAddress, st.HTTPPort, st.BindAddress, st.HTTPSPort)
+	fmt.Fprintf(w, "  dir:        %s\n", st.Dir)
+	if st.StartedAt != nil {
+		fmt.Fprintf(w, "  up since:   %s (%d restarts)\n", st.StartedAt.Format(time.RFC3339), st.Restarts)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return "(" + id[:12] + ")"
+	}
+	if id == "" {
+		return ""
+	}
+	return "(" + id + ")"
+}

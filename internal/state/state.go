@@ -1,0 +1,90 @@
+// Package state reads and writes <install dir>/appsmith.yaml: the record of
+// what appsmith-install installed (image, digest, ports, options). Day-two
+// commands start from it, so it is written atomically and only after the
+// instance it describes was seen ready.
+package state
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/appsmith-install/appsmith-install/internal/fsutil"
+)
+
+// FileName is the state file's name inside the install directory.
+const FileName = "appsmith.yaml"
+
+// Labels put on the container so an instance is found even without its state
+// file (for example after the install dir was restored from a backup).
+const (
+	LabelManaged   = "io.appsmith-install.managed"
+	LabelDir       = "io.appsmith-install.dir"
+	LabelInstaller = "io.appsmith-install.version"
+)
+
+// State is the content of appsmith.yaml. It holds no secret: external
+// database URLs are recorded only as "external".
+type State struct {
+	InstallerVersion string    `yaml:"installer_version"`
+	InstalledAt      time.Time `yaml:"installed_at"`
+	UpdatedAt        time.Time `yaml:"updated_at"`
+	Dir              string    `yaml:"dir"`
+	Container        string    `yaml:"container"`
+	ContainerID      string    `yaml:"container_id"`
+	Edition          string    `yaml:"edition"`
+	Registry         string    `yaml:"registry,omitempty"` // mirror of appsmith/appsmith-<edition>, "" = Docker Hub
+	Tag              string    `yaml:"tag,omitempty"`      // the tag asked for ("latest", "v1.9.2"); "" when --image named the image
+	Image            string    `yaml:"image"`
+	ImageID          string    `yaml:"image_id"`
+	ImageDigest      string    `yaml:"image_digest,omitempty"`
+	Version          string    `yaml:"version"`
+	HTTPPort         int       `yaml:"http_port"`
+	HTTPSPort        int       `yaml:"https_port"`
+	BindAddress      string    `yaml:"bind_address"`
+	Database         string    `yaml:"database"`       // "embedded" or "external"
+	Redis            string    `yaml:"redis"`          // "embedded" or "external"
+	Link             string    `yaml:"link,omitempty"` // the `appsmith` link this install made
+}
+
+// Path is the state file of the install dir.
+func Path(dir string) string { return filepath.Join(dir, FileName) }
+
+// ErrNoState means the install dir has no state file.
+var ErrNoState = errors.New("no state file")
+
+// Load reads the state of the install dir.
+func Load(dir string) (*State, error) {
+	data, err := os.ReadFile(Path(dir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", Path(dir), ErrNoState)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var s State
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("%s: %w", Path(dir), err)
+	}
+	return &s, nil
+}
+
+const header = "# Written by appsmith-install: what is installed here. Day-two commands read it.\n" +
+	"# Do not edit by hand; it holds no secrets (those are in stacks/configuration/docker.env).\n"
+
+// Save writes the state atomically.
+func Save(dir string, s *State) error {
+	body, err := yaml.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(Path(dir), append([]byte(header), body...), 0o644)
+}
