@@ -1,0 +1,58 @@
+// Package progress renders the events of a running plan (engine.Event) for
+// people and scripts. It is an edge of the program: it only writes to the
+// Out it is given (the CLI passes os.Stderr, keeping stdout for command
+// output such as `status --json`), and it never decides anything.
+//
+// Four renderings exist, chosen with --progress (see ParseMode and New):
+//
+//   - tty: a live area redrawn in place (spinner, per-layer pull bars),
+//     with warnings, log lines and finished steps printed above it.
+//   - plain: one stable, grep-able line per meaningful event, no ANSI,
+//     pull progress throttled. Meant for CI logs and cloud-init output.
+//   - json: NDJSON, described below. Meant for programs.
+//   - quiet: only warnings ("warning: ...") and failures ("error: ...").
+//
+// # NDJSON schema (--progress json)
+//
+// Every line of the stream is one JSON object, one event, and nothing else is
+// ever written to it. Fields with an empty or zero value are left out.
+//
+//	time        string  when the event happened, RFC 3339 with nanoseconds, UTC
+//	kind        string  the event kind, see below; always present
+//	step        string  stable ID of the step, for example "pull-image"
+//	title       string  what the step does, for people
+//	index       number  1-based position of the step in the plan
+//	total       number  number of steps in the plan
+//	message     string  plan name, error text, log line or warning (see kinds)
+//	layer       string  progress: the unit of work, usually an image layer ID;
+//	                    absent for messages about the whole image
+//	status      string  progress: the engine's status, for example "Waiting",
+//	                    "Downloading", "Download complete", "Extracting",
+//	                    "Pull complete", "Already exists", "Digest: sha256:..."
+//	current     number  progress: bytes done in the current status
+//	size        number  progress: total bytes of the layer, when known
+//	elapsed_ms  number  step_done, step_failed, plan_done, plan_failed:
+//	                    duration in milliseconds
+//
+// The kinds, whose names never change meaning:
+//
+//	plan         a plan starts; message = plan name, total = number of steps
+//	step_start   a step starts; step, title, index, total
+//	step_done    a step succeeded; step, title, index, elapsed_ms
+//	step_failed  a step failed; step, title, index, message = error, elapsed_ms
+//	progress     bytes of a layer; step, index, layer, status, current, size
+//	log          a line of interest (a container log line); step, message
+//	warning      something to know, the plan goes on; message
+//	plan_done    the plan succeeded; message = plan name, elapsed_ms
+//	plan_failed  the plan stopped; message = error, elapsed_ms
+//
+// Progress events are throttled: for each layer of a step, at most one per
+// 250 ms of event time, except that a change of status always passes, and
+// the last progress event of each status (so the final byte counts) is
+// always written, before the next status or before the step's end. Every
+// other kind is written as it comes, in order. A consumer that wants the
+// outcome reads the last line: its kind is plan_done or plan_failed.
+//
+// New kinds or fields may be added; consumers should ignore what they do
+// not know.
+package progress
