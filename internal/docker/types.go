@@ -78,6 +78,7 @@ type Container struct {
 	Running    bool
 	Health     string // docker HEALTHCHECK status: "", "starting", "healthy", "unhealthy"
 	ExitCode   int
+	Restarts   int // RestartCount: a crash loop under a restart policy shows here
 	StartedAt  time.Time
 	FinishedAt time.Time
 	Labels     map[string]string
