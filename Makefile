@@ -7,13 +7,17 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/appsmith-install/appsmith-install/internal/buildinfo.Version=$(VERSION)
 BIN      := bin/appsmith-install
 
-.PHONY: build test unit engine bench demo lint clean
+.PHONY: build run test unit engine bench demo lint clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/appsmith-install
 
 engine:
 	bash scripts/docker-engine.sh
+
+# Installs Appsmith on this machine: `make run ARGS='--version v1.9.2'`.
+run: engine build
+	./$(BIN) --yes $(ARGS)
 
 # The whole suite, end-to-end tests included, against the real engine.
 test: engine lint
@@ -29,7 +33,7 @@ lint:
 
 # Benchmarks print a table; they never assert timings.
 bench: engine
-	AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./test/bench | $(GO) run ./test/bench/table
+	AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./test/e2e | $(GO) run ./test/bench/table
 
 # Installs the stand-in Appsmith image end to end, then prints its status.
 demo: engine

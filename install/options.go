@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-version"
+
+	"github.com/appsmith-install/appsmith-install/internal/stacks"
 )
 
 // Options is the desired state of an install. Field names in the `opt` tag
@@ -144,12 +146,12 @@ func (o Options) Normalize() (Options, error) {
 		return bad("bind-address", o.BindAddress, "want an IP address such as 0.0.0.0 or 127.0.0.1")
 	}
 	if o.DBURL != "" {
-		if err := checkURL(o.DBURL, "mongodb", "mongodb+srv", "postgresql", "postgres"); err != nil {
+		if err := checkURL(o.DBURL, stacks.KeyDBURL, "mongodb", "mongodb+srv", "postgresql", "postgres"); err != nil {
 			return bad("db-url", redactURL(o.DBURL), err.Error())
 		}
 	}
 	if o.RedisURL != "" {
-		if err := checkURL(o.RedisURL, "redis", "rediss"); err != nil {
+		if err := checkURL(o.RedisURL, stacks.KeyRedisURL, "redis", "rediss"); err != nil {
 			return bad("redis-url", redactURL(o.RedisURL), err.Error())
 		}
 	}
@@ -209,7 +211,12 @@ var refRe = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+
 
 func validRef(ref string) bool { return refRe.MatchString(ref) }
 
-func checkURL(raw string, schemes ...string) error {
+// checkURL checks a URL bound for docker.env under key: its scheme and host,
+// and that Appsmith's strict docker.env reader (newer images) accepts it.
+func checkURL(raw, key string, schemes ...string) error {
+	if err := stacks.CheckValue(key, raw); err != nil {
+		return err
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("not a URL")

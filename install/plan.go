@@ -50,7 +50,11 @@ func (in *Installer) Plan(ctx context.Context, o Options, obs *Observation) (eng
 			p.Steps = append(p.Steps, s)
 		}
 	}
-	// The stacks layout first: docker.env and every mount source live in it.
+	// The image first: a failed pull (no such version, no registry) then
+	// leaves the disk untouched and a running instance alone.
+	add(obs.Image == nil, engine.Step{ID: "pull", Title: "Pull " + o.ImageRef(),
+		Cause: "the image is not present locally", Run: r.pull})
+	// The stacks layout: docker.env and every mount source live in it.
 	add(!obs.LayoutOK, engine.Step{ID: "stacks", Title: "Create the stacks directory",
 		Cause: "the layout under " + r.layout.Root + " is missing or incomplete", Run: r.stacks})
 	// docker.env is written BEFORE the first start so secrets are ours
@@ -59,10 +63,6 @@ func (in *Installer) Plan(ctx context.Context, o Options, obs *Observation) (eng
 		Cause: "no " + r.layout.DockerEnv() + " yet", Run: r.writeEnv})
 	add(obs.HasEnv && len(obs.EnvMissing) > 0, engine.Step{ID: "docker-env", Title: "Complete docker.env",
 		Cause: "it lacks " + strings.Join(obs.EnvMissing, ", ") + " (existing values are kept)", Run: r.completeEnv})
-	// The image before touching any container, so a failed pull (no such
-	// version, no registry) leaves a running instance alone.
-	add(obs.Image == nil, engine.Step{ID: "pull", Title: "Pull " + o.ImageRef(),
-		Cause: "the image is not present locally", Run: r.pull})
 	recreate := c != nil && !samePorts(c.Ports, desiredPorts(o))
 	add(recreate, engine.Step{ID: "remove", Title: "Remove the old container " + o.ContainerName,
 		Cause: "its published ports differ from the options; the data stays in " + r.layout.Root, Run: r.remove})
@@ -166,10 +166,11 @@ func (r *run) pull(ctx context.Context, rep engine.Reporter) error {
 	})
 	if err != nil {
 		if docker.IsManifestUnknown(err) {
-			return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("pull %s: no such version or image: %w", r.o.ImageRef(), err),
+			return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("no such version or image: %w", err),
 				Hint: "check the version (tags look like v1.9.2) or --image; where Docker Hub is unreachable, point --image at a mirror"}
 		}
-		return fmt.Errorf("pull %s: %w", r.o.ImageRef(), err)
+		return &engine.Error{Code: engine.ExitFailure, Err: err,
+			Hint: "check the network and registry credentials (docker login); where the registry is unreachable, pull from a mirror with --registry HOST or name the image with --image REF"}
 	}
 	img, err := r.d.ImageInspect(ctx, r.o.ImageRef())
 	r.image = img

@@ -117,10 +117,18 @@ func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 	go func() {
 		_ = w.docker.ContainerLogs(ctx, w.id, docker.LogsOptions{Follow: true, Since: c0.StartedAt.Add(-time.Second)}, logs, logs)
 	}()
-	tick := time.NewTicker(500 * time.Millisecond)
-	defer tick.Stop()
+	// Poll fast at first: the time between "ready" and noticing it is pure
+	// installer overhead. A real boot takes minutes; then slow down.
+	start := time.Now()
+	interval := func() time.Duration {
+		if time.Since(start) < 15*time.Second {
+			return 100 * time.Millisecond
+		}
+		return 500 * time.Millisecond
+	}
 	var last error
-	for n := 0; ; n++ {
+	lastInspect := time.Time{}
+	for {
 		for _, line := range logs.take() {
 			w.r.Log(line)
 		}
@@ -135,7 +143,8 @@ func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 			return info, w.notReady(wv.Error(), logs, "")
 		}
 		last = err
-		if n%2 == 0 {
+		if time.Since(lastInspect) >= time.Second {
+			lastInspect = time.Now()
 			c, err := w.docker.ContainerInspect(ctx, w.id)
 			if err == nil && (!c.Running && c.State != "restarting" || c.Restarts > c0.Restarts) {
 				time.Sleep(300 * time.Millisecond) // let the last log lines arrive
@@ -148,7 +157,7 @@ func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 				return ReadyInfo{}, w.notReady(fmt.Sprintf("not ready after %s (last check: %v)", w.timeout, last), logs, "")
 			}
 			return ReadyInfo{}, ctx.Err()
-		case <-tick.C:
+		case <-time.After(interval()):
 		}
 	}
 }

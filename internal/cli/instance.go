@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
@@ -51,7 +53,9 @@ func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, 
 			in.c = &cs[0]
 		}
 	}
-	if in.state == nil && in.c == nil {
+	// A dir whose install stopped before the state was written (a failed
+	// first start) still holds data and secrets: it is an install.
+	if _, err := os.Stat(filepath.Join(dir, "stacks", "configuration", "docker.env")); in.state == nil && in.c == nil && err != nil {
 		return nil, &engine.Error{Code: engine.ExitNotFound, Err: fmt.Errorf("no Appsmith installed in %s", dir),
 			Hint: "pass the install dir with --dir (or APPSMITH_DIR), or install with `appsmith-install --yes --dir " + dir + "`"}
 	}

@@ -45,6 +45,9 @@
 //	warning      something to know, the plan goes on; message
 //	plan_done    the plan succeeded; message = plan name, elapsed_ms
 //	plan_failed  the plan stopped; message = error, elapsed_ms
+//	preflight    (install only, before the plan) one preflight finding, with
+//	             its own fields: check, level ("ok", "warn", "fail"),
+//	             message and hint (the fix, when level is not ok)
 //
 // Progress events are throttled: for each layer of a step, at most one per
 // 250 ms of event time, except that a change of status always passes, and

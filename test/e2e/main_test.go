@@ -43,7 +43,7 @@ func TestMain(m *testing.M) {
 
 // env is one test's world: its own registry, install dir, container name and ports.
 type env struct {
-	t            *testing.T
+	t            testing.TB
 	cli          *client.Client
 	reg          *testenv.Registry
 	dir, linkDir string
@@ -54,6 +54,10 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Parallel()
+	return setup(t)
+}
+
+func setup(t testing.TB) *env {
 	e := &env{t: t, cli: testenv.RequireEngine(t)}
 	e.reg = testenv.StartRegistry(t)
 	e.reg.RemoveFromEngineOnCleanup(t, e.cli)
@@ -139,7 +143,7 @@ func (e *env) noDir() {
 	}
 }
 
-func contains(t *testing.T, what, s string, wants ...string) {
+func contains(t testing.TB, what, s string, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
 		if !strings.Contains(s, w) {

@@ -1,0 +1,201 @@
+package stacks
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// docker.env keys this project reads or writes.
+const (
+	KeyDBURL              = "APPSMITH_DB_URL"
+	KeyMongoDBURI         = "APPSMITH_MONGODB_URI" // legacy name of APPSMITH_DB_URL
+	KeyMongoDBUser        = "APPSMITH_MONGODB_USER"
+	KeyMongoDBPassword    = "APPSMITH_MONGODB_PASSWORD"
+	KeyRedisURL           = "APPSMITH_REDIS_URL"
+	KeyEncryptionPassword = "APPSMITH_ENCRYPTION_PASSWORD"
+	KeyEncryptionSalt     = "APPSMITH_ENCRYPTION_SALT"
+	KeyCustomDomain       = "APPSMITH_CUSTOM_DOMAIN"
+	KeySupervisorUser     = "APPSMITH_SUPERVISOR_USER"
+	KeySupervisorPassword = "APPSMITH_SUPERVISOR_PASSWORD"
+	KeyDisableTelemetry   = "APPSMITH_DISABLE_TELEMETRY"
+)
+
+const (
+	embeddedMongoUser = "appsmith"
+	embeddedRedisURL  = "redis://127.0.0.1:6379"
+)
+
+// EnvOptions are the choices of an install that land in docker.env.
+type EnvOptions struct {
+	DBURL            string // external database; empty = the embedded MongoDB
+	RedisURL         string // external Redis; empty = the embedded one
+	CustomDomain     string // bare host name; empty = none (e.g. behind a proxy)
+	DisableTelemetry bool
+}
+
+func (o EnvOptions) check() error {
+	for _, kv := range [][2]string{{KeyDBURL, o.DBURL}, {KeyRedisURL, o.RedisURL}, {KeyCustomDomain, o.CustomDomain}} {
+		if err := CheckValue(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// embeddedMongoURL is the URL Appsmith's template writes for the embedded
+// MongoDB. The entrypoint creates that user from APPSMITH_MONGODB_USER and
+// APPSMITH_MONGODB_PASSWORD on first boot, so the three must agree.
+func embeddedMongoURL(user, password string) string {
+	return "mongodb://" + url.UserPassword(user, password).String() + "@localhost:27017/appsmith"
+}
+
+// DefaultEnv builds the docker.env of a fresh install: the keys, order and
+// comments of Appsmith's own template (deploy/docker/fs/opt/appsmith/
+// templates/docker.env.sh), with new, longer secrets and the options applied.
+//
+// Deliberately absent: APPSMITH_REDIS_PASSWORD. Newer images add it and put
+// it into the embedded Redis URL themselves when it is missing; writing it
+// here would make older images, whose Redis has no password, refuse the
+// connection. The template's commented-out PostgreSQL URL is left out too:
+// in Appsmith's file it repeats the database password.
+func DefaultEnv(opts EnvOptions) (*EnvFile, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	var secrets [4]string
+	for i := range secrets {
+		s, err := NewSecret()
+		if err != nil {
+			return nil, err
+		}
+		secrets[i] = s
+	}
+	dbPassword, encPassword, encSalt, supervisorPassword := secrets[0], secrets[1], secrets[2], secrets[3]
+
+	dbURL, mongoCredentials := opts.DBURL, ""
+	if dbURL == "" {
+		dbURL = embeddedMongoURL(embeddedMongoUser, dbPassword)
+		mongoCredentials = KeyMongoDBUser + "=" + embeddedMongoUser + "\n" +
+			KeyMongoDBPassword + "=" + Quote(dbPassword) + "\n"
+	}
+	redisURL := opts.RedisURL
+	if redisURL == "" {
+		redisURL = embeddedRedisURL
+	}
+	text := strings.NewReplacer(
+		"@DB_URL@", Quote(dbURL),
+		"@MONGO_CREDENTIALS@\n", mongoCredentials,
+		"@REDIS_URL@", Quote(redisURL),
+		"@ENCRYPTION_PASSWORD@", Quote(encPassword),
+		"@ENCRYPTION_SALT@", Quote(encSalt),
+		"@CUSTOM_DOMAIN@", Quote(opts.CustomDomain),
+		"@SUPERVISOR_PASSWORD@", Quote(supervisorPassword),
+		"@DISABLE_TELEMETRY@", fmt.Sprint(opts.DisableTelemetry),
+	).Replace(defaultTemplate)
+	env, err := ParseEnv([]byte(text))
+	if err != nil {
+		return nil, fmt.Errorf("default docker.env: %w", err) // a bug: the template is ours
+	}
+	return env, nil
+}
+
+// Complete adds to an existing docker.env the keys a working instance needs
+// and the file lacks, and returns their names (never their values). It
+// never changes a value that is present, even an empty one, and never
+// regenerates a secret. Optional placeholders of the template are not
+// added: they change nothing, except APPSMITH_ALLOWED_FRAME_ANCESTORS, whose
+// template value would loosen a policy the user may rely on.
+//
+// Callers that keep existing data should treat an added encryption
+// password or salt as a red flag: data encrypted with lost keys stays
+// unreadable.
+func Complete(env *EnvFile, opts EnvOptions) (added []string, err error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	type kv struct{ key, value string }
+	var add []kv
+	missing := func(key string) bool { return !env.Has(key) }
+	secret := func(key string) error {
+		if !missing(key) {
+			return nil
+		}
+		s, err := NewSecret()
+		add = append(add, kv{key, s})
+		return err
+	}
+
+	switch {
+	case missing(KeyDBURL) && missing(KeyMongoDBURI) && opts.DBURL != "":
+		add = append(add, kv{KeyDBURL, opts.DBURL})
+	case missing(KeyDBURL) && missing(KeyMongoDBURI):
+		// Reuse credentials the file already names, so the URL matches the
+		// user the entrypoint creates (or created) from them.
+		user, _ := env.Get(KeyMongoDBUser)
+		if missing(KeyMongoDBUser) {
+			user = embeddedMongoUser
+			add = append(add, kv{KeyMongoDBUser, user})
+		}
+		password, _ := env.Get(KeyMongoDBPassword)
+		if missing(KeyMongoDBPassword) {
+			if password, err = NewSecret(); err != nil {
+				return nil, err
+			}
+			add = append(add, kv{KeyMongoDBPassword, password})
+		}
+		add = append([]kv{{KeyDBURL, embeddedMongoURL(user, password)}}, add...)
+	default:
+		// The entrypoint creates the embedded MongoDB user from these two
+		// keys; if only the URL names it, take them from there.
+		if u, err := url.Parse(env.DBURL()); err == nil && isLocalMongo(u) && u.User != nil {
+			if missing(KeyMongoDBUser) {
+				add = append(add, kv{KeyMongoDBUser, u.User.Username()})
+			}
+			if p, ok := u.User.Password(); ok && missing(KeyMongoDBPassword) {
+				add = append(add, kv{KeyMongoDBPassword, p})
+			}
+		}
+	}
+	if missing(KeyRedisURL) {
+		redisURL := opts.RedisURL
+		if redisURL == "" {
+			redisURL = embeddedRedisURL
+		}
+		add = append(add, kv{KeyRedisURL, redisURL})
+	}
+	for _, key := range []string{KeyEncryptionPassword, KeyEncryptionSalt} {
+		if err := secret(key); err != nil {
+			return nil, err
+		}
+	}
+	if opts.CustomDomain != "" && missing(KeyCustomDomain) {
+		add = append(add, kv{KeyCustomDomain, opts.CustomDomain})
+	}
+	if missing(KeySupervisorUser) {
+		add = append(add, kv{KeySupervisorUser, "appsmith"})
+	}
+	if err := secret(KeySupervisorPassword); err != nil {
+		return nil, err
+	}
+	if opts.DisableTelemetry && missing(KeyDisableTelemetry) {
+		add = append(add, kv{KeyDisableTelemetry, "true"})
+	}
+
+	if len(add) == 0 {
+		return nil, nil
+	}
+	env.appendComment("Added by appsmith-install: keys this file was missing.")
+	for _, a := range add {
+		env.Set(a.key, a.value)
+		added = append(added, a.key)
+	}
+	return added, nil
+}
+
+// isLocalMongo mirrors the entrypoint: a mongodb URL naming localhost or
+// 127.0.0.1 means the embedded MongoDB.
+func isLocalMongo(u *url.URL) bool {
+	return strings.HasPrefix(u.Scheme, "mongodb") &&
+		(strings.Contains(u.Host, "localhost") || strings.Contains(u.Host, "127.0.0.1"))
+}

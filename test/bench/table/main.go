@@ -1,0 +1,46 @@
+// Command table turns `go test -bench` output into the benchmark table of
+// `make bench`, beside each target. It reports; it never fails on a miss.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// targets from DESIGN.md, by metric unit.
+var targets = map[string]string{
+	"overhead-ms": "≤ 500",
+	"ours-ms":     "",
+	"ms/status":   "≤ 100",
+}
+
+func main() {
+	sc := bufio.NewScanner(os.Stdin)
+	fmt.Printf("%-32s %-14s %12s %10s\n", "benchmark", "metric", "value", "target")
+	fmt.Println(strings.Repeat("-", 72))
+	failed := false
+	for sc.Scan() {
+		line := sc.Text()
+		f := strings.Fields(line)
+		if len(f) < 3 || !strings.HasPrefix(f[0], "Benchmark") {
+			if strings.HasPrefix(line, "FAIL") || strings.HasPrefix(line, "---") || strings.Contains(line, "_test.go:") {
+				fmt.Fprintln(os.Stderr, line)
+				failed = true
+			}
+			continue
+		}
+		name := strings.TrimPrefix(f[0], "Benchmark")
+		for i := 2; i+1 < len(f); i += 2 {
+			unit := f[i+1]
+			if unit == "ns/op" {
+				continue
+			}
+			fmt.Printf("%-32s %-14s %12s %10s\n", name, unit, f[i], targets[unit])
+		}
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
