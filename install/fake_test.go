@@ -39,8 +39,10 @@ func (f *fakeDocker) ContainerList(_ context.Context, l map[string]string) ([]do
 func (f *fakeDocker) ContainerCreate(_ context.Context, s docker.ContainerSpec) (string, error) {
 	return f.containerCreate(s)
 }
-func (f *fakeDocker) ContainerStart(_ context.Context, id string) error  { return f.containerStart(id) }
-func (f *fakeDocker) ContainerRemove(_ context.Context, id string) error { return f.containerRemove(id) }
+func (f *fakeDocker) ContainerStart(_ context.Context, id string) error { return f.containerStart(id) }
+func (f *fakeDocker) ContainerRemove(_ context.Context, id string) error {
+	return f.containerRemove(id)
+}
 func (f *fakeDocker) ContainerLogs(_ context.Context, id string, o docker.LogsOptions, stdout, stderr io.Writer) error {
 	return f.containerLogs(id, o, stdout, stderr)
 }

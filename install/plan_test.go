@@ -217,7 +217,9 @@ func TestPreflightRefusals(t *testing.T) {
 			f.in.Host.PortFree = func(ip string, p int) error { return errors.New("bind: address already in use") }
 		}, "--http-port"},
 		{"no engine", func(f *fixture) {
-			f.in.Connect = func(context.Context) (Docker, error) { return nil, errors.New("docker engine unreachable at unix:///x.sock") }
+			f.in.Connect = func(context.Context) (Docker, error) {
+				return nil, errors.New("docker engine unreachable at unix:///x.sock")
+			}
 		}, "unreachable"},
 		{"full disk", func(f *fixture) {
 			f.in.Host.DiskFree = func(string) (uint64, error) { return 10 << 20, nil }

@@ -55,7 +55,7 @@ func RealDeps() Deps {
 			}
 			return c, nil
 		},
-		Host:   install.RealHost(),
+		Host: install.RealHost(),
 	}
 }
 

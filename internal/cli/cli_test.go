@@ -171,7 +171,9 @@ func TestNoTerminalNeedsYes(t *testing.T) {
 
 func TestPreflightFailureExits3WithAllFindings(t *testing.T) {
 	deps := fakeDeps(emptyEngine())
-	deps.Host.PortFree = func(ip string, port int) error { return fmt.Errorf("listen tcp %s:%d: bind: address already in use", ip, port) }
+	deps.Host.PortFree = func(ip string, port int) error {
+		return fmt.Errorf("listen tcp %s:%d: bind: address already in use", ip, port)
+	}
 	deps.Host.DiskFree = func(string) (uint64, error) { return 100 << 20, nil }
 	dir := filepath.Join(t.TempDir(), "inst")
 	r := run(t, deps, nil, "--yes", "--dir", dir, "--progress", "plain")

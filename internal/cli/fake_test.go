@@ -46,7 +46,9 @@ func (f *fakeEngine) ContainerStart(_ context.Context, id string) error { return
 func (f *fakeEngine) ContainerStop(_ context.Context, id string, t time.Duration) error {
 	return f.containerStop(id, t)
 }
-func (f *fakeEngine) ContainerRemove(_ context.Context, id string) error { return f.containerRemove(id) }
+func (f *fakeEngine) ContainerRemove(_ context.Context, id string) error {
+	return f.containerRemove(id)
+}
 func (f *fakeEngine) ContainerLogs(_ context.Context, id string, o docker.LogsOptions, stdout, stderr io.Writer) error {
 	return f.containerLogs(id, o, stdout, stderr)
 }
