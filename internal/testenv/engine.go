@@ -12,6 +12,7 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 )
 
@@ -93,11 +94,19 @@ func RemoveContainersOnCleanup(tb testing.TB, cli *client.Client, namesOrIDs ...
 	})
 }
 
+// removeContainer force-removes a container. Engine 20.10 races a forced
+// removal against a restart policy: when the kill lands between two runs of
+// a crash-looping container ("Could not kill running container ... is not
+// running") the container can stay "Removal In Progress" until dockerd
+// restarts. So the policy is switched off and the container stopped first,
+// and removal is retried.
 func removeContainer(ctx context.Context, tb testing.TB, cli *client.Client, id string) {
-	var err error
-	// A container in a restart loop can be between two runs when the kill
-	// arrives ("Could not kill running container ... is not running"):
-	// the engine's race, not ours; try again.
+	_, err := cli.ContainerUpdate(ctx, id, client.ContainerUpdateOptions{RestartPolicy: &container.RestartPolicy{Name: container.RestartPolicyDisabled}})
+	if isNotFound(err) {
+		return
+	}
+	grace := 1
+	_, _ = cli.ContainerStop(ctx, id, client.ContainerStopOptions{Timeout: &grace})
 	for try := 0; try < 10; try++ {
 		_, err = cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 		if err == nil || isNotFound(err) || !strings.Contains(err.Error(), "is not running") {

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/appsmith-install/appsmith-install/test/standin/spec"
+)
+
+// app is one run of the entrypoint: what it read at start and the state the
+// programs share.
+type app struct {
+	l          layout
+	con        *console
+	host       string
+	cfg        spec.Config
+	version    spec.Version
+	bootDelay  time.Duration
+	env        map[string]string
+	localMongo bool
+	mongo      mongod
+	backendUp  atomic.Bool
+	httpAddr   string
+	httpsAddr  string
+}
+
+func entrypoint(l layout) int {
+	a := &app{l: l, con: &console{w: os.Stdout}, httpAddr: ":80", httpsAddr: ":443"}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	code, err := a.run(os.Environ(), stop)
+	if err != nil {
+		a.con.Printf("ERROR: %v", err)
+	}
+	return code
+}
+
+// run is the entrypoint proper; it returns the container's exit status.
+func (a *app) run(environ []string, stop <-chan os.Signal) (int, error) {
+	if err := a.prepare(environ); err != nil {
+		return exitCode(err), err
+	}
+	sup, err := openProgLog(a.l, a.con, "supervisor", a.host)
+	if err != nil {
+		return 1, err
+	}
+	defer sup.Close()
+	s := newSupervisor(sup)
+	progs := []program{idleProgram("rts", 15, "RTS version "+a.version.String()+" running at http://localhost:8091"), a.backendProgram(), a.editorProgram()}
+	if a.localMongo {
+		progs = append(progs, a.mongodbProgram())
+	}
+	if isLocalURL(a.env["APPSMITH_REDIS_URL"]) {
+		progs = append(progs, idleProgram("redis", 5, "Server initialized", "Ready to accept connections tcp"))
+	}
+	for _, p := range progs {
+		pl, err := openProgLog(a.l, a.con, p.name, a.host)
+		if err != nil {
+			return 1, err
+		}
+		defer pl.Close()
+		s.add(p, pl)
+	}
+
+	ln, err := listenControl(a.l)
+	if err != nil {
+		return 1, err
+	}
+	defer ln.Close()
+	go serveControl(ln, s)
+
+	sup.Printf("INFO supervisord started with pid %d", pid())
+	if err := s.startAll(); err != nil {
+		s.stopAll()
+		return exitCode(err), err
+	}
+	select {
+	case sig := <-stop:
+		sup.Printf("WARN received %s indicating exit request", sigName(sig))
+		s.stopAll()
+		return 0, nil
+	case err := <-s.fatal:
+		s.stopAll()
+		return exitCode(err), err
+	}
+}
+
+func sigName(sig os.Signal) string {
+	if sig == syscall.SIGINT {
+		return "SIGINT"
+	}
+	return "SIGTERM"
+}
+
+func exitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
+
+// prepare is the shell part of the real entrypoint: layout, docker.env,
+// environment, database and CA checks, everything before supervisord.
+func (a *app) prepare(environ []string) error {
+	a.con.Printf("Running as: %s", idLine())
+	info, _, err := a.l.readInfo()
+	if err != nil {
+		return err
+	}
+	if a.version, err = spec.ParseVersion(info.Version); err != nil {
+		return err
+	}
+	if a.cfg, err = a.l.readConfig(); err != nil {
+		return err
+	}
+	if a.bootDelay, err = a.cfg.Delay(); err != nil {
+		return err
+	}
+	a.mongo.major = a.cfg.MongoVersion
+	if a.mongo.major == "" {
+		a.mongo.major = spec.MongoFor(a.version)
+	}
+	a.mongo.path = a.l.stacks("data", "mongodb", mongoStateFile)
+	a.host = lookupEnv(environ, "HOSTNAME")
+	if a.host == "" {
+		a.host, _ = os.Hostname()
+	}
+
+	if err := a.l.makeStacks(); err != nil {
+		return err
+	}
+	if err := initEnvFile(a.l, a.con); err != nil {
+		return err
+	}
+	if a.env, err = loadEnv(a.l, a.con, environ); err != nil {
+		return err
+	}
+	a.con.Printf("Checking environment configuration")
+	for _, k := range []string{"APPSMITH_ENCRYPTION_PASSWORD", "APPSMITH_ENCRYPTION_SALT"} {
+		if a.env[k] == "" {
+			return exitf(1, "%s is empty: refusing to start, stored datasource credentials could not be decrypted (set it in docker.env)", k)
+		}
+	}
+	if a.cfg.Fault == spec.FaultCrash {
+		return exitf(1, "Unexpected error during start: stand-in image built with fault mode %q", spec.FaultCrash)
+	}
+
+	a.con.Printf("Checking APPSMITH_DB_URL")
+	if a.localMongo = usesLocalMongo(a.env); a.localMongo {
+		a.con.Printf("Detected local MongoDB")
+		if err := a.initMongoKey(); err != nil {
+			return err
+		}
+	}
+	a.setupCACerts()
+	return nil
+}
+
+// idLine is what `id` prints; the image runs as root like the real one.
+func idLine() string {
+	uid, gid := os.Getuid(), os.Getgid()
+	if uid == 0 && gid == 0 {
+		return "uid=0(root) gid=0(root) groups=0(root)"
+	}
+	return fmt.Sprintf("uid=%d gid=%d groups=%d", uid, gid, gid)
+}
+
+func lookupEnv(environ []string, key string) string {
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// initMongoKey creates the replica-set key file the real entrypoint keeps in
+// data/mongodb/key (`openssl rand -base64 756`).
+func (a *app) initMongoKey() error {
+	a.con.Printf("Initializing local database")
+	path := a.l.stacks("data", "mongodb", "key")
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	b := make([]byte, 756)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(b)+"\n"), 0o600)
+}
