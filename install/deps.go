@@ -41,6 +41,10 @@ type Host struct {
 	HasAVX     func() (bool, error)
 	Executable func() (string, error)
 	HTTP       *http.Client
+	// LookupHost resolves a domain (Let's Encrypt checks); PublicIPs lists
+	// this machine's addresses. Tests inject both.
+	LookupHost func(ctx context.Context, host string) ([]string, error)
+	PublicIPs  func(ctx context.Context) ([]string, error)
 }
 
 // RealHost is the machine this process runs on.
@@ -51,7 +55,25 @@ func RealHost() Host {
 		HasAVX:     hasAVX,
 		Executable: os.Executable,
 		HTTP:       &http.Client{Timeout: 5 * time.Second},
+		LookupHost: net.DefaultResolver.LookupHost,
+		PublicIPs:  interfaceIPs,
 	}
+}
+
+// interfaceIPs are the machine's global unicast addresses. Behind a cloud
+// NAT the public address is not among them; the DNS finding says so.
+func interfaceIPs(context.Context) ([]string, error) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, err
+	}
+	var ips []string
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.IsGlobalUnicast() {
+			ips = append(ips, n.IP.String())
+		}
+	}
+	return ips, nil
 }
 
 func portFree(ip string, port int) error {

@@ -100,6 +100,14 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 		obs.add("state", Fail, "move the file aside; it is rewritten after a successful install", "%v", err)
 	}
 	obs.LinkNeeded = in.linkNeeded(o.LinkDir)
+	if in.TLS != nil {
+		for _, w := range in.TLS.Warnings {
+			obs.add("tls", Warn, "", "%s", w)
+		}
+	}
+	if o.TLS == TLSLetsEncrypt && !obs.HasEnv {
+		in.checkDNS(ctx, obs, o)
+	}
 	return obs, nil
 }
 
@@ -204,6 +212,10 @@ func (in *Installer) observeStacks(obs *Observation, o Options, layout stacks.La
 	if v, ok := env.Get("APPSMITH_REDIS_URL"); o.RedisURL != "" && ok && v != "" && v != o.RedisURL {
 		obs.add("docker.env", Fail, "drop --redis-url, or edit APPSMITH_REDIS_URL in "+layout.DockerEnv()+" yourself",
 			"%s already names a different Redis (APPSMITH_REDIS_URL); appsmith-install never rewrites it", layout.DockerEnv())
+	}
+	if diffs := tlsDiffers(o, in.TLS, layout, env); len(diffs) > 0 {
+		obs.add("tls", Fail, "change TLS on an installed instance with `appsmith tls use-cert|use-letsencrypt|proxy|disable|add-ca` (it restarts and rolls back on failure), or re-run without TLS options",
+			"the install's TLS differs from the options: %s", strings.Join(diffs, ", "))
 	}
 	probe := env.Clone()
 	added, err := stacks.Complete(probe, envOptions(o))

@@ -35,6 +35,17 @@ type Options struct {
 	RedisURL      string        `opt:"redis-url" yaml:"redis_url"`
 	Timeout       time.Duration `opt:"timeout" yaml:"timeout"`
 	LinkDir       string        `opt:"link-dir" yaml:"link_dir"` // "" = do not link
+
+	// TLS (see tls.go): the mode, and the files it needs.
+	TLS               string   `opt:"tls" yaml:"tls"` // none, letsencrypt, custom, proxy; "" = derived from the others
+	Domain            string   `opt:"domain" yaml:"domain"`
+	Cert              string   `opt:"cert" yaml:"cert"`
+	Key               string   `opt:"key" yaml:"key"`
+	KeyPassphraseFile string   `opt:"key-passphrase-file" yaml:"key_passphrase_file"`
+	CACerts           []string `opt:"ca-cert" yaml:"ca_cert"`
+
+	// Telemetry sends Appsmith's anonymous usage data; off unless asked for.
+	Telemetry bool `opt:"telemetry" yaml:"telemetry"`
 }
 
 // Defaults are the options of a plain `appsmith-install --yes`.
@@ -154,6 +165,9 @@ func (o Options) Normalize() (Options, error) {
 		if err := checkURL(o.RedisURL, stacks.KeyRedisURL, "redis", "rediss"); err != nil {
 			return bad("redis-url", redactURL(o.RedisURL), err.Error())
 		}
+	}
+	if fe := o.normalizeTLS(); fe != nil {
+		return o, fe
 	}
 	if o.Timeout < 10*time.Second {
 		return bad("timeout", o.Timeout.String(), "want at least 10s (a real first boot takes minutes)")

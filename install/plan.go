@@ -25,6 +25,8 @@ type Installer struct {
 	Version string
 	// Now is the clock (tests fix it).
 	Now func() time.Time
+	// TLS is the checked TLS input (LoadTLS), nil when there is none.
+	TLS *TLSMaterial
 }
 
 // Plan computes the steps that take the machine from obs to o. It refuses
@@ -61,6 +63,9 @@ func (in *Installer) Plan(ctx context.Context, o Options, obs *Observation) (eng
 	// (long, from crypto/rand) and the entrypoint never writes its own.
 	add(!obs.HasEnv, engine.Step{ID: "docker-env", Title: "Write docker.env with new secrets",
 		Cause: "no " + r.layout.DockerEnv() + " yet", Run: r.writeEnv})
+	// TLS files before the first start: the entrypoint reads them only then.
+	add(!obs.HasEnv && in.TLS != nil && (in.TLS.KeyPair != nil || len(in.TLS.CAs) > 0), engine.Step{ID: "tls", Title: "Write TLS certificate and CA roots",
+		Cause: tlsCause(o, in.TLS), Run: r.writeTLS})
 	add(obs.HasEnv && len(obs.EnvMissing) > 0, engine.Step{ID: "docker-env", Title: "Complete docker.env",
 		Cause: "it lacks " + strings.Join(obs.EnvMissing, ", ") + " (existing values are kept)", Run: r.completeEnv})
 	recreate := c != nil && !samePorts(c.Ports, desiredPorts(o))
@@ -124,7 +129,32 @@ type run struct {
 func (r *run) stacks(context.Context, engine.Reporter) error { return r.layout.Ensure() }
 
 func envOptions(o Options) stacks.EnvOptions {
-	return stacks.EnvOptions{DBURL: o.DBURL, RedisURL: o.RedisURL}
+	e := stacks.EnvOptions{DBURL: o.DBURL, RedisURL: o.RedisURL, DisableTelemetry: !o.Telemetry}
+	if o.TLS == TLSLetsEncrypt || o.TLS == TLSCustom {
+		e.CustomDomain = o.Domain
+	}
+	return e
+}
+
+func tlsCause(o Options, m *TLSMaterial) string {
+	if m == nil {
+		return ""
+	}
+	var parts []string
+	if m.KeyPair != nil {
+		parts = append(parts, "--tls custom for "+m.KeyPair.Domain)
+	}
+	if n := len(m.CAs); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d CA root(s) from --ca-cert", n))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (r *run) writeTLS(_ context.Context, rep engine.Reporter) error {
+	for _, n := range r.in.TLS.Notes {
+		rep.Log(n)
+	}
+	return writeTLS(r.layout, r.in.TLS, r.in.now().UTC().Format("20060102T150405Z"))
 }
 
 func (r *run) writeEnv(_ context.Context, rep engine.Reporter) error {
@@ -246,6 +276,13 @@ func (r *run) saveState(ctx context.Context, _ engine.Reporter) error {
 		s.ImageDigest = r.image.RepoDigests[0]
 	}
 	s.HTTPPort, s.HTTPSPort, s.BindAddress = r.o.HTTPPort, r.o.HTTPSPort, r.o.BindAddress
+	s.TLS, s.Domain = r.o.TLS, r.o.Domain
+	if r.in.TLS != nil && r.in.TLS.KeyPair != nil {
+		s.Domain = r.in.TLS.KeyPair.Domain
+	}
+	if s.TLS == TLSKeep && r.state != nil {
+		s.TLS, s.Domain = r.state.TLS, r.state.Domain
+	}
 	s.Link = r.linked
 	if s.Link == "" && r.state != nil {
 		s.Link = r.state.Link

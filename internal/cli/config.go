@@ -61,6 +61,25 @@ func (l *loader) set(f field, raw, source string) error {
 			return engine.UsageError("invalid %s %q: want a duration such as 10m or 90s", source, raw)
 		}
 		v.SetInt(int64(d))
+	case f.kind.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(raw))
+		if err != nil {
+			return engine.UsageError("invalid %s %q: want true or false", source, raw)
+		}
+		v.SetBool(b)
+	case f.kind.Kind() == reflect.Slice:
+		// One value per call: flags repeat, the environment separates with
+		// commas, a config file gives a list.
+		var items []string
+		for _, it := range strings.Split(raw, ",") {
+			if it = strings.TrimSpace(it); it != "" {
+				items = append(items, it)
+			}
+		}
+		if l.sources[f.name] != source {
+			v.Set(reflect.Zero(f.kind))
+		}
+		v.Set(reflect.AppendSlice(v, reflect.ValueOf(items)))
 	case f.kind.Kind() == reflect.Int:
 		n, err := strconv.Atoi(strings.TrimSpace(raw))
 		if err != nil {
@@ -86,6 +105,7 @@ func (l *loader) fromState(s *state.State) {
 		l.opts.Image = s.Image
 	}
 	l.opts.ContainerName = s.Container
+	l.opts.TLS = "keep" // TLS changes go through `appsmith tls`
 	l.opts.HTTPPort, l.opts.HTTPSPort, l.opts.BindAddress = s.HTTPPort, s.HTTPSPort, s.BindAddress
 }
 
@@ -115,11 +135,23 @@ func (l *loader) fromFile(path string) error {
 			return engine.UsageError("%s: unknown key %q (known: %s)", path, k, strings.Join(knownKeys(), ", "))
 		}
 		node := m[k]
-		if node.Kind != yaml.ScalarNode {
+		src := fmt.Sprintf("%s in %s", k, path)
+		switch {
+		case node.Kind == yaml.SequenceNode && f.kind.Kind() == reflect.Slice:
+			for _, item := range node.Content {
+				if item.Kind != yaml.ScalarNode {
+					return engine.UsageError("%s: %s must be a list of values", path, k)
+				}
+				if err := l.set(f, item.Value, src); err != nil {
+					return err
+				}
+			}
+		case node.Kind != yaml.ScalarNode:
 			return engine.UsageError("%s: %s must be a single value", path, k)
-		}
-		if err := l.set(f, node.Value, fmt.Sprintf("%s in %s", k, path)); err != nil {
-			return err
+		default:
+			if err := l.set(f, node.Value, src); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -146,8 +178,16 @@ func (l *loader) fromEnv(getenv func(string) string) error {
 
 func (l *loader) fromFlags(fs *pflag.FlagSet) error {
 	for _, f := range optionFields() {
-		if fl := fs.Lookup(f.name); fl != nil && fl.Changed {
-			if err := l.set(f, fl.Value.String(), "--"+f.name); err != nil {
+		fl := fs.Lookup(f.name)
+		if fl == nil || !fl.Changed {
+			continue
+		}
+		values := []string{fl.Value.String()}
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			values = sv.GetSlice()
+		}
+		for _, v := range values {
+			if err := l.set(f, v, "--"+f.name); err != nil {
 				return err
 			}
 		}
@@ -159,13 +199,22 @@ func (l *loader) fromFlags(fs *pflag.FlagSet) error {
 // name of the place it came from.
 func (l *loader) normalize() (install.Options, error) {
 	o, err := l.opts.Normalize()
+	return o, l.usage(err)
+}
+
+// usage turns a *install.FieldError into a usage error naming the flag,
+// config key or variable the value came from.
+func (l *loader) usage(err error) error {
 	var fe *install.FieldError
-	if errors.As(err, &fe) {
-		src := l.sources[fe.Field]
-		if src == "" {
-			src = "--" + fe.Field
-		}
-		return o, engine.UsageError("invalid %s %q: %s", src, fe.Value, fe.Reason)
+	if !errors.As(err, &fe) {
+		return err
 	}
-	return o, err
+	src := l.sources[fe.Field]
+	if src == "" {
+		src = "--" + fe.Field
+	}
+	if fe.Value == "" {
+		return engine.UsageError("%s: %s", src, fe.Reason)
+	}
+	return engine.UsageError("invalid %s %q: %s", src, fe.Value, fe.Reason)
 }

@@ -56,6 +56,13 @@ func newInstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	f.String("db-url", "", "external MongoDB or PostgreSQL URL (default: the embedded database); prefer APPSMITH_INSTALL_DB_URL or --config, which keep the password off the command line")
 	f.String("redis-url", "", "external Redis URL (default: the embedded Redis)")
 	f.Duration("timeout", d.Timeout, "how long to wait for Appsmith to become ready")
+	f.String("tls", "", "none, letsencrypt (needs --domain), custom (needs --cert, --key) or proxy (behind a TLS-terminating proxy); default from the other TLS flags")
+	f.String("domain", "", "the domain Appsmith is served on (sets APPSMITH_CUSTOM_DOMAIN)")
+	f.String("cert", "", "PEM certificate chain for --tls custom")
+	f.String("key", "", "PEM private key for --tls custom")
+	f.String("key-passphrase-file", "", "file holding the passphrase of an encrypted --key (the key is stored decrypted: Caddy cannot use an encrypted one)")
+	f.StringArray("ca-cert", nil, "custom CA root (PEM or DER, bundles allowed) to trust for outgoing connections; repeatable")
+	f.Bool("telemetry", false, "send Appsmith's anonymous usage data (off by default)")
 	f.String("link-dir", d.LinkDir, "where to link the appsmith command (when writable); empty: do not link")
 	return cmd
 }
@@ -63,7 +70,22 @@ func newInstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 // loadOptions merges the option layers. The install dir is needed to find an
 // existing install's state, and may itself come from any layer, so the
 // layers are merged once for the dir and once for real.
-func loadOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) (install.Options, error) {
+func loadOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) (install.Options, *install.TLSMaterial, error) {
+	l, err := mergeOptions(cmd, ro, fl, stdio)
+	if err != nil {
+		return install.Options{}, nil, err
+	}
+	o, err := l.normalize()
+	if err != nil {
+		return o, nil, err
+	}
+	// Certificates, keys and CA files are read and checked before anything
+	// is written: a bad one is a usage error naming its flag.
+	m, err := install.LoadTLS(o, time.Now())
+	return o, m, l.usage(err)
+}
+
+func mergeOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) (*loader, error) {
 	layers := func(l *loader) error {
 		if fl.config != "" {
 			if err := l.fromFile(fl.config); err != nil {
@@ -83,25 +105,28 @@ func loadOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) (
 	}
 	first := &loader{opts: install.Defaults(), sources: map[string]string{}}
 	if err := layers(first); err != nil {
-		return install.Options{}, err
+		return nil, err
 	}
 	dirOnly, err := first.normalize()
 	if err != nil {
-		return dirOnly, err
+		return nil, err
 	}
 	l := &loader{opts: install.Defaults(), sources: map[string]string{}}
 	if s, err := state.Load(dirOnly.Dir); err == nil {
 		l.fromState(s)
 	}
 	if err := layers(l); err != nil {
-		return install.Options{}, err
+		return nil, err
 	}
 	// An image recorded from an earlier --image must not mask a version or
 	// edition asked for now: the mismatch is then reported, not ignored.
 	if l.sources["image"] == "" && (l.sources["version"] != "" || l.sources["edition"] != "" || l.sources["registry"] != "") {
 		l.opts.Image = ""
 	}
-	return l.normalize()
+	if l.sources["tls"] == "" && (l.sources["domain"] != "" || l.sources["cert"] != "" || l.sources["key"] != "") {
+		l.opts.TLS = "" // derived from the TLS options given now, not kept from the install
+	}
+	return l, nil
 }
 
 func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, deps Deps) error {
@@ -109,7 +134,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
-	o, err := loadOptions(cmd, ro, fl, stdio)
+	o, tlsm, err := loadOptions(cmd, ro, fl, stdio)
 	if err != nil {
 		return err
 	}
@@ -120,6 +145,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 		Connect: func(ctx context.Context) (install.Docker, error) { return deps.Docker(ctx) },
 		Host:    deps.Host,
 		Version: buildinfo.Get().Version,
+		TLS:     tlsm,
 	}
 	obs, err := in.Observe(ctx, o)
 	if err != nil {

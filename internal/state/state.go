@@ -51,6 +51,8 @@ type State struct {
 	Database         string    `yaml:"database"`       // "embedded" or "external"
 	Redis            string    `yaml:"redis"`          // "embedded" or "external"
 	Link             string    `yaml:"link,omitempty"` // the `appsmith` link this install made
+	TLS              string    `yaml:"tls,omitempty"`    // none, letsencrypt, custom, proxy
+	Domain           string    `yaml:"domain,omitempty"` // APPSMITH_CUSTOM_DOMAIN, ASCII form
 }
 
 // Path is the state file of the install dir.

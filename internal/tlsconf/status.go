@@ -1,0 +1,117 @@
+package tlsconf
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/certs"
+	"github.com/appsmith-install/appsmith-install/internal/stacks"
+	"github.com/appsmith-install/appsmith-install/internal/state"
+)
+
+// Status is the documented output of `appsmith tls status --json`.
+type Status struct {
+	Mode        string      `json:"mode"`   // none, letsencrypt, custom, proxy
+	Domain      string      `json:"domain"` // APPSMITH_CUSTOM_DOMAIN
+	Certificate *CertStatus `json:"certificate,omitempty"`
+	CARoots     []CARoot    `json:"ca_roots"`
+	Problems    []string    `json:"problems,omitempty"`
+}
+
+// CertStatus is the certificate in use, and where it was read.
+type CertStatus struct {
+	Source string `json:"source"` // "served" (read from the HTTPS port) or "file" (ssl/fullchain.pem)
+	certs.Info
+}
+
+// CARoot is one file of ca-certs/.
+type CARoot struct {
+	File string `json:"file"`
+	certs.Info
+	Ignored bool `json:"ignored,omitempty"` // not .crt: the container skips it
+}
+
+// Read reports the TLS of the install in dir; httpsAddr ("127.0.0.1:443")
+// is dialled to read the certificate actually served, when the domain is set.
+func Read(ctx context.Context, dir, httpsAddr string, now time.Time) Status {
+	l := stacks.Layout{Root: filepath.Join(dir, "stacks")}
+	st := Status{CARoots: []CARoot{}}
+	if env, err := l.ReadEnv(); err == nil {
+		st.Domain, _ = env.Get(stacks.KeyCustomDomain)
+	} else {
+		st.Problems = append(st.Problems, err.Error())
+	}
+	_, certErr := os.Stat(l.FullchainPEM())
+	switch s, _ := state.Load(dir); {
+	case st.Domain != "" && certErr == nil:
+		st.Mode = install.TLSCustom
+	case st.Domain != "":
+		st.Mode = install.TLSLetsEncrypt
+	case s != nil && s.TLS == install.TLSProxy:
+		st.Mode = install.TLSProxy
+	default:
+		st.Mode = install.TLSNone
+	}
+	if st.Domain != "" {
+		if c, err := served(ctx, httpsAddr, st.Domain); err == nil {
+			st.Certificate = &CertStatus{Source: "served", Info: certs.Describe(c, now)}
+		} else {
+			st.Problems = append(st.Problems, "cannot read the served certificate: "+err.Error())
+		}
+	}
+	if st.Certificate == nil && certErr == nil {
+		if data, err := os.ReadFile(l.FullchainPEM()); err == nil {
+			if cs, err := certs.ReadPEMCerts(data); err == nil && len(cs) > 0 {
+				st.Certificate = &CertStatus{Source: "file", Info: certs.Describe(cs[0], now)}
+			}
+		}
+	}
+	if c := st.Certificate; c != nil && c.DaysLeft < 30 {
+		st.Problems = append(st.Problems, "the certificate expires in "+strconv.Itoa(c.DaysLeft)+" days")
+	}
+	st.CARoots = caRoots(l, now)
+	return st
+}
+
+func served(ctx context.Context, addr, domain string) (*x509.Certificate, error) {
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 3 * time.Second},
+		// Reading what is served, not trusting it: the point is to report it.
+		Config: &tls.Config{ServerName: domain, InsecureSkipVerify: true}} //nolint:gosec // inspection only
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	return conn.(*tls.Conn).ConnectionState().PeerCertificates[0], nil
+}
+
+func caRoots(l stacks.Layout, now time.Time) []CARoot {
+	out := []CARoot{}
+	entries, _ := os.ReadDir(l.CACertsDir())
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(l.CACertsDir(), e.Name()))
+		if err != nil {
+			continue
+		}
+		cs, err := certs.ReadPEMCerts(data)
+		if err != nil || len(cs) == 0 {
+			continue
+		}
+		out = append(out, CARoot{File: e.Name(), Info: certs.Describe(cs[0], now), Ignored: filepath.Ext(e.Name()) != ".crt"})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
+	return out
+}

@@ -1,0 +1,160 @@
+package e2e
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/appsmith-install/appsmith-install/internal/testenv"
+)
+
+// handshake connects to the instance's HTTPS port trusting only ca, as a
+// browser would, and returns the leaf it was served.
+func (e *env) handshake(ca *testCA, domain string) (*x509.Certificate, error) {
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	conn, err := tls.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(e.https)), &tls.Config{RootCAs: pool, ServerName: domain})
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0], nil
+}
+
+type tlsStatus struct {
+	Mode        string `json:"mode"`
+	Domain      string `json:"domain"`
+	Certificate *struct {
+		Source string   `json:"source"`
+		SANs   []string `json:"sans"`
+	} `json:"certificate"`
+	CARoots []struct {
+		File string `json:"file"`
+	} `json:"ca_roots"`
+}
+
+func (e *env) tlsStatus() tlsStatus {
+	e.t.Helper()
+	r := e.run(nil, "tls", "status", "--json")
+	e.mustSucceed(r, "tls status")
+	var st tlsStatus
+	if err := json.Unmarshal([]byte(r.out), &st); err != nil {
+		e.t.Fatalf("tls status --json: %v\n%s", err, r.out)
+	}
+	return st
+}
+
+// TestCustomCertificateLifecycle: install with a custom certificate and a CA
+// root, check what is served, rotate the certificate, then a certificate the
+// container refuses is rolled back automatically.
+func TestCustomCertificateLifecycle(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	ca := newCA(t, "Test Root CA")
+	certFile, keyFile, _ := ca.leaf(t, "appsmith.test")
+	caFile := filepath.Join(t.TempDir(), "corp-root.pem")
+	os.WriteFile(caFile, newCA(t, "Corp Root 2026").pem, 0o644)
+
+	r := e.run(nil, e.installArgs("v1.9.2", "--tls", "custom", "--domain", "appsmith.test", "--cert", certFile, "--key", keyFile, "--ca-cert", caFile)...)
+	e.mustSucceed(r, "install with a custom certificate")
+	leaf, err := e.handshake(ca, "appsmith.test")
+	if err != nil {
+		t.Fatalf("HTTPS with the test CA: %v", err)
+	}
+	if len(leaf.DNSNames) != 1 || leaf.DNSNames[0] != "appsmith.test" {
+		t.Fatalf("served SANs %v", leaf.DNSNames)
+	}
+	if st, err := os.Stat(filepath.Join(e.dir, "stacks/ssl/privkey.pem")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("privkey.pem: %v %v", st.Mode(), err)
+	}
+	st := e.tlsStatus()
+	if st.Mode != "custom" || st.Domain != "appsmith.test" || st.Certificate == nil || st.Certificate.Source != "served" || len(st.CARoots) != 1 ||
+		!strings.HasSuffix(st.CARoots[0].File, ".crt") {
+		t.Fatalf("tls status %+v", st)
+	}
+
+	// Rotation serves the new certificate.
+	cert2, key2, want := ca.leaf(t, "appsmith.test")
+	e.mustSucceed(e.run(nil, "tls", "use-cert", "--cert", cert2, "--key", key2, "--progress", "plain"), "tls use-cert")
+	if got, err := e.handshake(ca, "appsmith.test"); err != nil || !got.Equal(want) {
+		t.Fatalf("after rotation: %v (same as new: %v)", err, got != nil && got.Equal(want))
+	}
+
+	// A file that is not a certificate is refused before anything is written.
+	before, _ := os.ReadFile(filepath.Join(e.dir, "stacks/ssl/fullchain.pem"))
+	bad := filepath.Join(t.TempDir(), "bad.pem")
+	os.WriteFile(bad, []byte("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"), 0o644)
+	r = e.run(nil, "tls", "use-cert", "--cert", bad, "--key", key2)
+	if r.code != 2 || !strings.Contains(r.errOut, "--cert") {
+		t.Fatalf("garbage certificate: exit %d, want 2 naming --cert\n%s", r.code, r.errOut)
+	}
+	if after, _ := os.ReadFile(filepath.Join(e.dir, "stacks/ssl/fullchain.pem")); string(after) != string(before) {
+		t.Fatal("a refused certificate changed ssl/fullchain.pem")
+	}
+}
+
+// TestRefusedCertificateIsRolledBack: a certificate that passes our checks
+// but that the container refuses at start (as Caddy refuses a key type it
+// cannot use) must not leave Appsmith down: the previous files come back.
+func TestRefusedCertificateIsRolledBack(t *testing.T) {
+	e := newEnv(t)
+	ref := e.reg.Push(t, testenv.Image{Repo: "faults/reject-cert", Tag: "v1.9.2", Fault: "reject-cert"})
+	e.mustSucceed(e.run(nil, append(e.installArgs("v1.9.2"), "--image", ref)...), "install (TLS none)")
+	envBefore, _ := os.ReadFile(filepath.Join(e.dir, "stacks/configuration/docker.env"))
+
+	ca := newCA(t, "Test Root CA")
+	certFile, keyFile, _ := ca.leaf(t, "appsmith.test")
+	r := e.run(nil, "tls", "use-cert", "--cert", certFile, "--key", keyFile, "--timeout", "30s", "--progress", "plain")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.errOut)
+	}
+	contains(t, "stderr", r.errOut, "rolled back", "Restore the previous TLS files")
+	envAfter, _ := os.ReadFile(filepath.Join(e.dir, "stacks/configuration/docker.env"))
+	if string(envAfter) != string(envBefore) {
+		t.Error("docker.env was not restored")
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "stacks/ssl/fullchain.pem")); !os.IsNotExist(err) {
+		t.Error("the refused certificate was left in ssl/")
+	}
+	if s, code := e.status(); code != 0 || !s.Healthy {
+		t.Fatalf("after the rollback: exit %d %+v", code, s)
+	}
+	if st := e.tlsStatus(); st.Mode != "none" || st.Domain != "" {
+		t.Fatalf("tls status after the rollback %+v", st)
+	}
+}
+
+// TestTLSProxyAndCARoots: day-two changes without a certificate.
+func TestTLSProxyAndCARoots(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2")...), "install")
+	bundle := filepath.Join(t.TempDir(), "bundle.pem")
+	var b []byte
+	for _, n := range []string{"Root A", "Root B", "Root C"} {
+		b = append(b, newCA(t, n).pem...)
+	}
+	os.WriteFile(bundle, b, 0o644)
+	e.mustSucceed(e.run(nil, "tls", "add-ca", bundle, "--progress", "plain"), "tls add-ca")
+	st := e.tlsStatus()
+	if len(st.CARoots) != 3 {
+		t.Fatalf("CA roots after adding a bundle of three: %+v", st.CARoots)
+	}
+	e.mustSucceed(e.run(nil, "tls", "remove-ca", st.CARoots[0].File, "--progress", "plain"), "tls remove-ca")
+	if st = e.tlsStatus(); len(st.CARoots) != 2 {
+		t.Fatalf("CA roots after removing one: %+v", st.CARoots)
+	}
+	e.mustSucceed(e.run(nil, "tls", "proxy", "--progress", "plain"), "tls proxy")
+	if st = e.tlsStatus(); st.Mode != "proxy" || st.Domain != "" {
+		t.Fatalf("tls status after proxy %+v", st)
+	}
+	if r := e.run(nil, "tls", "remove-ca", "no-such-root"); r.code != 2 {
+		t.Fatalf("remove-ca of an unknown root: exit %d", r.code)
+	}
+}
