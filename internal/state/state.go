@@ -48,9 +48,9 @@ type State struct {
 	HTTPPort         int       `yaml:"http_port"`
 	HTTPSPort        int       `yaml:"https_port"`
 	BindAddress      string    `yaml:"bind_address"`
-	Database         string    `yaml:"database"`       // "embedded" or "external"
-	Redis            string    `yaml:"redis"`          // "embedded" or "external"
-	Link             string    `yaml:"link,omitempty"` // the `appsmith` link this install made
+	Database         string    `yaml:"database"`         // "embedded" or "external"
+	Redis            string    `yaml:"redis"`            // "embedded" or "external"
+	Link             string    `yaml:"link,omitempty"`   // the `appsmith` link this install made
 	TLS              string    `yaml:"tls,omitempty"`    // none, letsencrypt, custom, proxy
 	Domain           string    `yaml:"domain,omitempty"` // APPSMITH_CUSTOM_DOMAIN, ASCII form
 }

@@ -37,7 +37,9 @@ type Instance struct {
 	Now         func() time.Time
 }
 
-func (in Instance) layout() stacks.Layout { return stacks.Layout{Root: filepath.Join(in.Dir, "stacks")} }
+func (in Instance) layout() stacks.Layout {
+	return stacks.Layout{Root: filepath.Join(in.Dir, "stacks")}
+}
 
 // Change is the TLS the instance should have afterwards.
 type Change struct {
@@ -149,7 +151,6 @@ func firstLine(err error) string {
 	}
 	return s
 }
-
 
 // servesStep checks that the HTTPS port serves the new certificate; a
 // custom certificate that Caddy ignored counts as a failed change.

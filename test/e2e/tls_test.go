@@ -86,7 +86,32 @@ func TestCustomCertificateLifecycle(t *testing.T) {
 		t.Fatalf("after rotation: %v (same as new: %v)", err, got != nil && got.Equal(want))
 	}
 
-	// A file that is not a certificate is refused before anything is written.
+	// Bad inputs are refused before anything is written (exit 2, the flag
+	// named, the stacks' config, ssl and ca-certs byte for byte the same).
+	stacksDirs := []string{filepath.Join(e.dir, "stacks/configuration"), filepath.Join(e.dir, "stacks/ssl"), filepath.Join(e.dir, "stacks/ca-certs")}
+	h0 := hashTree(t, stacksDirs...)
+	_, otherKey, _ := ca.leaf(t, "appsmith.test")
+	expired, expiredKey, _ := ca.leaf(t, "appsmith.test", func(c *x509.Certificate) {
+		c.NotBefore, c.NotAfter = c.NotBefore.AddDate(-2, 0, 0), c.NotBefore.AddDate(-1, 0, 0)
+	})
+	wrongSAN, wrongSANKey, _ := ca.leaf(t, "other.test")
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cert", cert2, "--key", otherKey}, "--key"},
+		{[]string{"--cert", expired, "--key", expiredKey}, "expired"},
+		{[]string{"--cert", wrongSAN, "--key", wrongSANKey, "--domain", "appsmith.test"}, "appsmith.test"},
+	} {
+		r := e.run(nil, append([]string{"tls", "use-cert"}, bad.args...)...)
+		if r.code != 2 || !strings.Contains(r.errOut, bad.want) {
+			t.Errorf("%v: exit %d, want 2 and %q\n%s", bad.args, r.code, bad.want, r.errOut)
+		}
+	}
+	if hashTree(t, stacksDirs...) != h0 {
+		t.Fatal("a refused TLS change modified the stacks")
+	}
+	// A file that is not a certificate is refused the same way.
 	before, _ := os.ReadFile(filepath.Join(e.dir, "stacks/ssl/fullchain.pem"))
 	bad := filepath.Join(t.TempDir(), "bad.pem")
 	os.WriteFile(bad, []byte("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"), 0o644)

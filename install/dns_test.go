@@ -1,0 +1,88 @@
+package install
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestLetsEncryptDNSFindings(t *testing.T) {
+	cases := []struct {
+		name    string
+		resolve []string
+		err     error
+		ours    []string
+		level   Level
+		want    string
+	}{
+		{"points here", []string{"203.0.113.7"}, nil, []string{"10.0.0.2", "203.0.113.7"}, OK, "resolves to this machine"},
+		{"points elsewhere", []string{"198.51.100.9"}, nil, []string{"203.0.113.7"}, Warn, "resolves to 198.51.100.9, but this machine's addresses are 203.0.113.7"},
+		{"does not resolve", nil, errors.New("no such host"), []string{"203.0.113.7"}, Warn, "does not resolve yet"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.o.TLS, f.o.Domain, f.o.HTTPPort, f.o.HTTPSPort = TLSLetsEncrypt, "appsmith.example.com", 80, 443
+			f.in.Host.LookupHost = func(_ context.Context, host string) ([]string, error) {
+				if host != "appsmith.example.com" {
+					t.Errorf("looked up %q", host)
+				}
+				return c.resolve, c.err
+			}
+			f.in.Host.PublicIPs = func(context.Context) ([]string, error) { return c.ours, nil }
+			_, obs, err := f.plan(t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, fd := range obs.Findings {
+				if fd.Check == "dns" && fd.Level == c.level && strings.Contains(fd.Message, c.want) {
+					return
+				}
+			}
+			t.Fatalf("no dns finding %s %q in %+v", c.level, c.want, obs.Findings)
+		})
+	}
+}
+
+func TestLetsEncryptWarnsAboutOtherPorts(t *testing.T) {
+	f := newFixture(t) // ports 18080/18443
+	f.o.TLS, f.o.Domain = TLSLetsEncrypt, "appsmith.example.com"
+	_, obs, _ := f.plan(t)
+	for _, fd := range obs.Findings {
+		if fd.Check == "dns" && strings.Contains(fd.Message, "ports 80 and 443") {
+			return
+		}
+	}
+	t.Fatalf("no port warning in %+v", obs.Findings)
+}
+
+func TestTLSOptionCombinations(t *testing.T) {
+	cases := []struct {
+		o     Options
+		field string
+	}{
+		{Options{TLS: TLSLetsEncrypt}, "domain"},
+		{Options{TLS: TLSProxy, Domain: "a.example.com"}, "domain"},
+		{Options{TLS: TLSNone, Domain: "a.example.com"}, "domain"},
+		{Options{TLS: TLSCustom, Key: "k.pem"}, "cert"},
+		{Options{TLS: TLSCustom, Cert: "c.pem"}, "key"},
+		{Options{TLS: "selfsigned"}, "tls"},
+		{Options{Domain: "https://a.example.com"}, "domain"},
+		{Options{Domain: "10.0.0.1"}, "domain"},
+	}
+	for _, c := range cases {
+		_, err := NormalizeTLS(c.o)
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != c.field {
+			t.Errorf("%+v: got %v, want a --%s error", c.o, err, c.field)
+		}
+	}
+	o, err := NormalizeTLS(Options{Domain: "Bücher.example"})
+	if err != nil || o.TLS != TLSLetsEncrypt || o.Domain != "xn--bcher-kva.example" {
+		t.Fatalf("derived %q %q %v", o.TLS, o.Domain, err)
+	}
+	if o, _ := NormalizeTLS(Options{Cert: "c", Key: "k"}); o.TLS != TLSCustom {
+		t.Fatalf("cert and key should imply custom, got %q", o.TLS)
+	}
+}
