@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
@@ -115,16 +117,17 @@ func samePorts(have, want []docker.PortBinding) bool {
 }
 
 // baseURL is where the installer reaches the container's HTTP port.
-func baseURL(o Options) string {
-	host := o.BindAddress
-	switch host {
+func baseURL(o Options) string { return LocalURL(o.BindAddress, o.HTTPPort) }
+
+// LocalURL is how this host reaches a port published on bind: a wildcard
+// bind is reached on loopback.
+func LocalURL(bind string, port int) string {
+	host := bind
+	switch bind {
 	case "0.0.0.0", "":
 		host = "127.0.0.1"
 	case "::":
 		host = "::1"
 	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	return fmt.Sprintf("http://%s:%d", host, o.HTTPPort)
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(port))
 }

@@ -33,8 +33,7 @@ func newStartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 			}
 			var steps []engine.Step
 			if !in.c.Running {
-				steps = append(steps, engine.Step{ID: "start", Title: "Start " + in.name(), Cause: "the container is " + in.c.State,
-					Run: func(ctx context.Context, _ engine.Reporter) error { return in.d.ContainerStart(ctx, in.c.ID) }})
+				steps = append(steps, in.startStep("the container is "+in.c.State))
 			}
 			steps = append(steps, in.readyStep(deps, timeout))
 			return runPlan(cmd.Context(), ro, stdio, engine.Plan{Name: "start", Steps: steps})
@@ -108,6 +107,18 @@ func newRestartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", install.Defaults().Timeout, "how long to wait for Appsmith to become ready")
 	return cmd
+}
+
+func (in *instance) startStep(cause string) engine.Step {
+	return engine.Step{ID: "start", Title: "Start " + in.name(), Cause: cause,
+		Run: func(ctx context.Context, _ engine.Reporter) error { return in.d.ContainerStart(ctx, in.c.ID) }}
+}
+
+func (in *instance) stopStep(cause string) engine.Step {
+	return engine.Step{ID: "stop", Title: "Stop " + in.name(), Cause: cause,
+		Run: func(ctx context.Context, _ engine.Reporter) error {
+			return in.d.ContainerStop(ctx, in.c.ID, stopTimeout)
+		}}
 }
 
 // supervisorStep restarts one program with the container's supervisorctl.
