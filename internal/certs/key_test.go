@@ -6,8 +6,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"errors"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"testing"
 

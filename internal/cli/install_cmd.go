@@ -172,6 +172,24 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 			return err
 		}
 	}
+	// Held from here to the end; the plan is computed again under it, so
+	// what a concurrent run did meanwhile is seen, not redone.
+	l, err := lockDir(o.Dir)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	if obs, err = in.Observe(ctx, o); err != nil {
+		return err
+	}
+	if plan, err = in.Plan(ctx, o, obs); err != nil {
+		renderFindings(stdio.Err, mode, obs.Findings)
+		return err
+	}
+	if len(plan.Steps) == 0 {
+		fmt.Fprintf(stdio.Err, "Appsmith %s is installed in %s and ready: nothing to do.\n", obs.Ready.Version, o.Dir)
+		return nil
+	}
 	sink, err := progress.New(mode, progress.Options{Out: stdio.Err, NoColor: !progress.ColorAllowed(stdio.Getenv)})
 	if err != nil {
 		return engine.UsageError("%v", err)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/lock"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 )
 
@@ -36,7 +38,7 @@ func newStartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 				steps = append(steps, in.startStep("the container is "+in.c.State))
 			}
 			steps = append(steps, in.readyStep(deps, timeout))
-			return runPlan(cmd.Context(), ro, stdio, engine.Plan{Name: "start", Steps: steps})
+			return runPlan(cmd.Context(), ro, stdio, in.dir, engine.Plan{Name: "start", Steps: steps})
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", install.Defaults().Timeout, "how long to wait for Appsmith to become ready")
@@ -60,7 +62,7 @@ func newStopCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 				fmt.Fprintf(stdio.Err, "%s is already stopped\n", in.name())
 				return nil
 			}
-			return runPlan(cmd.Context(), ro, stdio, engine.Plan{Name: "stop", Steps: []engine.Step{{
+			return runPlan(cmd.Context(), ro, stdio, in.dir, engine.Plan{Name: "stop", Steps: []engine.Step{{
 				ID: "stop", Title: "Stop " + in.name(), Cause: "asked to",
 				Run: func(ctx context.Context, _ engine.Reporter) error {
 					return in.d.ContainerStop(ctx, in.c.ID, stopTimeout)
@@ -102,7 +104,7 @@ func newRestartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 					Run: func(ctx context.Context, _ engine.Reporter) error { return in.d.ContainerStart(ctx, in.c.ID) }})
 			}
 			steps = append(steps, in.readyStep(deps, timeout))
-			return runPlan(cmd.Context(), ro, stdio, engine.Plan{Name: "restart", Steps: steps})
+			return runPlan(cmd.Context(), ro, stdio, in.dir, engine.Plan{Name: "restart", Steps: steps})
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", install.Defaults().Timeout, "how long to wait for Appsmith to become ready")
@@ -155,8 +157,14 @@ func (in *instance) readyStep(deps Deps, timeout time.Duration) engine.Step {
 		}}
 }
 
-// runPlan renders a plan's progress with the --progress sink.
-func runPlan(ctx context.Context, ro *rootOpts, stdio IO, p engine.Plan) error {
+// runPlan runs a plan that changes the instance in dir, holding its lock,
+// rendering progress with the --progress sink.
+func runPlan(ctx context.Context, ro *rootOpts, stdio IO, dir string, p engine.Plan) error {
+	l, err := lockDir(dir)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
 	mode, err := progress.ParseMode(ro.progress)
 	if err != nil {
 		return engine.UsageError("%v", err)
@@ -168,4 +176,13 @@ func runPlan(ctx context.Context, ro *rootOpts, stdio IO, p engine.Plan) error {
 	err = engine.Run(ctx, p, sink)
 	_ = sink.Close()
 	return err
+}
+
+// lockDir takes the install dir's lock, or says who holds it.
+func lockDir(dir string) (*lock.Lock, error) {
+	l, err := lock.Acquire(dir)
+	if errors.Is(err, lock.ErrBusy) {
+		return nil, &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "wait until it finishes, then run this again"}
+	}
+	return l, err
 }

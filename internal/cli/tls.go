@@ -150,6 +150,11 @@ func applyTLS(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, c tlsconf.
 	if err := in.requireContainer(); err != nil {
 		return err
 	}
+	l, err := lockDir(in.dir)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
 	if c.Mode == "" && in.state != nil { // CA changes keep the mode
 		c.Mode = in.state.TLS
 	}
@@ -167,8 +172,13 @@ func applyTLS(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, c tlsconf.
 		return engine.UsageError("%v", err)
 	}
 	defer sink.Close()
-	return tlsconf.Apply(ctx, tlsconf.Instance{Dir: in.dir, ContainerID: in.c.ID, BaseURL: in.baseURL(), HTTPSAddr: in.httpsAddr(), Version: want,
-		Docker: in.d, HTTP: httpClient(deps), Timeout: timeout, Now: time.Now}, c, sink)
+	inst := tlsconf.Instance{Dir: in.dir, ContainerID: in.c.ID, BaseURL: in.baseURL(), HTTPSAddr: in.httpsAddr(), Version: want,
+		Docker: in.d, HTTP: httpClient(deps), Timeout: timeout, Now: time.Now}
+	// A change killed half-way is undone before a new one starts.
+	if err := tlsconf.Recover(ctx, inst, sink); err != nil {
+		return err
+	}
+	return tlsconf.Apply(ctx, inst, c, sink)
 }
 
 // httpsAddr is where the host reaches the instance's HTTPS port.

@@ -56,7 +56,7 @@ func newUninstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 				steps = append(steps, engine.Step{ID: "purge", Title: "Delete " + in.dir, Cause: "--purge",
 					Run: func(context.Context, engine.Reporter) error { return os.RemoveAll(in.dir) }})
 			}
-			if err := runPlan(cmd.Context(), ro, stdio, engine.Plan{Name: "uninstall", Steps: steps}); err != nil {
+			if err := runPlan(cmd.Context(), ro, stdio, in.dir, engine.Plan{Name: "uninstall", Steps: steps}); err != nil {
 				return err
 			}
 			if !purge {

@@ -66,7 +66,12 @@ func Apply(ctx context.Context, in Instance, c Change, sink engine.Sink) error {
 		// A copy of every file the change may touch, first: the rollback
 		// and the user's own way back.
 		{ID: "snapshot", Title: "Keep a copy of the current TLS files", Cause: "restored if Appsmith does not come back: " + snap,
-			Run: func(context.Context, engine.Reporter) error { return snapshot(l, snap) }},
+			Run: func(context.Context, engine.Reporter) error {
+				if err := snapshot(l, snap); err != nil {
+					return err
+				}
+				return markInProgress(snap)
+			}},
 		{ID: "write", Title: "Write the new TLS files", Cause: describe(c),
 			Run: func(context.Context, engine.Reporter) error { wrote = true; return write(l, c, stamp) }},
 		// The entrypoint reads docker.env, ssl/ and ca-certs/ only at start.
@@ -75,27 +80,45 @@ func Apply(ctx context.Context, in Instance, c Change, sink engine.Sink) error {
 		// Ready is not enough for a new certificate: Caddy must serve it.
 		servesStep(in, c),
 		{ID: "state", Title: "Record the TLS mode in " + state.FileName, Cause: "`appsmith tls status` and re-runs read it",
-			Run: func(context.Context, engine.Reporter) error { return record(in.Dir, c) }},
+			Run: func(context.Context, engine.Reporter) error {
+				if err := record(in.Dir, c); err != nil {
+					return err
+				}
+				return clearInProgress(snap)
+			}},
 	}}
 	err := engine.Run(ctx, plan, sink)
-	if err == nil || !wrote {
+	if err == nil {
+		return nil
+	}
+	if !wrote {
+		_ = clearInProgress(snap)
 		return err
 	}
+	if rerr := rollBack(ctx, in, snap, firstLine(err), sink); rerr != nil {
+		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("%v; and the rollback failed too: %v", err, rerr),
+			Hint: "the previous files are in " + snap + "; `appsmith logs -f` shows why the container does not start"}
+	}
+	return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("TLS change rolled back, Appsmith runs on the previous files: %w", err),
+		Hint: "`appsmith logs editor` shows why the new files were refused; nothing else changed"}
+}
+
+// rollBack restores the snapshot and restarts the instance on it; nil means
+// the instance is ready again on the previous files.
+func rollBack(ctx context.Context, in Instance, snap, reason string, sink engine.Sink) error {
+	l := in.layout()
 	rollback := engine.Plan{Name: "tls rollback", Steps: []engine.Step{
-		{ID: "restore", Title: "Restore the previous TLS files", Cause: "the instance did not come back: " + firstLine(err),
+		{ID: "restore", Title: "Restore the previous TLS files", Cause: reason,
 			Run: func(context.Context, engine.Reporter) error { return restore(l, snap) }},
 		restartStep(in, "back on the previous files"),
 		readyStep(in),
 	}}
 	// The rollback runs even when the user interrupted the change: a
 	// half-applied TLS change is the state to leave least.
-	rctx := context.WithoutCancel(ctx)
-	if rerr := engine.Run(rctx, rollback, sink); rerr != nil {
-		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("%v; and the rollback failed too: %v", err, rerr),
-			Hint: "the previous files are in " + snap + "; `appsmith logs -f` shows why the container does not start"}
+	if err := engine.Run(context.WithoutCancel(ctx), rollback, sink); err != nil {
+		return err
 	}
-	return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("TLS change rolled back, Appsmith runs on the previous files: %w", err),
-		Hint: "`appsmith logs editor` shows why the new files were refused; nothing else changed"}
+	return clearInProgress(snap)
 }
 
 func restartStep(in Instance, cause string) engine.Step {

@@ -78,6 +78,9 @@ func Read(ctx context.Context, dir, httpsAddr string, now time.Time) Status {
 		st.Problems = append(st.Problems, "the certificate expires in "+strconv.Itoa(c.DaysLeft)+" days")
 	}
 	st.CARoots = caRoots(l, now)
+	for _, snap := range Unfinished(dir) {
+		st.Problems = append(st.Problems, "a TLS change was interrupted ("+filepath.Base(snap)+"): the next `appsmith tls` command rolls it back")
+	}
 	return st
 }
 

@@ -13,6 +13,11 @@ import (
 
 // runInterrupted runs the binary and sends SIGINT once stderr shows marker.
 func (e *env) runInterrupted(marker string, args ...string) result {
+	return e.runSignalled(syscall.SIGINT, marker, args...)
+}
+
+// runSignalled runs the binary and sends sig once stderr shows marker.
+func (e *env) runSignalled(sig syscall.Signal, marker string, args ...string) result {
 	e.t.Helper()
 	cmd := exec.Command(binary, append([]string{"--dir", e.dir}, args...)...)
 	cmd.Env = append(os.Environ(), "AWS_EC2_METADATA_DISABLED=true", "NO_COLOR=1")
@@ -30,7 +35,7 @@ func (e *env) runInterrupted(marker string, args ...string) result {
 			errOut.WriteString(sc.Text() + "\n")
 			if !signalled && strings.Contains(sc.Text(), marker) {
 				time.Sleep(500 * time.Millisecond)
-				_ = cmd.Process.Signal(syscall.SIGINT)
+				_ = cmd.Process.Signal(sig)
 				signalled = true
 			}
 		}
@@ -44,6 +49,9 @@ func (e *env) runInterrupted(marker string, args ...string) result {
 	r := result{errOut: errOut.String()}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			r.code = 128 + int(ws.Signal())
+		}
 	}
 	return r
 }

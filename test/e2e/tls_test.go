@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/testenv"
 )
@@ -181,5 +183,38 @@ func TestTLSProxyAndCARoots(t *testing.T) {
 	}
 	if r := e.run(nil, "tls", "remove-ca", "no-such-root"); r.code != 2 {
 		t.Fatalf("remove-ca of an unknown root: exit %d", r.code)
+	}
+}
+
+// TestKilledTLSChangeIsRolledBackByTheNextCommand: kill -9 in the middle of
+// a TLS change (files written, container restarting) leaves a journal; the
+// next TLS command restores the previous files before its own change.
+func TestKilledTLSChangeIsRolledBackByTheNextCommand(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2", BootDelay: 4 * time.Second})
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2")...), "install")
+	envBefore, _ := os.ReadFile(filepath.Join(e.dir, "stacks/configuration/docker.env"))
+
+	r := e.runSignalled(syscall.SIGKILL, "Wait until Appsmith is ready", "tls", "use-letsencrypt", "--domain", "appsmith.test", "--progress", "plain")
+	if r.code != 128+int(syscall.SIGKILL) {
+		t.Fatalf("exit %d, want killed\n%s", r.code, r.errOut)
+	}
+	if st := e.tlsStatus(); st.Domain != "appsmith.test" {
+		t.Fatalf("the killed change had not written its domain yet: %+v", st)
+	}
+	r = e.run(nil, "tls", "status")
+	contains(t, "tls status", r.out, "interrupted")
+
+	ca := filepath.Join(t.TempDir(), "root.pem")
+	os.WriteFile(ca, newCA(t, "Root After Crash").pem, 0o644)
+	r = e.run(nil, "tls", "add-ca", ca, "--progress", "plain")
+	e.mustSucceed(r, "the next tls command")
+	contains(t, "stderr", r.errOut, "==> tls rollback", "Restore the previous TLS files", "==> tls add-ca finished")
+	envAfter, _ := os.ReadFile(filepath.Join(e.dir, "stacks/configuration/docker.env"))
+	if string(envAfter) != string(envBefore) {
+		t.Fatal("docker.env was not rolled back to before the killed change")
+	}
+	if st := e.tlsStatus(); st.Mode != "none" || len(st.CARoots) != 1 {
+		t.Fatalf("after recovery and add-ca: %+v", st)
 	}
 }
