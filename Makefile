@@ -7,7 +7,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/appsmith-install/appsmith-install/internal/buildinfo.Version=$(VERSION)
 BIN      := bin/appsmith-install
 
-.PHONY: build run test unit engine bench demo lint clean
+.PHONY: build run test unit engine tools bench demo lint clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/appsmith-install
@@ -15,12 +15,15 @@ build:
 engine:
 	bash scripts/docker-engine.sh
 
+tools:
+	bash scripts/test-tools.sh
+
 # Installs Appsmith on this machine: `make run ARGS='--version v1.9.2'`.
 run: engine build
 	./$(BIN) --yes $(ARGS)
 
 # The whole suite, end-to-end tests included, against the real engine.
-test: engine lint
+test: engine tools lint
 	AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -timeout 40m ./...
 
 # Unit tests only: no engine needed (end-to-end tests skip without one unless CI=true).

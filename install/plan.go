@@ -62,7 +62,7 @@ func (in *Installer) Plan(ctx context.Context, o Options, obs *Observation) (eng
 	// docker.env is written BEFORE the first start so secrets are ours
 	// (long, from crypto/rand) and the entrypoint never writes its own.
 	add(!obs.HasEnv, engine.Step{ID: "docker-env", Title: "Write docker.env with new secrets",
-		Cause: "no " + r.layout.DockerEnv() + " yet", Run: r.writeEnv})
+		Cause: "no " + r.layout.DockerEnv() + " yet; " + envSummary(o), Run: r.writeEnv})
 	// TLS files before the first start: the entrypoint reads them only then.
 	add(!obs.HasEnv && in.TLS != nil && (in.TLS.KeyPair != nil || len(in.TLS.CAs) > 0), engine.Step{ID: "tls", Title: "Write TLS certificate and CA roots",
 		Cause: tlsCause(o, in.TLS), Run: r.writeTLS})
@@ -134,6 +134,23 @@ func envOptions(o Options) stacks.EnvOptions {
 		e.CustomDomain = o.Domain
 	}
 	return e
+}
+
+// envSummary says what a new docker.env will hold, secrets aside.
+func envSummary(o Options) string {
+	parts := []string{"database " + kind(o.EmbeddedDB()), "redis " + kind(o.RedisURL == "" || isLocalURL(o.RedisURL))}
+	switch e := envOptions(o); {
+	case e.CustomDomain != "":
+		parts = append(parts, "domain "+e.CustomDomain+" ("+o.TLS+")")
+	default:
+		parts = append(parts, "no domain (TLS "+o.TLS+")")
+	}
+	if o.Telemetry {
+		parts = append(parts, "telemetry on")
+	} else {
+		parts = append(parts, "telemetry off")
+	}
+	return strings.Join(parts, ", ")
 }
 
 func tlsCause(o Options, m *TLSMaterial) string {

@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -138,14 +136,17 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 	if err != nil {
 		return err
 	}
-	if !fl.yes && !fl.dryRun && !stdio.IsTTY {
-		return engine.UsageError("no terminal to ask on: pass --yes to install unattended (with --dir, --version, ... or --config FILE)")
-	}
 	in := &install.Installer{
 		Connect: func(ctx context.Context) (install.Docker, error) { return deps.Docker(ctx) },
 		Host:    deps.Host,
 		Version: buildinfo.Get().Version,
 		TLS:     tlsm,
+	}
+	if !fl.yes && !fl.dryRun {
+		if !stdio.IsTTY {
+			return engine.UsageError("no terminal to ask on: pass --yes to install unattended (with --dir, --version, ... or --config FILE)")
+		}
+		return runWizard(ctx, ro, stdio, deps, in, o)
 	}
 	obs, err := in.Observe(ctx, o)
 	if err != nil {
@@ -163,26 +164,32 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 		fmt.Fprintf(stdio.Err, "Appsmith %s is installed in %s and ready: nothing to do.\n", obs.Ready.Version, o.Dir)
 		return nil
 	}
-	if !fl.yes {
-		_ = plan.Print(stdio.Err)
-		if ok, err := confirm(stdio, "Go ahead?"); err != nil || !ok {
-			if err == nil {
-				err = &engine.Error{Code: engine.ExitFailure, Err: errors.New("not confirmed: nothing was changed")}
-			}
-			return err
-		}
+	sink, err := progress.New(mode, progress.Options{Out: stdio.Err, NoColor: !progress.ColorAllowed(stdio.Getenv)})
+	if err != nil {
+		return engine.UsageError("%v", err)
 	}
-	// Held from here to the end; the plan is computed again under it, so
-	// what a concurrent run did meanwhile is seen, not redone.
+	err = runLocked(ctx, in, o, stdio, mode, sink)
+	_ = sink.Close()
+	if err != nil {
+		return err
+	}
+	return summarize(stdio, o, mode)
+}
+
+// runLocked takes the install dir's lock and runs the plan computed under
+// it, so what a concurrent run did meanwhile is seen, not redone.
+func runLocked(ctx context.Context, in *install.Installer, o install.Options, stdio IO, mode progress.Mode, sink engine.Sink) error {
 	l, err := lockDir(o.Dir)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
-	if obs, err = in.Observe(ctx, o); err != nil {
+	obs, err := in.Observe(ctx, o)
+	if err != nil {
 		return err
 	}
-	if plan, err = in.Plan(ctx, o, obs); err != nil {
+	plan, err := in.Plan(ctx, o, obs)
+	if err != nil {
 		renderFindings(stdio.Err, mode, obs.Findings)
 		return err
 	}
@@ -190,16 +197,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 		fmt.Fprintf(stdio.Err, "Appsmith %s is installed in %s and ready: nothing to do.\n", obs.Ready.Version, o.Dir)
 		return nil
 	}
-	sink, err := progress.New(mode, progress.Options{Out: stdio.Err, NoColor: !progress.ColorAllowed(stdio.Getenv)})
-	if err != nil {
-		return engine.UsageError("%v", err)
-	}
-	err = engine.Run(ctx, plan, sink)
-	_ = sink.Close()
-	if err != nil {
-		return err
-	}
-	return summarize(stdio, o, mode)
+	return engine.Run(ctx, plan, sink)
 }
 
 func summarize(stdio IO, o install.Options, mode progress.Mode) error {
@@ -258,15 +256,4 @@ func renderFindings(w io.Writer, mode progress.Mode, fs []install.Finding) {
 			}
 		}
 	}
-}
-
-// confirm asks a yes/no question on the terminal.
-func confirm(stdio IO, question string) (bool, error) {
-	fmt.Fprintf(stdio.Err, "%s [y/N] ", question)
-	line, err := bufio.NewReader(stdio.In).ReadString('\n')
-	if err != nil && line == "" {
-		return false, err
-	}
-	a := strings.ToLower(strings.TrimSpace(line))
-	return a == "y" || a == "yes", nil
 }

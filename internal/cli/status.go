@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -44,7 +45,7 @@ func newStatusCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st := in.status(cmd, deps)
+			st := in.status(cmd.Context(), deps)
 			if asJSON {
 				enc := json.NewEncoder(stdio.Out)
 				enc.SetIndent("", "  ")
@@ -64,7 +65,7 @@ func newStatusCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	return cmd
 }
 
-func (in *instance) status(cmd *cobra.Command, deps Deps) Status {
+func (in *instance) status(ctx context.Context, deps Deps) Status {
 	st := Status{State: "missing", Dir: in.dir, URL: in.baseURL() + "/"}
 	if s := in.state; s != nil {
 		st.Version, st.Image, st.ImageDigest, st.ImageID = s.Version, s.Image, s.ImageDigest, s.ImageID
@@ -101,7 +102,7 @@ func (in *instance) status(cmd *cobra.Command, deps Deps) Status {
 	if in.state != nil {
 		want = in.state.Version
 	}
-	info, err := install.Probe(cmd.Context(), httpClient(deps), in.baseURL(), want)
+	info, err := install.Probe(ctx, httpClient(deps), in.baseURL(), want)
 	if info.Version != "" {
 		st.Version = info.Version
 	}

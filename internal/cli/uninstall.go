@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -75,4 +77,15 @@ func (in *instance) ownLink() string {
 		return ""
 	}
 	return install.OwnLink(in.state.Link)
+}
+
+// confirm asks a yes/no question on the terminal.
+func confirm(stdio IO, question string) (bool, error) {
+	fmt.Fprintf(stdio.Err, "%s [y/N] ", question)
+	line, err := bufio.NewReader(stdio.In).ReadString('\n')
+	if err != nil && line == "" {
+		return false, err
+	}
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes", nil
 }

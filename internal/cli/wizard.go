@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/fsutil"
+	"github.com/appsmith-install/appsmith-install/internal/progress"
+	"github.com/appsmith-install/appsmith-install/internal/registry"
+	"github.com/appsmith-install/appsmith-install/internal/state"
+	"github.com/appsmith-install/appsmith-install/internal/tui"
+)
+
+// runWizard is `appsmith-install` on a terminal: the wizard asks, then the
+// same plan an unattended install would run is run, with the TUI progress.
+func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *install.Installer, o install.Options) error {
+	term := stdio.Getenv("TERM")
+	wo := tui.WizardOptions{NoColor: !progress.ColorAllowed(stdio.Getenv),
+		Accessible: stdio.Getenv("NO_COLOR") != "" || term == "dumb"}
+	env := tui.Env{
+		Preflight: func(ctx context.Context, o install.Options) ([]install.Finding, *install.Observation, error) {
+			obs, err := in.Observe(ctx, o)
+			if err != nil {
+				return nil, nil, err
+			}
+			return obs.Findings, obs, nil
+		},
+		PortFree:     deps.Host.PortFree,
+		FileReadable: readable,
+		Tags: func(ctx context.Context, o install.Options) ([]string, error) {
+			return registry.Tags(ctx, repoOf(o))
+		},
+		CheckTLS: func(o install.Options) error { _, err := install.LoadTLS(o, time.Now()); return err },
+		Plan: func(ctx context.Context, o install.Options) (engine.Plan, error) {
+			obs, err := in.Observe(ctx, o)
+			if err != nil {
+				return engine.Plan{}, err
+			}
+			return in.Plan(ctx, o, obs)
+		},
+	}
+	res, err := tui.RunWizard(ctx, stdio.In, stdio.Err, o, env, wo)
+	if errors.Is(err, context.Canceled) {
+		return &engine.Error{Code: engine.ExitInterrupted, Err: err}
+	}
+	if err != nil {
+		return err
+	}
+	if res.SaveConfigPath != "" {
+		b, err := tui.ConfigYAML(res.Options)
+		if err != nil {
+			return err
+		}
+		// No secrets in it (ConfigYAML leaves passwords out), so 0644.
+		if err := fsutil.WriteFileAtomic(res.SaveConfigPath, b, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdio.Err, "Saved %s: `appsmith-install --yes --config %s` repeats this install.\n", res.SaveConfigPath, res.SaveConfigPath)
+	}
+	switch res.Action {
+	case tui.ActionQuit:
+		return nil
+	case tui.ActionStatus:
+		inst, err := locate(ctx, &rootOpts{dir: res.Options.Dir, progress: ro.progress}, stdio, deps)
+		if err != nil {
+			return err
+		}
+		printStatus(stdio, inst.status(ctx, deps))
+		return nil
+	case tui.ActionUpgrade:
+		return engine.Errorf(engine.ExitFailure, "this build has no upgrade command yet; keep the running version, or install a newer appsmith-install",
+			"upgrading to %s is not available in this version of appsmith-install", res.Options.Version)
+	}
+	if !res.Confirmed {
+		return nil
+	}
+	o = res.Options
+	if in.TLS, err = install.LoadTLS(o, time.Now()); err != nil {
+		return (&loader{sources: map[string]string{}}).usage(err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wo.Input, wo.Interrupt = stdio.In, cancel
+	ui := tui.NewProgress(stdio.Err, wo)
+	err = runLocked(ctx, in, o, stdio, progress.ModeTTY, ui)
+	final := tui.FinalSummary{URL: fmt.Sprintf("http://%s:%d/", hostFor(o.BindAddress), o.HTTPPort), Dir: o.Dir, Err: err, Hint: engine.HintOf(err)}
+	if s, serr := state.Load(o.Dir); serr == nil {
+		final.Version = s.Version
+	}
+	ui.Done(final)
+	_ = ui.Close()
+	return silenceIfShown(err)
+}
+
+// silenceIfShown: the progress view already showed the failure and its
+// hint; only the exit code is left to give.
+func silenceIfShown(err error) error {
+	if err == nil {
+		return nil
+	}
+	return exitSilently(engine.ExitCode(err))
+}
+
+func readable(p string) error {
+	f, err := os.Open(p)
+	if err == nil {
+		f.Close()
+	}
+	return err
+}
+
+// repoOf is the repository whose tags the version list shows.
+func repoOf(o install.Options) string {
+	ref := o.ImageRef()
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	return ref
+}

@@ -1,0 +1,139 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/appsmith-install/appsmith-install/internal/testenv"
+)
+
+// tmux drives the real binary in a real terminal.
+type tmux struct {
+	t       *testing.T
+	session string
+}
+
+func newTmux(t *testing.T, command string) *tmux {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("tmux is needed for the wizard's end-to-end test (make test installs it): %v", err)
+		}
+		t.Skipf("tmux not installed: %v", err)
+	}
+	m := &tmux{t: t, session: testenv.UniqueName(t, "wiz")}
+	out, err := exec.Command("tmux", "new-session", "-d", "-s", m.session, "-x", "100", "-y", "32", "bash", "-c", command).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tmux: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", m.session).Run() })
+	return m
+}
+
+func (m *tmux) screen() string {
+	out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", m.session).Output()
+	return string(out)
+}
+
+func (m *tmux) keys(keys ...string) {
+	if out, err := exec.Command("tmux", append([]string{"send-keys", "-t", m.session}, keys...)...).CombinedOutput(); err != nil {
+		m.t.Fatalf("send-keys %v: %v\n%s", keys, err, out)
+	}
+}
+
+// waitFor waits until the screen shows one of texts and returns it.
+func (m *tmux) waitFor(timeout time.Duration, texts ...string) string {
+	m.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := m.screen()
+		for _, text := range texts {
+			if strings.Contains(s, text) {
+				return text
+			}
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("waited %s for %q; the screen:\n%s", timeout, texts, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestWizardInstallsInATerminal walks the wizard with keys to a healthy
+// instance; a second run shows the "already installed" path.
+func TestWizardInstallsInATerminal(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.38"})
+	exitFile := filepath.Join(t.TempDir(), "exit")
+	// Flags pre-fill the wizard; it still asks everything.
+	cmd := fmt.Sprintf("%s --dir %s --registry %s --edition ce --version v1.9.2 --container-name %s --http-port %d --https-port %d --bind-address 127.0.0.1 --link-dir %s; echo $? > %s; sleep 600",
+		binary, e.dir, e.reg.Host(), e.name, e.http, e.https, e.linkDir, exitFile)
+	m := newTmux(t, "TERM=xterm-256color "+cmd)
+
+	m.waitFor(30*time.Second, "enter choose options")
+	if s := m.screen(); !strings.Contains(s, "✓ engine") || !strings.Contains(s, "2 releases") {
+		t.Errorf("checks screen:\n%s", s)
+	}
+	m.keys("Enter")
+	// Accept every pre-filled answer, page by page, until the summary.
+	for i := 0; i < 30; i++ {
+		if m.waitFor(10*time.Second, "Ready to install", "enter next") == "Ready to install" {
+			break
+		}
+		m.keys("Enter")
+		time.Sleep(150 * time.Millisecond)
+	}
+	s := m.screen()
+	for _, want := range []string{"v1.9.2", "Community (ce)", strconv.Itoa(e.http), "appsmith-install --yes"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+	t.Logf("summary screen:\n%s", s)
+	m.keys("Enter")
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if b, err := os.ReadFile(exitFile); err == nil {
+			if code := strings.TrimSpace(string(b)); code != "0" {
+				t.Fatalf("the wizard's install exited %s; the screen:\n%s", code, m.screen())
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the install did not finish; the screen:\n%s", m.screen())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("final screen:\n%s", m.screen())
+	if st, code := e.status(); code != 0 || !st.Healthy || st.Version != "v1.9.2" {
+		t.Fatalf("after the wizard: exit %d %+v", code, st)
+	}
+
+	// Second run: the wizard sees the install and offers status/upgrade.
+	exit2 := exitFile + "2"
+	m2 := newTmux(t, fmt.Sprintf("TERM=xterm-256color %s --dir %s; echo $? > %s; sleep 600", binary, e.dir, exit2))
+	m2.waitFor(30*time.Second, "already installed")
+	s = m2.screen()
+	if !strings.Contains(s, "Show its status") || !strings.Contains(s, e.name) {
+		t.Errorf("existing-instance screen:\n%s", s)
+	}
+	m2.keys("Enter") // Show its status
+	m2.waitFor(30*time.Second, "healthy")
+	t.Logf("second run:\n%s", m2.screen())
+	for i := 0; i < 50; i++ {
+		if b, err := os.ReadFile(exit2); err == nil {
+			if strings.TrimSpace(string(b)) != "0" {
+				t.Fatalf("status from the wizard exited %s:\n%s", b, m2.screen())
+			}
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the second run did not end:\n%s", m2.screen())
+}
