@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// formatBytes uses decimal units, as the Docker CLI does, so our numbers
+// FormatBytes uses decimal units, as the Docker CLI does, so our numbers
 // match what people see from `docker pull`.
-func formatBytes(n int64) string {
+func FormatBytes(n int64) string {
 	if n < 1000 {
 		return fmt.Sprintf("%d B", n)
 	}
@@ -23,9 +23,9 @@ func formatBytes(n int64) string {
 	panic("unreachable")
 }
 
-// formatDuration keeps a tenth of a second under a minute (steps are often
+// FormatDuration keeps a tenth of a second under a minute (steps are often
 // short) and whole seconds above it.
-func formatDuration(d time.Duration) string {
+func FormatDuration(d time.Duration) string {
 	if d < 0 {
 		d = 0
 	}

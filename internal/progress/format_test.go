@@ -15,8 +15,8 @@ func TestFormatBytes(t *testing.T) {
 		999_960:       "1.0 MB", // not "1000.0 kB"
 		2_500_000_000: "2.5 GB",
 	} {
-		if got := formatBytes(n); got != want {
-			t.Errorf("formatBytes(%d) = %q, want %q", n, got, want)
+		if got := FormatBytes(n); got != want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", n, got, want)
 		}
 	}
 }
@@ -31,8 +31,8 @@ func TestFormatDuration(t *testing.T) {
 		62 * time.Second:         "1m2s",
 		time.Hour + time.Second:  "1h0m1s",
 	} {
-		if got := formatDuration(d); got != want {
-			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -64,17 +64,17 @@ func (s *plainSink) Emit(e engine.Event) {
 		if len(s.pull.layers) > 0 {
 			s.printSummary(pre) // the final numbers, unless just printed
 		}
-		s.printf("%sdone in %s", pre, formatDuration(ms(e.ElapsedMS)))
+		s.printf("%sdone in %s", pre, FormatDuration(ms(e.ElapsedMS)))
 	case engine.KindStepFailed:
 		s.lastFailure = e.Message
 		s.printf("%sFAILED: %s", pre, oneLine(e.Message))
 	case engine.KindPlanDone:
-		s.printf("==> %s finished in %s", s.planName(e), formatDuration(ms(e.ElapsedMS)))
+		s.printf("==> %s finished in %s", s.planName(e), FormatDuration(ms(e.ElapsedMS)))
 	case engine.KindPlanFailed:
 		if e.Message == s.lastFailure {
-			s.printf("==> %s failed after %s", s.planName(e), formatDuration(ms(e.ElapsedMS)))
+			s.printf("==> %s failed after %s", s.planName(e), FormatDuration(ms(e.ElapsedMS)))
 		} else {
-			s.printf("==> %s failed after %s: %s", s.planName(e), formatDuration(ms(e.ElapsedMS)), oneLine(e.Message))
+			s.printf("==> %s failed after %s: %s", s.planName(e), FormatDuration(ms(e.ElapsedMS)), oneLine(e.Message))
 		}
 	}
 }
@@ -91,7 +91,7 @@ func (s *plainSink) progress(e engine.Event, pre string) {
 	l, changed := s.pull.update(e, t)
 	if changed && !quietStatus[l.status] {
 		if l.status == "Downloading" && l.size > 0 {
-			s.printf("%s%s: %s (%s)", pre, shortLayer(l.id), oneLine(l.status), formatBytes(l.size))
+			s.printf("%s%s: %s (%s)", pre, shortLayer(l.id), oneLine(l.status), FormatBytes(l.size))
 		} else {
 			s.printf("%s%s: %s", pre, shortLayer(l.id), oneLine(l.status))
 		}
@@ -106,7 +106,7 @@ func (s *plainSink) progress(e engine.Event, pre string) {
 // time: a stalled pull should not repeat itself every two seconds.
 func (s *plainSink) printSummary(pre string) {
 	t := s.pull.totals()
-	line := fmt.Sprintf("%spulled %s of %s (%s)", pre, formatBytes(t.done), formatBytes(t.size), plural(t.layers, "layer", "layers"))
+	line := fmt.Sprintf("%spulled %s of %s (%s)", pre, FormatBytes(t.done), FormatBytes(t.size), plural(t.layers, "layer", "layers"))
 	if line != s.summary {
 		s.summary = line
 		s.printf("%s", line)

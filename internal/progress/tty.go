@@ -139,11 +139,11 @@ func (s *ttySink) Emit(e engine.Event) {
 		s.draw(now, line{{"warning: ", sgrYellow + ";" + sgrBold}, {oneLine(e.Message), sgrYellow}})
 	case engine.KindStepDone:
 		s.cur = nil
-		s.draw(now, line{{"✓ ", sgrGreen}, {oneLine(e.Title), ""}, {" (" + formatDuration(ms(e.ElapsedMS)) + ")", sgrDim}})
+		s.draw(now, line{{"✓ ", sgrGreen}, {oneLine(e.Title), ""}, {" (" + FormatDuration(ms(e.ElapsedMS)) + ")", sgrDim}})
 	case engine.KindStepFailed:
 		s.cur = nil
 		s.lastFailure = e.Message
-		ls := []line{{{"✗ ", sgrRed}, {oneLine(e.Title), ""}, {" (" + formatDuration(ms(e.ElapsedMS)) + ")", sgrDim}}}
+		ls := []line{{{"✗ ", sgrRed}, {oneLine(e.Title), ""}, {" (" + FormatDuration(ms(e.ElapsedMS)) + ")", sgrDim}}}
 		for _, l := range cleanLines(e.Message) {
 			ls = append(ls, line{{"  " + l, sgrRed}})
 		}
@@ -153,9 +153,9 @@ func (s *ttySink) Emit(e engine.Event) {
 		if name == "" {
 			name = s.plan
 		}
-		s.draw(now, line{{"==> " + name + " finished in " + formatDuration(ms(e.ElapsedMS)), sgrGreen + ";" + sgrBold}})
+		s.draw(now, line{{"==> " + name + " finished in " + FormatDuration(ms(e.ElapsedMS)), sgrGreen + ";" + sgrBold}})
 	case engine.KindPlanFailed:
-		msg := "==> " + s.plan + " failed after " + formatDuration(ms(e.ElapsedMS))
+		msg := "==> " + s.plan + " failed after " + FormatDuration(ms(e.ElapsedMS))
 		if e.Message != s.lastFailure {
 			msg += ": " + oneLine(e.Message)
 		}
@@ -202,7 +202,7 @@ func (s *ttySink) live(now time.Time, width int) []line {
 	el := now.Sub(s.cur.start)
 	frame := spinner[int(el/redrawEvery)%len(spinner)]
 	counter := fmt.Sprintf("[%d/%d] ", s.cur.index, s.cur.total)
-	suffix := " (" + formatDuration(el) + ")"
+	suffix := " (" + FormatDuration(el) + ")"
 	room := width - 2 - len(counter) - len(suffix)
 	out := []line{{{frame + " ", sgrCyan}, {counter, sgrDim}, {fitTitle(s.cur.title, room), sgrBold}, {suffix, sgrDim}}}
 	if s.note != "" {
@@ -226,10 +226,10 @@ func (s *ttySink) live(now time.Time, width int) []line {
 		t := s.pull.totals()
 		text := fmt.Sprintf("  %d/%d layers done", t.complt, t.layers)
 		if t.size > 0 { // sizes arrive with the first bytes; "0 B / 0 B" says nothing
-			text = fmt.Sprintf("  %s / %s, %d/%d layers done", formatBytes(t.done), formatBytes(t.size), t.complt, t.layers)
+			text = fmt.Sprintf("  %s / %s, %d/%d layers done", FormatBytes(t.done), FormatBytes(t.size), t.complt, t.layers)
 		}
 		if r := s.pull.rate(now); r > 0 {
-			text += ", " + formatBytes(int64(r)) + "/s"
+			text += ", " + FormatBytes(int64(r)) + "/s"
 		}
 		out = append(out, line{{text, ""}})
 	}
@@ -242,7 +242,7 @@ func layerLine(l *layer) line {
 		return line{
 			{id, sgrDim},
 			{bar(l.current, l.size, barWidth), sgrCyan},
-			{fmt.Sprintf(" %s / %s  ", formatBytes(l.current), formatBytes(l.size)), ""},
+			{fmt.Sprintf(" %s / %s  ", FormatBytes(l.current), FormatBytes(l.size)), ""},
 			{l.status, sgrDim},
 		}
 	}
@@ -260,7 +260,7 @@ func (s *ttySink) Close() error {
 	now := s.now()
 	if cur := s.cur; cur != nil {
 		s.cur = nil
-		s.draw(now, line{{"… ", sgrYellow}, {cur.title, ""}, {" (unfinished after " + formatDuration(now.Sub(cur.start)) + ")", sgrDim}})
+		s.draw(now, line{{"… ", sgrYellow}, {cur.title, ""}, {" (unfinished after " + FormatDuration(now.Sub(cur.start)) + ")", sgrDim}})
 	} else if s.drawn > 0 {
 		s.draw(now)
 	}

@@ -42,12 +42,9 @@ func answersFrom(o install.Options) *answers {
 	}
 	if a.TLS == "" {
 		// Shown as install.Options.Normalize will derive it.
-		switch {
-		case o.Cert != "" || o.Key != "":
-			a.TLS = tlsCustom
-		case o.Domain != "":
-			a.TLS = tlsLetsEncrypt
-		default:
+		if d, err := install.NormalizeTLS(o); err == nil {
+			a.TLS = d.TLS
+		} else {
 			a.TLS = tlsNone
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/progress"
 )
 
 // NewProgress starts the progress view on out. It is the plan's
@@ -79,7 +80,7 @@ func (u *lineProgress) Emit(e engine.Event) {
 	case engine.KindStepStart:
 		fmt.Fprintf(u.out, "[%d/%d] %s\n", e.Index, e.Total, e.Title)
 	case engine.KindStepDone:
-		fmt.Fprintf(u.out, "[%d/%d] done in %s\n", e.Index, e.Total, fmtDuration(time.Duration(e.ElapsedMS)*time.Millisecond))
+		fmt.Fprintf(u.out, "[%d/%d] done in %s\n", e.Index, e.Total, progress.FormatDuration(time.Duration(e.ElapsedMS)*time.Millisecond))
 	case engine.KindStepFailed:
 		fmt.Fprintf(u.out, "[%d/%d] FAILED: %s\n", e.Index, e.Total, e.Message)
 	case engine.KindWarning:

@@ -9,6 +9,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/appsmith-install/appsmith-install/internal/progress"
 )
 
 func (m *progressModel) View() tea.View { return tea.NewView(m.render()) }
@@ -17,7 +19,7 @@ func (m *progressModel) render() string {
 	var b strings.Builder
 	b.WriteString(sTitle.Render("Appsmith installer") + "  " + sActive.Render(m.stage()))
 	if !m.started.IsZero() {
-		b.WriteString(sDim.Render("  " + fmtDuration(m.elapsed())))
+		b.WriteString(sDim.Render("  " + progress.FormatDuration(m.elapsed())))
 	}
 	b.WriteString("\n\n")
 	for _, s := range m.steps {
@@ -104,7 +106,7 @@ func (m *progressModel) stepLine(s *stepState) string {
 	default:
 		sym = m.mark(s.status)
 	}
-	t := fmtDuration(d)
+	t := progress.FormatDuration(d)
 	title := ansiTrunc(s.title, m.width-len(t)-4)
 	pad := max(m.width-lipgloss.Width(title)-len(t)-3, 1)
 	return sym + " " + title + strings.Repeat(" ", pad) + sDim.Render(t)
@@ -129,14 +131,14 @@ func (m *progressModel) pullView(p *pullState) string {
 		rows++
 		amount := ""
 		if l.size > 0 && (l.status == "Downloading" || l.status == "Extracting") {
-			amount = fmtBytes(l.current) + " / " + fmtBytes(l.size)
+			amount = progress.FormatBytes(l.current) + " / " + progress.FormatBytes(l.size)
 		}
 		fmt.Fprintf(&b, "    %s %-11s %s %s\n", sDim.Render(l.id), ansiTrunc(l.status, 11), bar(l.fraction(), barW), amount)
 	}
 	done, size, complete := p.totals()
-	line := fmt.Sprintf("%d/%d layers · %s / %s", complete, len(p.layers), fmtBytes(done), fmtBytes(size))
+	line := fmt.Sprintf("%d/%d layers · %s / %s", complete, len(p.layers), progress.FormatBytes(done), progress.FormatBytes(size))
 	if r := p.rate(); r > 0 {
-		line += " · " + fmtBytes(int64(r)) + "/s"
+		line += " · " + progress.FormatBytes(int64(r)) + "/s"
 	}
 	b.WriteString("    " + sDim.Render(line) + "\n")
 	return b.String()
@@ -164,7 +166,7 @@ func (m *progressModel) finalView() string {
 		row("Look", "appsmith status · appsmith logs")
 	}
 	if m.ended > 0 {
-		row("Took", fmtDuration(m.ended))
+		row("Took", progress.FormatDuration(m.ended))
 	}
 	return b.String()
 }
@@ -178,29 +180,3 @@ func bar(frac float64, width int) string {
 }
 
 func ansiTrunc(s string, w int) string { return fit(s, max(w, 1), 1) }
-
-// fmtBytes uses decimal units, as `docker pull` does.
-func fmtBytes(n int64) string {
-	if n < 1000 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v := float64(n)
-	for _, u := range []string{"kB", "MB", "GB"} {
-		v /= 1000
-		if v < 999.95 || u == "GB" {
-			return fmt.Sprintf("%.1f %s", v, u)
-		}
-	}
-	return ""
-}
-
-// fmtDuration keeps tenths under a minute, where steps often are.
-func fmtDuration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	if d < time.Minute-50*time.Millisecond {
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	}
-	return d.Round(time.Second).String()
-}
