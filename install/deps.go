@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/appsmith-install/appsmith-install/internal/dbcheck"
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 )
 
@@ -45,6 +46,8 @@ type Host struct {
 	// this machine's addresses. Tests inject both.
 	LookupHost func(ctx context.Context, host string) ([]string, error)
 	PublicIPs  func(ctx context.Context) ([]string, error)
+	// Reachable dials an external database or Redis URL (nil: not checked).
+	Reachable func(ctx context.Context, url string) error
 }
 
 // RealHost is the machine this process runs on.
@@ -57,6 +60,7 @@ func RealHost() Host {
 		HTTP:       &http.Client{Timeout: 5 * time.Second},
 		LookupHost: net.DefaultResolver.LookupHost,
 		PublicIPs:  interfaceIPs,
+		Reachable:  dbcheck.Reachable,
 	}
 }
 

@@ -86,3 +86,24 @@ func TestTLSOptionCombinations(t *testing.T) {
 		t.Fatalf("cert and key should imply custom, got %q", o.TLS)
 	}
 }
+
+func TestExternalDatabaseReachability(t *testing.T) {
+	f := newFixture(t)
+	f.o.DBURL = "postgresql://appsmith:s3cret@db.internal:5432/appsmith"
+	f.in.Host.Reachable = func(_ context.Context, url string) error {
+		if url != f.o.DBURL {
+			t.Errorf("checked %q", url)
+		}
+		return errors.New("cannot connect to db.internal:5432 from this machine: connection refused")
+	}
+	_, obs, err := f.plan(t)
+	if err != nil {
+		t.Fatal(err) // a warning, not a failure: the container's network may differ
+	}
+	for _, fd := range obs.Findings {
+		if fd.Check == "external" && fd.Level == Warn && strings.Contains(fd.Message, "--db-url") && !strings.Contains(fd.Message, "s3cret") {
+			return
+		}
+	}
+	t.Fatalf("no reachability warning in %+v", obs.Findings)
+}

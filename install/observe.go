@@ -108,6 +108,22 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 	if o.TLS == TLSLetsEncrypt && !obs.HasEnv {
 		in.checkDNS(ctx, obs, o)
 	}
+	if in.Host.Reachable != nil {
+		for _, u := range []struct{ flag, url string }{{"db-url", o.DBURL}, {"redis-url", o.RedisURL}} {
+			if u.url == "" || isLocalURL(u.url) {
+				continue
+			}
+			if err := in.Host.Reachable(ctx, u.url); err != nil {
+				obs.add("external", Warn, "check the host, port and firewall of --"+u.flag+"; ignore this if only the container's network reaches it",
+					"--%s: %v", u.flag, err)
+			} else {
+				obs.add("external", OK, "", "--%s reachable from this machine", u.flag)
+			}
+		}
+	}
+	if o.TLS == TLSProxy && !obs.HasEnv {
+		obs.add("tls", OK, "", "behind a proxy: Appsmith serves plain HTTP on port %d and APPSMITH_CUSTOM_DOMAIN stays empty (with a domain, Appsmith redirects to HTTPS and the proxy loops); the proxy must terminate TLS and forward to it", o.HTTPPort)
+	}
 	return obs, nil
 }
 

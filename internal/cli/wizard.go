@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/dbcheck"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/fsutil"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
@@ -37,6 +38,7 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 			return registry.Tags(ctx, repoOf(o))
 		},
 		CheckTLS: func(o install.Options) error { _, err := install.LoadTLS(o, time.Now()); return err },
+		CheckDB:  dbcheck.Reachable,
 		Plan: func(ctx context.Context, o install.Options) (engine.Plan, error) {
 			obs, err := in.Observe(ctx, o)
 			if err != nil {
