@@ -62,6 +62,15 @@ func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, 
 	return in, nil
 }
 
+// locateContainer is locate for commands that act on the container.
+func locateContainer(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, error) {
+	in, err := locate(ctx, ro, stdio, deps)
+	if err != nil {
+		return nil, err
+	}
+	return in, in.requireContainer()
+}
+
 // requireContainer is for commands that act on the container.
 func (in *instance) requireContainer() error {
 	if in.c != nil {

@@ -26,11 +26,8 @@ func newStartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 		Short: "Start the container and wait until Appsmith is ready",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := locate(cmd.Context(), ro, stdio, deps)
+			in, err := locateContainer(cmd.Context(), ro, stdio, deps)
 			if err != nil {
-				return err
-			}
-			if err := in.requireContainer(); err != nil {
 				return err
 			}
 			var steps []engine.Step
@@ -51,23 +48,15 @@ func newStopCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 		Short: "Stop the container (it stays stopped across reboots until `appsmith start`)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := locate(cmd.Context(), ro, stdio, deps)
+			in, err := locateContainer(cmd.Context(), ro, stdio, deps)
 			if err != nil {
-				return err
-			}
-			if err := in.requireContainer(); err != nil {
 				return err
 			}
 			if !in.c.Running {
 				fmt.Fprintf(stdio.Err, "%s is already stopped\n", in.name())
 				return nil
 			}
-			return runPlan(cmd.Context(), ro, stdio, in.dir, engine.Plan{Name: "stop", Steps: []engine.Step{{
-				ID: "stop", Title: "Stop " + in.name(), Cause: "asked to",
-				Run: func(ctx context.Context, _ engine.Reporter) error {
-					return in.d.ContainerStop(ctx, in.c.ID, stopTimeout)
-				},
-			}}})
+			return runPlan(cmd.Context(), ro, stdio, in.dir, engine.Plan{Name: "stop", Steps: []engine.Step{in.stopStep("asked to")}})
 		},
 	}
 }
@@ -79,11 +68,8 @@ func newRestartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 		Short: "Restart the container, or one program inside it (supervisorctl restart PROGRAM)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in, err := locate(cmd.Context(), ro, stdio, deps)
+			in, err := locateContainer(cmd.Context(), ro, stdio, deps)
 			if err != nil {
-				return err
-			}
-			if err := in.requireContainer(); err != nil {
 				return err
 			}
 			var steps []engine.Step

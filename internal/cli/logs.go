@@ -46,11 +46,8 @@ func newLogsCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 				err = programLog(ctx, stdio.Out, stacks.Layout{Root: filepath.Join(dir, "stacks")}, args[0], n, follow)
 				return endOfFollow(ctx, err)
 			}
-			in, err := locate(ctx, ro, stdio, deps)
+			in, err := locateContainer(ctx, ro, stdio, deps)
 			if err != nil {
-				return err
-			}
-			if err := in.requireContainer(); err != nil {
 				return err
 			}
 			err = in.d.ContainerLogs(ctx, in.c.ID, docker.LogsOptions{Follow: follow, Tail: tail}, stdio.Out, stdio.Err)

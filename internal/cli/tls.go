@@ -143,11 +143,8 @@ func applyTLS(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, c tlsconf.
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
-	in, err := locate(ctx, ro, stdio, deps)
+	in, err := locateContainer(ctx, ro, stdio, deps)
 	if err != nil {
-		return err
-	}
-	if err := in.requireContainer(); err != nil {
 		return err
 	}
 	l, err := lockDir(in.dir)
