@@ -63,13 +63,7 @@ if ! command -v dockerd >/dev/null 2>&1; then
 	command -v dockerd >/dev/null 2>&1 || die "docker.io installed but dockerd is still not on PATH"
 fi
 
-# A dockerd that is already running but not answering yet (another run of
-# this script, or a boot in progress) must not get a twin: the second one
-# would fail on the pid file. Wait for the first instead.
-if pgrep -x dockerd >/dev/null 2>&1; then
-	say "dockerd is already running; waiting for $sock"
-	pid=
-else
+start_dockerd() {
 	say "starting dockerd (log: $log)"
 	mkdir -p "$(dirname "$log")" "$(dirname "$sock")"
 	args=()
@@ -79,13 +73,37 @@ else
 	# setsid: the engine outlives this script and a Ctrl-C of whoever ran it.
 	setsid dockerd "${args[@]}" >"$log" 2>&1 </dev/null &
 	pid=$!
+}
+
+# running: a live dockerd process (zombies and dying ones do not count).
+running() { pgrep -x -r R,S,D dockerd >/dev/null 2>&1; }
+
+# A dockerd that is already running but not answering yet (another run of
+# this script, or a boot in progress) must not get a twin: the second one
+# would fail on the pid file. Wait for the first instead, and start our own
+# if it goes away (a killed engine can linger a moment before it is gone).
+pid=
+if running; then
+	say "dockerd is already running; waiting for $sock"
+else
+	start_dockerd
 fi
 
 deadline=$((SECONDS + wait_secs))
 until up; do
 	if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+		# The engine before us may still be dying and holding its pid file:
+		# try again while the deadline allows. Anything else is fatal.
+		if grep -q "pid file found" "$log" 2>/dev/null && ((SECONDS < deadline)); then
+			sleep 0.5
+			running || start_dockerd
+			continue
+		fi
 		log_tail
 		die "dockerd exited before answering at $sock"
+	fi
+	if [[ -z $pid ]] && ! running; then
+		start_dockerd
 	fi
 	if ((SECONDS >= deadline)); then
 		log_tail
