@@ -3,8 +3,11 @@ package install
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/appsmith-install/appsmith-install/internal/docker"
 )
 
 func TestLetsEncryptDNSFindings(t *testing.T) {
@@ -106,4 +109,25 @@ func TestExternalDatabaseReachability(t *testing.T) {
 		}
 	}
 	t.Fatalf("no reachability warning in %+v", obs.Findings)
+}
+
+func TestDockerRootDiskIsCheckedBeforeAPull(t *testing.T) {
+	f := newFixture(t)
+	f.d.info = func() (docker.EngineInfo, error) {
+		return docker.EngineInfo{Host: "unix:///var/run/docker.sock", Arch: "x86_64", MemTotal: 8 << 30, DockerRootDir: "/var/lib/docker"}, nil
+	}
+	f.in.Host.DiskFree = func(p string) (uint64, error) {
+		if p == "/var/lib/docker" {
+			return 512 << 20, nil
+		}
+		return 50 << 30, nil
+	}
+	_, obs, err := f.plan(t)
+	if err == nil || !strings.Contains(fmt.Sprint(obs.Findings), "Docker's data root /var/lib/docker") {
+		t.Fatalf("err %v, findings %+v", err, obs.Findings)
+	}
+	f.image = true // present: nothing to unpack, nothing to check
+	if _, _, err := f.plan(t); err != nil {
+		t.Fatalf("with the image present: %v", err)
+	}
 }

@@ -91,6 +91,7 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 	}
 	in.checkPorts(obs, o)
 	in.checkDisk(obs, o)
+	in.checkImageDisk(obs)
 	if err := in.observeStacks(obs, o, layout); err != nil {
 		return nil, err
 	}
@@ -200,6 +201,26 @@ func (in *Installer) checkDisk(obs *Observation, o Options) {
 			"only %.1f GiB free at %s", gib(free), o.Dir)
 	default:
 		obs.add("disk", OK, "", "%.1f GiB free at %s", gib(free), o.Dir)
+	}
+}
+
+// checkImageDisk: the image is unpacked in the engine's data root, often
+// another filesystem than the install dir. Appsmith's image takes several
+// GiB unpacked. Only a local engine's root can be measured from here.
+func (in *Installer) checkImageDisk(obs *Observation) {
+	root := obs.Engine.DockerRootDir
+	if obs.Image != nil || root == "" || !strings.HasPrefix(obs.Engine.Host, "unix://") {
+		return
+	}
+	free, err := in.Host.DiskFree(root)
+	switch {
+	case err != nil:
+	case free < minFreeDisk:
+		obs.add("disk", Fail, "free space under "+root+" (`docker system prune` removes unused images)",
+			"%.1f GiB free in Docker's data root %s: the Appsmith image needs several GiB", gib(free), root)
+	case free < warnFreeDisk:
+		obs.add("disk", Warn, "free space under "+root+" (`docker system prune` removes unused images)",
+			"only %.1f GiB free in Docker's data root %s: the Appsmith image needs several GiB", gib(free), root)
 	}
 }
 
