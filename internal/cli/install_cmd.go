@@ -148,6 +148,15 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 		}
 		return runWizard(ctx, ro, stdio, deps, in, o)
 	}
+	if !fl.dryRun {
+		// Held from before the first look to the end, so what the plan is
+		// computed from cannot change under it (a second run waits its turn).
+		l, err := lockDir(o.Dir)
+		if err != nil {
+			return err
+		}
+		defer l.Release()
+	}
 	obs, err := in.Observe(ctx, o)
 	if err != nil {
 		return err
@@ -168,7 +177,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
-	err = runLocked(ctx, in, o, stdio, mode, sink)
+	err = engine.Run(ctx, plan, sink)
 	_ = sink.Close()
 	if err != nil {
 		return err
@@ -177,7 +186,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 }
 
 // runLocked takes the install dir's lock and runs the plan computed under
-// it, so what a concurrent run did meanwhile is seen, not redone.
+// it, so what changed while the wizard asked is seen, not redone.
 func runLocked(ctx context.Context, in *install.Installer, o install.Options, stdio IO, mode progress.Mode, sink engine.Sink) error {
 	l, err := lockDir(o.Dir)
 	if err != nil {
