@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,9 @@ type Host struct {
 	// this machine's addresses. Tests inject both.
 	LookupHost func(ctx context.Context, host string) ([]string, error)
 	PublicIPs  func(ctx context.Context) ([]string, error)
+	// Writable says whether this user can create or write the install dir
+	// (the nearest existing ancestor when it does not exist yet).
+	Writable func(dir string) error
 	// Reachable dials an external database or Redis URL (nil: not checked).
 	Reachable func(ctx context.Context, url string) error
 }
@@ -61,6 +65,18 @@ func RealHost() Host {
 		LookupHost: net.DefaultResolver.LookupHost,
 		PublicIPs:  interfaceIPs,
 		Reachable:  dbcheck.Reachable,
+		Writable:   writable,
+	}
+}
+
+func writable(dir string) error {
+	for p := dir; ; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil {
+			return unix.Access(p, unix.W_OK)
+		}
+		if p == filepath.Dir(p) {
+			return nil
+		}
 	}
 }
 

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
@@ -129,5 +132,26 @@ func TestDockerRootDiskIsCheckedBeforeAPull(t *testing.T) {
 	f.image = true // present: nothing to unpack, nothing to check
 	if _, _, err := f.plan(t); err != nil {
 		t.Fatalf("with the image present: %v", err)
+	}
+}
+
+func TestBindAddressNotOnThisMachineAndUnwritableDir(t *testing.T) {
+	f := newFixture(t)
+	f.in.Host.PortFree = func(string, int) error {
+		return &net.OpError{Op: "listen", Net: "tcp", Err: &os.SyscallError{Syscall: "bind", Err: syscall.EADDRNOTAVAIL}}
+	}
+	f.in.Host.Writable = func(string) error { return os.ErrPermission }
+	_, obs, err := f.plan(t)
+	if err == nil {
+		t.Fatal("preflight passed")
+	}
+	all := fmt.Sprint(obs.Findings)
+	for _, want := range []string{"is not an address of this machine", "cannot write " + f.o.Dir} {
+		if !strings.Contains(all, want) {
+			t.Errorf("findings lack %q: %s", want, all)
+		}
+	}
+	if strings.Contains(all, "in use") {
+		t.Errorf("an unassigned address was reported as a port in use: %s", all)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
@@ -179,6 +180,11 @@ func (in *Installer) checkPorts(obs *Observation, o Options) {
 	}{{"http-port", o.HTTPPort}, {"https-port", o.HTTPSPort}} {
 		if err := in.Host.PortFree(o.BindAddress, p.port); err != nil {
 			free = false
+			if errors.Is(err, syscall.EADDRNOTAVAIL) {
+				obs.add("ports", Fail, "use an address of this machine with --bind-address, or 0.0.0.0 for all of them",
+					"%s is not an address of this machine", o.BindAddress)
+				return
+			}
 			obs.add("ports", Fail, fmt.Sprintf("free the port, or choose another with --%s", p.flag),
 				"port %d on %s is in use: %v", p.port, o.BindAddress, unwrapOp(err))
 		}
@@ -201,6 +207,12 @@ func (in *Installer) checkDisk(obs *Observation, o Options) {
 			"only %.1f GiB free at %s", gib(free), o.Dir)
 	default:
 		obs.add("disk", OK, "", "%.1f GiB free at %s", gib(free), o.Dir)
+	}
+	if in.Host.Writable != nil {
+		if err := in.Host.Writable(o.Dir); err != nil {
+			obs.add("dir", Fail, "run as root (sudo), or choose a --dir this user can write",
+				"cannot write %s: %v", o.Dir, err)
+		}
 	}
 }
 
