@@ -116,7 +116,7 @@ func newRoot(name string, stdio IO, deps Deps) *cobra.Command {
 	inst := newInstallCmd(ro, stdio, deps)
 	root.AddCommand(inst, newStatusCmd(ro, stdio, deps), newLogsCmd(ro, stdio, deps),
 		newStartCmd(ro, stdio, deps), newStopCmd(ro, stdio, deps), newRestartCmd(ro, stdio, deps),
-		newUninstallCmd(ro, stdio, deps), newTLSCmd(ro, stdio, deps), newVersionCmd(stdio))
+		newUninstallCmd(ro, stdio, deps), newTLSCmd(ro, stdio, deps), newVersionCmd(ro, stdio))
 	// `appsmith-install [flags]` means install: the root carries the install
 	// flags and runs it.
 	root.Flags().AddFlagSet(inst.Flags())

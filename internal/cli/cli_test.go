@@ -257,3 +257,16 @@ func TestUninstallPurgeNeedsYesWithoutTerminal(t *testing.T) {
 		t.Fatalf("purge without --yes touched the dir: %v", err)
 	}
 }
+
+func TestVersionNamesTheInstalledAppsmith(t *testing.T) {
+	dir := t.TempDir()
+	r := run(t, fakeDeps(&fakeEngine{}), nil, "--dir", dir, "version")
+	if r.code != 0 || !strings.HasPrefix(r.out, "appsmith-install ") || strings.Contains(r.out, "Appsmith v") {
+		t.Fatalf("without an install: exit %d %q", r.code, r.out)
+	}
+	state.Save(dir, &state.State{Dir: dir, Version: "v1.9.2", Image: "appsmith/appsmith-ce:v1.9.2"})
+	r = run(t, fakeDeps(&fakeEngine{}), nil, "--dir", dir, "version")
+	if r.code != 0 || !strings.Contains(r.out, "Appsmith v1.9.2 in "+dir) {
+		t.Fatalf("with an install: exit %d %q", r.code, r.out)
+	}
+}

@@ -7,25 +7,48 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
+	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
-func newVersionCmd(stdio IO) *cobra.Command {
+// versionInfo is `appsmith version --json`: the installer's build, and the
+// Appsmith recorded in the install dir when there is one.
+type versionInfo struct {
+	buildinfo.Info
+	Appsmith *installedVersion `json:"appsmith,omitempty"`
+}
+
+type installedVersion struct {
+	Version string `json:"version"`
+	Image   string `json:"image"`
+	Dir     string `json:"dir"`
+}
+
+func newVersionCmd(ro *rootOpts, stdio IO) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "version",
-		Short: "Print the installer's version",
+		Short: "Print the installer's version, and the Appsmith installed in --dir",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			bi := buildinfo.Get()
-			if asJSON {
-				return json.NewEncoder(stdio.Out).Encode(bi)
+			v := versionInfo{Info: buildinfo.Get()}
+			// From the state file only: `version` must answer without Docker.
+			if dir, err := ro.resolveDir(stdio, ""); err == nil {
+				if s, err := state.Load(dir); err == nil {
+					v.Appsmith = &installedVersion{Version: s.Version, Image: s.Image, Dir: dir}
+				}
 			}
-			commit := bi.Commit
+			if asJSON {
+				return json.NewEncoder(stdio.Out).Encode(v)
+			}
+			commit := v.Commit
 			if len(commit) > 12 {
 				commit = commit[:12]
 			}
-			_, err := fmt.Fprintf(stdio.Out, "appsmith-install %s (commit %s, %s, %s)\n", bi.Version, orDash(commit), bi.GoVersion, bi.Platform)
-			return err
+			fmt.Fprintf(stdio.Out, "appsmith-install %s (commit %s, %s, %s)\n", v.Version, orDash(commit), v.GoVersion, v.Platform)
+			if a := v.Appsmith; a != nil {
+				fmt.Fprintf(stdio.Out, "Appsmith %s in %s (%s)\n", a.Version, a.Dir, a.Image)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
