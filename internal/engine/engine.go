@@ -33,6 +33,7 @@ type Event struct {
 	Kind      Kind      `json:"kind"`
 	Step      string    `json:"step,omitempty"`  // step ID
 	Title     string    `json:"title,omitempty"` // step title
+	Cause     string    `json:"cause,omitempty"` // step_start: why the step is in the plan
 	Index     int       `json:"index,omitempty"` // 1-based step position
 	Total     int       `json:"total,omitempty"` // number of steps in the plan
 	Message   string    `json:"message,omitempty"`
@@ -116,7 +117,7 @@ func Run(ctx context.Context, p Plan, sink Sink) error {
 			return err
 		}
 		t0 := time.Now()
-		emit(Event{Kind: KindStepStart, Step: s.ID, Title: s.Title, Index: i + 1})
+		emit(Event{Kind: KindStepStart, Step: s.ID, Title: s.Title, Cause: s.Cause, Index: i + 1})
 		err := s.Run(ctx, reporter{step: s, index: i + 1, emit: emit})
 		if err != nil {
 			if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {

@@ -21,6 +21,7 @@
 //	kind        string  the event kind, see below; always present
 //	step        string  stable ID of the step, for example "pull-image"
 //	title       string  what the step does, for people
+//	cause       string  step_start: why the step is in this plan
 //	index       number  1-based position of the step in the plan
 //	total       number  number of steps in the plan
 //	message     string  plan name, error text, log line or warning (see kinds)
@@ -37,7 +38,7 @@
 // The kinds, whose names never change meaning:
 //
 //	plan         a plan starts; message = plan name, total = number of steps
-//	step_start   a step starts; step, title, index, total
+//	step_start   a step starts; step, title, cause, index, total
 //	step_done    a step succeeded; step, title, index, elapsed_ms
 //	step_failed  a step failed; step, title, index, message = error, elapsed_ms
 //	progress     bytes of a layer; step, index, layer, status, current, size

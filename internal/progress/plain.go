@@ -51,7 +51,12 @@ func (s *plainSink) Emit(e engine.Event) {
 	case engine.KindStepStart:
 		s.pull, s.note, s.summary = pull{}, "", ""
 		s.lastSummary = at(e, s.now)
-		s.printf("%s%s", pre, oneLine(e.Title))
+		if e.Cause != "" {
+			// Why the step runs: what a cloud-init log reader needs most.
+			s.printf("%s%s (%s)", pre, oneLine(e.Title), oneLine(e.Cause))
+		} else {
+			s.printf("%s%s", pre, oneLine(e.Title))
+		}
 	case engine.KindProgress:
 		s.progress(e, pre)
 	case engine.KindLog:
