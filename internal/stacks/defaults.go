@@ -79,6 +79,12 @@ func DefaultEnv(opts EnvOptions) (*EnvFile, error) {
 		mongoCredentials = KeyMongoDBUser + "=" + embeddedMongoUser + "\n" +
 			KeyMongoDBPassword + "=" + Quote(dbPassword) + "\n"
 	}
+	if strings.HasPrefix(dbURL, "mongodb") {
+		// Images of the v1.9 era read only the legacy name; newer ones take
+		// it as an alias of APPSMITH_DB_URL. The same value under both names
+		// works with every image an install may start, or be upgraded from.
+		mongoCredentials = KeyMongoDBURI + "=" + Quote(dbURL) + "\n" + mongoCredentials
+	}
 	redisURL := opts.RedisURL
 	if redisURL == "" {
 		redisURL = embeddedRedisURL

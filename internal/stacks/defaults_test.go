@@ -22,7 +22,7 @@ var templateKeys = []string{
 	"APPSMITH_MAIL_SMTP_AUTH", "APPSMITH_MAIL_SMTP_TLS_ENABLED",
 	"APPSMITH_DISABLE_TELEMETRY",
 	"APPSMITH_RECAPTCHA_SITE_KEY", "APPSMITH_RECAPTCHA_SECRET_KEY", "APPSMITH_RECAPTCHA_ENABLED",
-	"APPSMITH_DB_URL", "APPSMITH_MONGODB_USER", "APPSMITH_MONGODB_PASSWORD", "APPSMITH_API_BASE_URL",
+	"APPSMITH_DB_URL", "APPSMITH_MONGODB_URI", "APPSMITH_MONGODB_USER", "APPSMITH_MONGODB_PASSWORD", "APPSMITH_API_BASE_URL",
 	"APPSMITH_REDIS_URL", "APPSMITH_ENCRYPTION_PASSWORD", "APPSMITH_ENCRYPTION_SALT",
 	"APPSMITH_CUSTOM_DOMAIN", "APPSMITH_JAVA_ARGS", "APPSMITH_SUPERVISOR_USER", "APPSMITH_SUPERVISOR_PASSWORD",
 	"APPSMITH_ALLOWED_FRAME_ANCESTORS", "APPSMITH_DISABLE_IFRAME_WIDGET_SANDBOX",
@@ -155,5 +155,31 @@ func TestCompleteLeavesACompleteFileAlone(t *testing.T) {
 	}
 	if len(added) != 0 || string(env.Bytes()) != string(data) {
 		t.Errorf("added %q to a complete file", added)
+	}
+}
+
+// A MongoDB URL goes under both names: v1.9-era entrypoints read only
+// APPSMITH_MONGODB_URI and would otherwise take the embedded database for
+// an external one that does not exist.
+func TestDefaultEnvWritesTheLegacyMongoName(t *testing.T) {
+	for _, c := range []struct {
+		db     string
+		legacy bool
+	}{{"", true}, {"mongodb://u:p@db.example.com:27017/appsmith", true}, {"postgresql://u:p@db.example.com/appsmith", false}} {
+		env, err := DefaultEnv(EnvOptions{DBURL: c.db})
+		if err != nil {
+			t.Fatal(err)
+		}
+		url, _ := env.Get(KeyDBURL)
+		legacy, has := env.Get(KeyMongoDBURI)
+		if has != c.legacy || (has && legacy != url) {
+			t.Errorf("db %q: APPSMITH_MONGODB_URI present=%v value matches=%v", c.db, has, legacy == url)
+		}
+		if env.DBURL() != url {
+			t.Errorf("db %q: DBURL() %q != APPSMITH_DB_URL %q", c.db, env.DBURL(), url)
+		}
+		if err := env.CheckStrict(); err != nil {
+			t.Errorf("db %q: newer images would refuse the file: %v", c.db, err)
+		}
 	}
 }
