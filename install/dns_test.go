@@ -155,3 +155,23 @@ func TestBindAddressNotOnThisMachineAndUnwritableDir(t *testing.T) {
 		t.Errorf("an unassigned address was reported as a port in use: %s", all)
 	}
 }
+
+func TestBusyPortNamesTheContainer(t *testing.T) {
+	f := newFixture(t)
+	f.others = []docker.Container{{ID: "x", Name: "appsmith_appsmith_1", Image: "appsmith/appsmith-ce:release", State: "running", Running: true,
+		Ports: []docker.PortBinding{{HostIP: "0.0.0.0", HostPort: f.o.HTTPPort, ContainerPort: 80}}}}
+	f.in.Host.PortFree = func(_ string, port int) error {
+		if port == f.o.HTTPPort {
+			return errors.New("bind: address already in use")
+		}
+		return nil
+	}
+	_, obs, err := f.plan(t)
+	if err == nil {
+		t.Fatal("preflight passed")
+	}
+	all := fmt.Sprint(obs.Findings)
+	if !strings.Contains(all, "published by container appsmith_appsmith_1") || !strings.Contains(all, "appsmith upgrade") {
+		t.Fatalf("findings %s", all)
+	}
+}

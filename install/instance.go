@@ -23,6 +23,7 @@ func (in *Installer) observeInstance(ctx context.Context, d Docker, o Options, o
 	if err != nil {
 		return fmt.Errorf("list containers: %w", err)
 	}
+	obs.containers = all
 	stacksDir := filepath.Join(o.Dir, "stacks")
 	for i := range all {
 		c := all[i]

@@ -45,6 +45,7 @@ type Observation struct {
 	Ready      *ReadyInfo        // the running container answered ready
 	State      *state.State      // the state file, if any
 	LinkNeeded bool
+	containers []docker.Container // every container, to name who holds a busy port
 }
 
 // Failed reports whether a preflight check failed.
@@ -185,6 +186,14 @@ func (in *Installer) checkPorts(obs *Observation, o Options) {
 					"%s is not an address of this machine", o.BindAddress)
 				return
 			}
+			if c := publisher(obs.containers, p.port); c != nil {
+				hint := fmt.Sprintf("stop that container, or choose another port with --%s", p.flag)
+				if isAppsmithImage(c.Image) {
+					hint = "that is an Appsmith instance already: manage it with `appsmith upgrade`, or choose another port with --" + p.flag
+				}
+				obs.add("ports", Fail, hint, "port %d is published by container %s (%s, %s)", p.port, c.Name, c.Image, c.State)
+				continue
+			}
 			obs.add("ports", Fail, fmt.Sprintf("free the port, or choose another with --%s", p.flag),
 				"port %d on %s is in use: %v", p.port, o.BindAddress, unwrapOp(err))
 		}
@@ -281,6 +290,18 @@ func dirExists(p string) bool {
 }
 
 func gib(b uint64) float64 { return float64(b) / (1 << 30) }
+
+// publisher is the running container publishing host port, if any.
+func publisher(cs []docker.Container, port int) *docker.Container {
+	for i := range cs {
+		for _, p := range cs[i].Ports {
+			if p.HostPort == port && cs[i].Running {
+				return &cs[i]
+			}
+		}
+	}
+	return nil
+}
 
 // unwrapOp drops the "listen tcp 0.0.0.0:80:" prefix net.OpError adds.
 func unwrapOp(err error) string {
