@@ -1,0 +1,168 @@
+package install
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/fsutil"
+	"github.com/appsmith-install/appsmith-install/internal/stacks"
+	"github.com/appsmith-install/appsmith-install/internal/state"
+)
+
+// The bodies of the install steps; plan.go decides which of them run, and why.
+
+func (r *run) stacks(context.Context, engine.Reporter) error { return r.layout.Ensure() }
+
+func (r *run) writeEnv(_ context.Context, rep engine.Reporter) error {
+	if _, err := os.Stat(r.layout.DockerEnv()); err == nil {
+		return errors.New(r.layout.DockerEnv() + " appeared while installing: not overwriting it; re-run the install")
+	}
+	env, err := stacks.DefaultEnv(envOptions(r.o))
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(r.layout.DockerEnv(), env.Bytes(), 0o600)
+}
+
+func (r *run) completeEnv(_ context.Context, rep engine.Reporter) error {
+	data, err := os.ReadFile(r.layout.DockerEnv())
+	if err != nil {
+		return err
+	}
+	env, err := stacks.ParseEnv(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.layout.DockerEnv(), err)
+	}
+	added, err := stacks.Complete(env, envOptions(r.o))
+	if err != nil || len(added) == 0 {
+		return err
+	}
+	// A copy of the file as it was, beside it: the never-lose-a-secret rule.
+	backup := r.layout.DockerEnv() + ".bak-" + r.in.now().UTC().Format("20060102T150405Z")
+	if err := fsutil.WriteFileAtomic(backup, data, 0o600); err != nil {
+		return err
+	}
+	rep.Log("added to docker.env: " + strings.Join(added, ", ") + " (previous file kept as " + filepath.Base(backup) + ")")
+	return fsutil.WriteFileAtomic(r.layout.DockerEnv(), env.Bytes(), 0o600)
+}
+
+func (r *run) pull(ctx context.Context, rep engine.Reporter) error {
+	err := r.d.ImagePull(ctx, r.o.ImageRef(), func(e docker.PullEvent) {
+		rep.Progress(e.Layer, e.Status, e.Current, e.Total)
+	})
+	if err != nil {
+		if docker.IsManifestUnknown(err) {
+			return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("no such version or image: %w", err),
+				Hint: "check the version (tags look like v1.9.2) or --image; where Docker Hub is unreachable, point --image at a mirror"}
+		}
+		return &engine.Error{Code: engine.ExitFailure, Err: err,
+			Hint: "check the network and registry credentials (docker login); where the registry is unreachable, pull from a mirror with --registry HOST or name the image with --image REF"}
+	}
+	img, err := r.d.ImageInspect(ctx, r.o.ImageRef())
+	r.image = img
+	return err
+}
+
+func (r *run) remove(ctx context.Context, _ engine.Reporter) error {
+	return r.d.ContainerRemove(ctx, r.container.ID)
+}
+
+func (r *run) create(ctx context.Context, _ engine.Reporter) error {
+	spec := docker.ContainerSpec{
+		Name:  r.o.ContainerName,
+		Image: r.o.ImageRef(),
+		Labels: map[string]string{
+			state.LabelManaged:   "true",
+			state.LabelDir:       r.o.Dir,
+			state.LabelInstaller: r.in.Version,
+		},
+		Mounts:        []docker.Mount{{Source: r.layout.Root, Destination: stacksMount}},
+		Ports:         desiredPorts(r.o),
+		RestartPolicy: "unless-stopped",
+	}
+	id, err := r.d.ContainerCreate(ctx, spec)
+	if err != nil {
+		return err
+	}
+	c, err := r.d.ContainerInspect(ctx, id)
+	r.container = &c
+	return err
+}
+
+func (r *run) start(ctx context.Context, _ engine.Reporter) error {
+	if err := r.d.ContainerStart(ctx, r.container.ID); err != nil {
+		return err
+	}
+	c, err := r.d.ContainerInspect(ctx, r.container.ID)
+	r.container = &c
+	return err
+}
+
+func (r *run) waitReady(ctx context.Context, rep engine.Reporter) error {
+	w := waiter{docker: r.d, http: r.in.Host.HTTP, id: r.container.ID, base: baseURL(r.o),
+		want: r.o.ExpectedVersion(), timeout: r.o.Timeout, r: rep}
+	info, err := w.wait(ctx)
+	if err != nil {
+		return err
+	}
+	r.ready = info
+	return nil
+}
+
+func (r *run) saveState(ctx context.Context, _ engine.Reporter) error {
+	now := r.in.now().UTC()
+	s := &state.State{InstalledAt: now}
+	if r.state != nil {
+		s.InstalledAt = r.state.InstalledAt
+	}
+	if r.image.ID == "" {
+		img, err := r.d.ImageInspect(ctx, r.o.ImageRef())
+		if err != nil {
+			return err
+		}
+		r.image = img
+	}
+	s.InstallerVersion, s.UpdatedAt, s.Dir = r.in.Version, now, r.o.Dir
+	s.Container, s.ContainerID, s.Edition = r.o.ContainerName, r.container.ID, r.o.Edition
+	s.Image, s.ImageID, s.Version = r.o.ImageRef(), r.image.ID, r.ready.Version
+	if r.o.Image == "" {
+		s.Registry, s.Tag = r.o.Registry, r.o.Version
+	}
+	if len(r.image.RepoDigests) > 0 {
+		s.ImageDigest = r.image.RepoDigests[0]
+	}
+	s.HTTPPort, s.HTTPSPort, s.BindAddress = r.o.HTTPPort, r.o.HTTPSPort, r.o.BindAddress
+	s.TLS, s.Domain = r.o.TLS, r.o.Domain
+	if r.in.TLS != nil && r.in.TLS.KeyPair != nil {
+		s.Domain = r.in.TLS.KeyPair.Domain
+	}
+	if s.TLS == TLSKeep && r.state != nil {
+		s.TLS, s.Domain = r.state.TLS, r.state.Domain
+	}
+	s.Link = r.linked
+	if s.Link == "" && r.state != nil {
+		s.Link = r.state.Link
+	}
+	s.Database, s.Redis = kind(r.o.EmbeddedDB()), kind(r.o.RedisURL == "" || isLocalURL(r.o.RedisURL))
+	return state.Save(r.o.Dir, s)
+}
+
+func (r *run) writeTLS(_ context.Context, rep engine.Reporter) error {
+	for _, n := range r.in.TLS.Notes {
+		rep.Log(n)
+	}
+	return writeTLS(r.layout, r.in.TLS, r.in.now().UTC().Format("20060102T150405Z"))
+}
+
+func kind(embedded bool) string {
+	if embedded {
+		return "embedded"
+	}
+	return "external"
+}
