@@ -157,32 +157,46 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 		}
 		defer l.Release()
 	}
-	obs, err := in.Observe(ctx, o)
-	if err != nil {
-		return err
-	}
-	renderFindings(stdio.Err, mode, obs.Findings)
-	plan, err := in.Plan(ctx, o, obs)
+	obs, plan, err := observeAndPlan(ctx, in, o, stdio, mode, true)
 	if err != nil {
 		return err
 	}
 	if fl.dryRun {
 		return plan.Print(stdio.Out)
 	}
-	if len(plan.Steps) == 0 {
-		fmt.Fprintf(stdio.Err, "Appsmith %s is installed in %s and ready: nothing to do.\n", obs.Ready.Version, o.Dir)
-		return nil
-	}
 	sink, err := progress.New(mode, progress.Options{Out: stdio.Err, NoColor: !progress.ColorAllowed(stdio.Getenv)})
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
-	err = engine.Run(ctx, plan, sink)
+	err = runPlanned(ctx, obs, plan, o, stdio, sink)
 	_ = sink.Close()
 	if err != nil {
 		return err
 	}
 	return summarize(stdio, o, mode)
+}
+
+// observeAndPlan looks at the machine and computes the plan. Findings are
+// shown when asked, and always when the plan is refused (they say why).
+func observeAndPlan(ctx context.Context, in *install.Installer, o install.Options, stdio IO, mode progress.Mode, show bool) (*install.Observation, engine.Plan, error) {
+	obs, err := in.Observe(ctx, o)
+	if err != nil {
+		return nil, engine.Plan{}, err
+	}
+	plan, err := in.Plan(ctx, o, obs)
+	if show || err != nil {
+		renderFindings(stdio.Err, mode, obs.Findings)
+	}
+	return obs, plan, err
+}
+
+// runPlanned runs a computed plan, or says there is nothing to do.
+func runPlanned(ctx context.Context, obs *install.Observation, plan engine.Plan, o install.Options, stdio IO, sink engine.Sink) error {
+	if len(plan.Steps) == 0 {
+		fmt.Fprintf(stdio.Err, "Appsmith %s is installed in %s and ready: nothing to do.\n", obs.Ready.Version, o.Dir)
+		return nil
+	}
+	return engine.Run(ctx, plan, sink)
 }
 
 // runLocked takes the install dir's lock and runs the plan computed under
@@ -193,20 +207,11 @@ func runLocked(ctx context.Context, in *install.Installer, o install.Options, st
 		return err
 	}
 	defer l.Release()
-	obs, err := in.Observe(ctx, o)
+	obs, plan, err := observeAndPlan(ctx, in, o, stdio, mode, false)
 	if err != nil {
 		return err
 	}
-	plan, err := in.Plan(ctx, o, obs)
-	if err != nil {
-		renderFindings(stdio.Err, mode, obs.Findings)
-		return err
-	}
-	if len(plan.Steps) == 0 {
-		fmt.Fprintf(stdio.Err, "Appsmith %s is installed in %s and ready: nothing to do.\n", obs.Ready.Version, o.Dir)
-		return nil
-	}
-	return engine.Run(ctx, plan, sink)
+	return runPlanned(ctx, obs, plan, o, stdio, sink)
 }
 
 func summarize(stdio IO, o install.Options, mode progress.Mode) error {
