@@ -5,7 +5,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -25,6 +24,19 @@ const (
 	KindWarning    Kind = "warning"     // something the user should know; the plan goes on
 	KindPlanDone   Kind = "plan_done"   // plan finished successfully; ElapsedMS set
 	KindPlanFailed Kind = "plan_failed" // plan stopped; Message = error
+	KindUndoStart  Kind = "undo_start"  // a rollback began undoing Step
+	KindUndoDone   Kind = "undo_done"   // Step was undone; ElapsedMS set
+	KindUndoFailed Kind = "undo_failed" // undoing Step failed; Message = error
+	KindOutcome    Kind = "outcome"     // the run ended: Outcome says how; always the run's last event
+)
+
+// Outcome is how a run ended. The values are part of the NDJSON output.
+type Outcome string
+
+const (
+	OutcomeDone       Outcome = "done"        // every step ran
+	OutcomeRolledBack Outcome = "rolled_back" // a step failed and every change made was undone
+	OutcomeFailed     Outcome = "failed"      // a step failed; what changed, if anything, is still changed
 )
 
 // Event is one thing that happened while a plan ran.
@@ -32,6 +44,7 @@ type Event struct {
 	Time      time.Time `json:"time"`
 	Kind      Kind      `json:"kind"`
 	Step      string    `json:"step,omitempty"`  // step ID
+	Scope     string    `json:"scope,omitempty"` // the part of a multi-part run the step belongs to
 	Title     string    `json:"title,omitempty"` // step title
 	Cause     string    `json:"cause,omitempty"` // step_start: why the step is in the plan
 	Index     int       `json:"index,omitempty"` // 1-based step position
@@ -42,6 +55,7 @@ type Event struct {
 	Current   int64     `json:"current,omitempty"`
 	Size      int64     `json:"size,omitempty"`
 	ElapsedMS int64     `json:"elapsed_ms,omitempty"`
+	Outcome   Outcome   `json:"outcome,omitempty"` // outcome events
 }
 
 // Sink receives events. Implementations must be safe for use from one
@@ -63,15 +77,39 @@ type Reporter interface {
 	Progress(layer, status string, current, size int64)
 	Log(line string)
 	Warn(msg string)
+	// Output records a value later steps, the step's undo, or a later
+	// process (through the journal) need: a container ID, a snapshot path.
+	Output(key, value string)
 }
 
 // Step is one action of a plan.
 type Step struct {
-	ID    string // stable machine name, used in events and journals
+	ID    string // stable machine name, used in events and journals; unique within its scope
+	Scope string // the part of a multi-part run it belongs to (an upgrade hop); "" for single-part plans
 	Title string // what it does, for people
 	Cause string // why it is in this plan (printed by --dry-run)
 	Run   func(ctx context.Context, r Reporter) error
+	// Undo reverses Run, given the outputs Run recorded — also in a later
+	// process, from the journal. It runs after a failed or partial Run too,
+	// and may run twice (a rollback killed half-way is run again), so it
+	// must be safe to repeat. nil: the step cannot be undone, unless it is
+	// ReadOnly.
+	Undo func(ctx context.Context, r Reporter, out Outputs) error
+	// ReadOnly steps change nothing (a wait, a check, a copy kept aside):
+	// a rollback passes over them.
+	ReadOnly bool
 }
+
+// Key identifies the step within its plan and journal.
+func (s Step) Key() string {
+	if s.Scope == "" {
+		return s.ID
+	}
+	return s.Scope + "/" + s.ID
+}
+
+// Reversible reports whether a rollback can pass this step.
+func (s Step) Reversible() bool { return s.ReadOnly || s.Undo != nil }
 
 // Plan is an ordered list of steps; order matters and is decided by whoever
 // builds the plan (install, upgrade, ...).
@@ -80,7 +118,41 @@ type Plan struct {
 	Steps []Step
 }
 
-// Print writes the plan, one line per step with its cause.
+// StepView is a step as data: what --plan --json prints and what a journal
+// records of the plan it ran (steps hold funcs).
+type StepView struct {
+	ID         string `json:"id"`
+	Scope      string `json:"scope,omitempty"`
+	Title      string `json:"title"`
+	Cause      string `json:"cause,omitempty"`
+	Reversible bool   `json:"reversible"`
+	ReadOnly   bool   `json:"read_only,omitempty"`
+}
+
+// View describes the plan's steps.
+func (p Plan) View() []StepView {
+	v := make([]StepView, len(p.Steps))
+	for i, s := range p.Steps {
+		v[i] = StepView{ID: s.ID, Scope: s.Scope, Title: s.Title, Cause: s.Cause, Reversible: s.Reversible(), ReadOnly: s.ReadOnly}
+	}
+	return v
+}
+
+// validate catches plans a journal could not tell apart: two steps with
+// one key would share their records.
+func (p Plan) validate() error {
+	seen := map[string]bool{}
+	for _, s := range p.Steps {
+		if seen[s.Key()] {
+			return fmt.Errorf("plan %q: step %q appears twice", p.Name, s.Key())
+		}
+		seen[s.Key()] = true
+	}
+	return nil
+}
+
+// Print writes the plan, one line per step with its cause. When any step
+// can be undone, each line says whether a rollback can pass it.
 func (p Plan) Print(w io.Writer) error {
 	if len(p.Steps) == 0 {
 		_, err := fmt.Fprintf(w, "%s: nothing to do\n", p.Name)
@@ -89,66 +161,61 @@ func (p Plan) Print(w io.Writer) error {
 	if _, err := fmt.Fprintf(w, "%s: %d steps\n", p.Name, len(p.Steps)); err != nil {
 		return err
 	}
+	undoable := false
+	for _, s := range p.Steps {
+		undoable = undoable || s.Undo != nil
+	}
 	for i, s := range p.Steps {
-		if _, err := fmt.Fprintf(w, "%2d. %-36s # %s\n", i+1, s.Title, s.Cause); err != nil {
+		mark := ""
+		if undoable {
+			switch {
+			case s.ReadOnly:
+				mark = "[read-only] "
+			case s.Undo != nil:
+				mark = "[undoable]  "
+			default:
+				mark = "[final]     "
+			}
+		}
+		if _, err := fmt.Fprintf(w, "%2d. %s%-36s # %s\n", i+1, mark, s.Title, s.Cause); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Run executes the steps in order and stops at the first error. A cancelled
-// context stops the plan between or inside steps; the error then wraps
-// context.Canceled so callers can map it to the "interrupted" exit code.
+// Run executes the steps in order and stops at the first error, with no
+// journal and no rollback. A cancelled context stops the plan between or
+// inside steps; the error then wraps context.Canceled so callers can map it
+// to the "interrupted" exit code.
 func Run(ctx context.Context, p Plan, sink Sink) error {
-	if sink == nil {
-		sink = SinkFunc(func(Event) {})
-	}
-	start := time.Now()
-	emit := func(e Event) {
-		e.Time = time.Now()
-		e.Total = len(p.Steps)
-		sink.Emit(e)
-	}
-	emit(Event{Kind: KindPlan, Message: p.Name})
-	for i, s := range p.Steps {
-		if err := ctx.Err(); err != nil {
-			emit(Event{Kind: KindPlanFailed, Message: err.Error()})
-			return err
-		}
-		t0 := time.Now()
-		emit(Event{Kind: KindStepStart, Step: s.ID, Title: s.Title, Cause: s.Cause, Index: i + 1})
-		err := s.Run(ctx, reporter{step: s, index: i + 1, emit: emit})
-		if err != nil {
-			if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-				err = fmt.Errorf("%w (%v)", ctx.Err(), err)
-			}
-			emit(Event{Kind: KindStepFailed, Step: s.ID, Title: s.Title, Index: i + 1, Message: err.Error(), ElapsedMS: since(t0)})
-			emit(Event{Kind: KindPlanFailed, Message: err.Error(), ElapsedMS: since(start)})
-			return err
-		}
-		emit(Event{Kind: KindStepDone, Step: s.ID, Title: s.Title, Index: i + 1, ElapsedMS: since(t0)})
-	}
-	emit(Event{Kind: KindPlanDone, Message: p.Name, ElapsedMS: since(start)})
-	return nil
+	_, err := Runner{Sink: sink}.Run(ctx, p)
+	return err
 }
 
 func since(t time.Time) int64 { return time.Since(t).Milliseconds() }
 
 type reporter struct {
-	step  Step
-	index int
-	emit  func(Event)
+	step    Step
+	index   int
+	emit    func(Event)
+	outputs Outputs
 }
 
 func (r reporter) Progress(layer, status string, current, size int64) {
-	r.emit(Event{Kind: KindProgress, Step: r.step.ID, Index: r.index, Layer: layer, Status: status, Current: current, Size: size})
+	r.emit(Event{Kind: KindProgress, Step: r.step.ID, Scope: r.step.Scope, Index: r.index, Layer: layer, Status: status, Current: current, Size: size})
 }
 
 func (r reporter) Log(line string) {
-	r.emit(Event{Kind: KindLog, Step: r.step.ID, Index: r.index, Message: line})
+	r.emit(Event{Kind: KindLog, Step: r.step.ID, Scope: r.step.Scope, Index: r.index, Message: line})
 }
 
 func (r reporter) Warn(msg string) {
-	r.emit(Event{Kind: KindWarning, Step: r.step.ID, Index: r.index, Message: msg})
+	r.emit(Event{Kind: KindWarning, Step: r.step.ID, Scope: r.step.Scope, Index: r.index, Message: msg})
+}
+
+func (r reporter) Output(key, value string) {
+	if r.outputs != nil {
+		r.outputs[key] = value
+	}
 }

@@ -20,6 +20,8 @@
 //	time        string  when the event happened, RFC 3339 with nanoseconds, UTC
 //	kind        string  the event kind, see below; always present
 //	step        string  stable ID of the step, for example "pull-image"
+//	scope       string  the part of a multi-part run the step belongs to (an
+//	                    upgrade hop); absent for single-part plans
 //	title       string  what the step does, for people
 //	cause       string  step_start: why the step is in this plan
 //	index       number  1-based position of the step in the plan
@@ -32,8 +34,9 @@
 //	                    "Pull complete", "Already exists", "Digest: sha256:..."
 //	current     number  progress: bytes done in the current status
 //	size        number  progress: total bytes of the layer, when known
-//	elapsed_ms  number  step_done, step_failed, plan_done, plan_failed:
-//	                    duration in milliseconds
+//	elapsed_ms  number  step_done, step_failed, plan_done, plan_failed,
+//	                    undo_done, outcome: duration in milliseconds
+//	outcome     string  outcome: "done", "rolled_back" or "failed"
 //
 // The kinds, whose names never change meaning:
 //
@@ -46,6 +49,14 @@
 //	warning      something to know, the plan goes on; message
 //	plan_done    the plan succeeded; message = plan name, elapsed_ms
 //	plan_failed  the plan stopped; message = error, elapsed_ms
+//	undo_start   a rollback undoes a step that ran; step, title, index
+//	undo_done    that step was undone; step, title, index, elapsed_ms
+//	undo_failed  undoing it failed; step, title, index, message = error
+//	outcome      the run ended, always its last event: outcome = "done"
+//	             (every step ran), "rolled_back" (a step failed and every
+//	             change was undone) or "failed" (a step failed; what had
+//	             changed stays changed, and a later command resumes or
+//	             undoes it); message = the error, when there is one
 //	preflight    (install only, before the plan) one preflight finding, with
 //	             its own fields: check, level ("ok", "warn", "fail"),
 //	             message and hint (the fix, when level is not ok)
@@ -55,7 +66,7 @@
 // the last progress event of each status (so the final byte counts) is
 // always written, before the next status or before the step's end. Every
 // other kind is written as it comes, in order. A consumer that wants the
-// outcome reads the last line: its kind is plan_done or plan_failed.
+// outcome reads the last event of kind outcome.
 //
 // New kinds or fields may be added; consumers should ignore what they do
 // not know.

@@ -45,7 +45,7 @@ func (s *jsonSink) Emit(e engine.Event) {
 		return
 	case engine.KindStepDone, engine.KindStepFailed:
 		s.flush(func(l *jsonLayer) bool { return l.step == e.Step })
-	case engine.KindPlanDone, engine.KindPlanFailed:
+	case engine.KindPlanDone, engine.KindPlanFailed, engine.KindOutcome:
 		s.flush(nil)
 	}
 	s.write(e)

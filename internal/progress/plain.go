@@ -81,6 +81,17 @@ func (s *plainSink) Emit(e engine.Event) {
 		} else {
 			s.printf("==> %s failed after %s: %s", s.planName(e), FormatDuration(ms(e.ElapsedMS)), oneLine(e.Message))
 		}
+	case engine.KindUndoStart:
+		s.printf("%sundo: %s", pre, oneLine(e.Title))
+	case engine.KindUndoDone:
+		s.printf("%sundone in %s", pre, FormatDuration(ms(e.ElapsedMS)))
+	case engine.KindUndoFailed:
+		s.printf("%sUNDO FAILED: %s", pre, oneLine(e.Message))
+	case engine.KindOutcome:
+		// Finished and failed runs said so above; a rollback's end needs its own word.
+		if e.Outcome == engine.OutcomeRolledBack {
+			s.printf("==> %s rolled back: every change was undone", s.planName(e))
+		}
 	}
 }
 

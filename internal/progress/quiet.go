@@ -32,6 +32,8 @@ func (s *quietSink) Emit(e engine.Event) {
 		if e.Message != s.lastFailure {
 			fmt.Fprintf(s.w, "error: %s\n", oneLine(e.Message))
 		}
+	case engine.KindUndoFailed:
+		fmt.Fprintf(s.w, "error: undoing %s: %s\n", oneLine(e.Title), oneLine(e.Message))
 	}
 }
 

@@ -160,6 +160,16 @@ func (s *ttySink) Emit(e engine.Event) {
 			msg += ": " + oneLine(e.Message)
 		}
 		s.draw(now, line{{msg, sgrRed + ";" + sgrBold}})
+	case engine.KindUndoStart:
+		s.draw(now, line{{"↺ ", sgrYellow}, {"undo: " + oneLine(e.Title), ""}})
+	case engine.KindUndoDone:
+		s.draw(now, line{{"✓ ", sgrGreen}, {"undone: " + oneLine(e.Title), ""}, {" (" + FormatDuration(ms(e.ElapsedMS)) + ")", sgrDim}})
+	case engine.KindUndoFailed:
+		s.draw(now, line{{"✗ ", sgrRed}, {"undo failed: " + oneLine(e.Title) + ": " + oneLine(e.Message), sgrRed}})
+	case engine.KindOutcome:
+		if e.Outcome == engine.OutcomeRolledBack {
+			s.draw(now, line{{"==> " + s.plan + " rolled back: every change was undone", sgrYellow + ";" + sgrBold}})
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ func TestJSONProgressIsNDJSON(t *testing.T) {
 	}
 	kinds := map[string]int{}
 	var last string
+	var lastEv map[string]any
 	for _, line := range strings.Split(strings.TrimSpace(r.errOut), "\n") {
 		var ev map[string]any
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
@@ -27,14 +28,15 @@ func TestJSONProgressIsNDJSON(t *testing.T) {
 		}
 		k, _ := ev["kind"].(string)
 		kinds[k]++
-		last = k
+		last, lastEv = k, ev
 	}
 	for _, k := range []string{"preflight", "plan", "step_start", "step_done", "progress", "plan_done"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %q event; kinds seen %v", k, kinds)
 		}
 	}
-	if last != "plan_done" {
-		t.Errorf("last event %q, want plan_done", last)
+	// The outcome closes every run, so a reader knows how it ended.
+	if last != "outcome" || lastEv["outcome"] != "done" {
+		t.Errorf("last event %q %v, want outcome done", last, lastEv)
 	}
 }
