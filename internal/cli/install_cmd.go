@@ -156,6 +156,9 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 			return err
 		}
 		defer l.Release()
+		if err := guardUnfinished(o.Dir, nil); err != nil {
+			return err
+		}
 	}
 	obs, plan, err := observeAndPlan(ctx, in, o, stdio, mode, true)
 	if err != nil {
@@ -207,6 +210,9 @@ func runLocked(ctx context.Context, in *install.Installer, o install.Options, st
 		return err
 	}
 	defer l.Release()
+	if err := guardUnfinished(o.Dir, nil); err != nil {
+		return err
+	}
 	obs, plan, err := observeAndPlan(ctx, in, o, stdio, mode, false)
 	if err != nil {
 		return err

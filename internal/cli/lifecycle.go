@@ -151,6 +151,9 @@ func runPlan(ctx context.Context, ro *rootOpts, stdio IO, dir string, p engine.P
 		return err
 	}
 	defer l.Release()
+	if err := guardUnfinished(dir, nil); err != nil {
+		return err
+	}
 	mode, err := progress.ParseMode(ro.progress)
 	if err != nil {
 		return engine.UsageError("%v", err)

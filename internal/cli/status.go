@@ -32,6 +32,17 @@ type Status struct {
 	Restarts         int        `json:"restarts"`
 	Problem          string     `json:"problem,omitempty"` // why it is not healthy
 	InstallerVersion string     `json:"installer_version,omitempty"`
+	// Unfinished operations (a run killed half-way), each with the command
+	// that finishes or undoes it; other changes are refused until then.
+	Unfinished []Unfinished `json:"unfinished,omitempty"`
+}
+
+// Unfinished is an operation whose journal did not end.
+type Unfinished struct {
+	Operation string    `json:"operation"`
+	Began     time.Time `json:"began"`
+	Step      string    `json:"step,omitempty"` // the last step it announced
+	Fix       string    `json:"fix,omitempty"`  // the command that finishes or undoes it
 }
 
 func newStatusCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
@@ -67,6 +78,7 @@ func newStatusCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 
 func (in *instance) status(ctx context.Context, deps Deps) Status {
 	st := Status{State: "missing", Dir: in.dir, URL: in.baseURL() + "/"}
+	st.Unfinished = unfinished(in.dir)
 	if s := in.state; s != nil {
 		st.Version, st.Image, st.ImageDigest, st.ImageID = s.Version, s.Image, s.ImageDigest, s.ImageID
 		st.Container, st.ContainerID = s.Container, s.ContainerID
@@ -124,6 +136,9 @@ func printStatus(stdio IO, st Status) {
 	if st.Problem != "" {
 		fmt.Fprintf(w, "  problem:    %s\n", st.Problem)
 	}
+	for _, u := range st.Unfinished {
+		fmt.Fprintf(w, "  unfinished: %s, begun %s, stopped at %s: `%s` finishes it\n", u.Operation, u.Began.Local().Format(time.DateTime), orDash(u.Step), u.Fix)
+	}
 	fmt.Fprintf(w, "  url:        %s\n", st.URL)
 	fmt.Fprintf(w, "  container:  %s %s\n", orDash(st.Container), short(st.ContainerID))
 	fmt.Fprintf(w, "  image:      %s\n", orDash(st.Image))
@@ -152,4 +167,20 @@ func short(id string) string {
 		return ""
 	}
 	return "(" + id + ")"
+}
+
+func unfinished(dir string) []Unfinished {
+	js, err := engine.Unfinished(engine.JournalDir(dir))
+	if err != nil {
+		return []Unfinished{{Operation: "unreadable journal: " + err.Error()}}
+	}
+	var out []Unfinished
+	for _, j := range js {
+		u := Unfinished{Operation: j.Op(), Began: j.Began(), Step: j.LastStep()}
+		if c := j.Meta()["recover"]; c != "" {
+			u.Fix = withDir(c, dir)
+		}
+		out = append(out, u)
+	}
+	return out
 }

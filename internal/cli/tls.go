@@ -123,7 +123,11 @@ func newTLSCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 		}
 		return applyTLS(cmd.Context(), ro, stdio, deps, tlsconf.Change{Name: "remove-ca", RemoveCAs: names}, timeout)
 	}
-	cmd.AddCommand(status, useCert, useLE, proxy, disable, addCA, removeCA)
+	recoverCmd := &cobra.Command{Use: "recover", Short: "Roll back a TLS change that was interrupted (killed, power loss) and restart on the previous files", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return applyTLS(cmd.Context(), ro, stdio, deps, tlsconf.Change{Name: "recover"}, timeout)
+		}}
+	cmd.AddCommand(status, useCert, useLE, proxy, disable, addCA, removeCA, recoverCmd)
 	return cmd
 }
 
@@ -171,9 +175,20 @@ func applyTLS(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, c tlsconf.
 	defer sink.Close()
 	inst := tlsconf.Instance{Dir: in.dir, ContainerID: in.c.ID, BaseURL: in.baseURL(), HTTPSAddr: in.httpsAddr(), Version: want,
 		Docker: in.d, HTTP: httpClient(deps), Timeout: timeout, Now: time.Now}
-	// A change killed half-way is undone before a new one starts.
-	if err := tlsconf.Recover(ctx, inst, sink); err != nil {
+	// A TLS change killed half-way is undone before a new one starts;
+	// another operation left unfinished is not this command's to undo.
+	if err := guardUnfinished(in.dir, tlsconf.IsTLS); err != nil {
 		return err
+	}
+	n, err := tlsconf.Recover(ctx, inst, sink)
+	if err != nil {
+		return err
+	}
+	if c.Name == "recover" {
+		if n == 0 {
+			fmt.Fprintln(stdio.Err, "No interrupted TLS change: nothing to do.")
+		}
+		return nil
 	}
 	return tlsconf.Apply(ctx, inst, c, sink)
 }

@@ -54,85 +54,97 @@ type Change struct {
 // stopTimeout: as `appsmith stop`, the embedded databases need time to flush.
 const stopTimeout = 2 * time.Minute
 
-// Apply carries out the change and reports through sink. On failure after
-// the write, the previous files are restored and the instance restarted;
-// the returned error then says so and why.
+// Op is the journal operation name of TLS changes; the next TLS command
+// recognises its own unfinished operations by it.
+const Op = "tls"
+
+// Apply carries out the change and reports through sink. Each step is
+// journaled (<dir>/journal/); on failure after the write, even a partial
+// one, the previous files are restored and the instance restarted on them,
+// and the returned error says so and why. A run killed half-way is rolled
+// back by Recover.
 func Apply(ctx context.Context, in Instance, c Change, sink engine.Sink) error {
 	stamp := in.Now().UTC().Format("20060102T150405Z")
 	snap := filepath.Join(in.Dir, "backups", "tls-"+stamp)
+	plan := changePlan(in, &c, snap, stamp)
+	j, err := engine.Create(engine.JournalDir(in.Dir), Op+" "+c.Name, plan, map[string]string{"snapshot": snap, "recover": "appsmith tls recover"})
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	out, err := engine.Runner{Sink: sink, Journal: j, OnFailure: engine.RollBackOnFailure}.Run(ctx, plan)
+	switch out {
+	case engine.OutcomeDone:
+		return nil
+	case engine.OutcomeRolledBack:
+		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("TLS change rolled back, Appsmith runs on the previous files: %w", err),
+			Hint: "`appsmith logs editor` shows why the new files were refused; nothing else changed"}
+	}
+	if _, ended := j.Ended(); ended {
+		return err // nothing had changed
+	}
+	return &engine.Error{Code: engine.ExitFailure, Err: err,
+		Hint: "the previous files are in " + snap + "; `appsmith logs -f` shows why the container does not start; `appsmith tls recover` tries the rollback again"}
+}
+
+// changePlan is the plan of a change, and — with c nil — the same steps
+// for a later process that only needs their undos (Recover): the undos
+// depend on the snapshot alone.
+func changePlan(in Instance, c *Change, snap, stamp string) engine.Plan {
 	l := in.layout()
-	wrote := false // a failure from the write on, even a partial write, needs the rollback
-	plan := engine.Plan{Name: "tls " + c.Name, Steps: []engine.Step{
+	name, cause := "recover", ""
+	if c != nil {
+		name, cause = c.Name, describe(*c)
+	}
+	restoreFiles := func(context.Context, engine.Reporter, engine.Outputs) error { return restore(l, snap) }
+	return engine.Plan{Name: "tls " + name, Steps: []engine.Step{
 		// A copy of every file the change may touch, first: the rollback
-		// and the user's own way back.
-		{ID: "snapshot", Title: "Keep a copy of the current TLS files", Cause: "restored if Appsmith does not come back: " + snap,
-			Run: func(context.Context, engine.Reporter) error {
-				if err := snapshot(l, snap); err != nil {
+		// and the user's own way back. It changes nothing of the instance.
+		{ID: "snapshot", Title: "Keep a copy of the current TLS files", Cause: "restored if Appsmith does not come back: " + snap, ReadOnly: true,
+			Run: func(_ context.Context, r engine.Reporter) error {
+				r.Output("snapshot", snap)
+				return snapshot(l, snap, in.Dir)
+			}},
+		{ID: "write", Title: "Write the new TLS files", Cause: cause,
+			Run:  func(context.Context, engine.Reporter) error { return write(l, *c, stamp) },
+			Undo: restoreFiles},
+		// The entrypoint reads docker.env, ssl/ and ca-certs/ only at start.
+		// Undone newest first, this restart's undo comes before the write's:
+		// it puts the files back itself, then restarts on them (the write's
+		// undo then finds them in place). A change that failed before the
+		// restart is undone without one.
+		{ID: "restart", Title: "Restart the container", Cause: "the container reads TLS files only at start",
+			Run: restart(in),
+			Undo: func(ctx context.Context, r engine.Reporter, out engine.Outputs) error {
+				if err := restoreFiles(ctx, r, out); err != nil {
 					return err
 				}
-				return markInProgress(snap)
+				if err := restart(in)(ctx, r); err != nil {
+					return err
+				}
+				_, err := install.WaitReady(ctx, in.Docker, in.HTTP, in.ContainerID, in.BaseURL, in.Version, in.Timeout, r)
+				return err
 			}},
-		{ID: "write", Title: "Write the new TLS files", Cause: describe(c),
-			Run: func(context.Context, engine.Reporter) error { wrote = true; return write(l, c, stamp) }},
-		// The entrypoint reads docker.env, ssl/ and ca-certs/ only at start.
-		restartStep(in, "the container reads TLS files only at start"),
 		readyStep(in),
 		// Ready is not enough for a new certificate: Caddy must serve it.
 		servesStep(in, c),
 		{ID: "state", Title: "Record the TLS mode in " + state.FileName, Cause: "`appsmith tls status` and re-runs read it",
-			Run: func(context.Context, engine.Reporter) error {
-				if err := record(in.Dir, c); err != nil {
-					return err
-				}
-				return clearInProgress(snap)
-			}},
+			Run:  func(context.Context, engine.Reporter) error { return record(in.Dir, *c) },
+			Undo: func(context.Context, engine.Reporter, engine.Outputs) error { return restoreState(snap, in.Dir) }},
 	}}
-	err := engine.Run(ctx, plan, sink)
-	if err == nil {
-		return nil
-	}
-	if !wrote {
-		_ = clearInProgress(snap)
-		return err
-	}
-	if rerr := rollBack(ctx, in, snap, firstLine(err), sink); rerr != nil {
-		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("%v; and the rollback failed too: %v", err, rerr),
-			Hint: "the previous files are in " + snap + "; `appsmith logs -f` shows why the container does not start"}
-	}
-	return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("TLS change rolled back, Appsmith runs on the previous files: %w", err),
-		Hint: "`appsmith logs editor` shows why the new files were refused; nothing else changed"}
 }
 
-// rollBack restores the snapshot and restarts the instance on it; nil means
-// the instance is ready again on the previous files.
-func rollBack(ctx context.Context, in Instance, snap, reason string, sink engine.Sink) error {
-	l := in.layout()
-	rollback := engine.Plan{Name: "tls rollback", Steps: []engine.Step{
-		{ID: "restore", Title: "Restore the previous TLS files", Cause: reason,
-			Run: func(context.Context, engine.Reporter) error { return restore(l, snap) }},
-		restartStep(in, "back on the previous files"),
-		readyStep(in),
-	}}
-	// The rollback runs even when the user interrupted the change: a
-	// half-applied TLS change is the state to leave least.
-	if err := engine.Run(context.WithoutCancel(ctx), rollback, sink); err != nil {
-		return err
+func restart(in Instance) func(context.Context, engine.Reporter) error {
+	return func(ctx context.Context, _ engine.Reporter) error {
+		if err := in.Docker.ContainerStop(ctx, in.ContainerID, stopTimeout); err != nil {
+			return err
+		}
+		return in.Docker.ContainerStart(ctx, in.ContainerID)
 	}
-	return clearInProgress(snap)
-}
-
-func restartStep(in Instance, cause string) engine.Step {
-	return engine.Step{ID: "restart", Title: "Restart the container", Cause: cause,
-		Run: func(ctx context.Context, _ engine.Reporter) error {
-			if err := in.Docker.ContainerStop(ctx, in.ContainerID, stopTimeout); err != nil {
-				return err
-			}
-			return in.Docker.ContainerStart(ctx, in.ContainerID)
-		}}
 }
 
 func readyStep(in Instance) engine.Step {
-	return engine.Step{ID: "ready", Title: "Wait until Appsmith is ready", Cause: "health and version at " + in.BaseURL,
+	return engine.Step{ID: "ready", Title: "Wait until Appsmith is ready", Cause: "health and version at " + in.BaseURL, ReadOnly: true,
 		Run: func(ctx context.Context, r engine.Reporter) error {
 			_, err := install.WaitReady(ctx, in.Docker, in.HTTP, in.ContainerID, in.BaseURL, in.Version, in.Timeout, r)
 			return err
@@ -165,22 +177,13 @@ func describe(c Change) string {
 	}
 }
 
-func firstLine(err error) string {
-	s := err.Error()
-	for i := range s {
-		if s[i] == '\n' {
-			return s[:i]
-		}
-	}
-	return s
-}
 
 // servesStep checks that the HTTPS port serves the new certificate; a
 // custom certificate that Caddy ignored counts as a failed change.
-func servesStep(in Instance, c Change) engine.Step {
-	return engine.Step{ID: "verify", Title: "Check the certificate served on HTTPS", Cause: "the new certificate must be the one clients get",
+func servesStep(in Instance, c *Change) engine.Step {
+	return engine.Step{ID: "verify", Title: "Check the certificate served on HTTPS", Cause: "the new certificate must be the one clients get", ReadOnly: true,
 		Run: func(ctx context.Context, r engine.Reporter) error {
-			if c.Material == nil || c.Material.KeyPair == nil || in.HTTPSAddr == "" {
+			if c == nil || c.Material == nil || c.Material.KeyPair == nil || in.HTTPSAddr == "" {
 				return nil
 			}
 			want := c.Material.KeyPair.Leaf

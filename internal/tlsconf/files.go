@@ -5,110 +5,116 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/fsutil"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
+	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
-// touched are the stacks files a TLS change may write or delete, relative
-// to the stacks root; ca-certs/ is copied whole.
-var touched = []string{"configuration/docker.env", "ssl/fullchain.pem", "ssl/privkey.pem"}
+// A TLS change may touch docker.env and anything in ssl/ and ca-certs/
+// (the certificate pair, the key's .bak copy, CA roots): the two folders are
+// copied whole, so a restore also removes what the change added.
+const envRel = "configuration/docker.env"
+
+var wholeDirs = []string{"ssl", "ca-certs"}
 
 // absentMark in a snapshot says the file did not exist: restoring deletes it.
 const absentMark = ".absent"
 
 // snapshot copies the files a change may touch into dir (0700: it holds
-// the private key and docker.env's secrets).
-func snapshot(l stacks.Layout, dir string) error {
-	if err := os.MkdirAll(filepath.Join(dir, "ca-certs"), 0o700); err != nil {
+// the private key and docker.env's secrets), and the install's state file.
+// Modes are kept, so a restore gives back the exact files.
+func snapshot(l stacks.Layout, dir, installDir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	paths := append([]string(nil), touched...)
-	cas, err := os.ReadDir(l.CACertsDir())
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := copyFile(state.Path(installDir), filepath.Join(dir, state.FileName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	for _, e := range cas {
-		if e.Type().IsRegular() {
-			paths = append(paths, filepath.Join("ca-certs", e.Name()))
+	if err := copyFile(filepath.Join(l.Root, envRel), filepath.Join(dir, envRel)); errors.Is(err, fs.ErrNotExist) {
+		if err := fsutil.WriteFileAtomic(filepath.Join(dir, envRel+absentMark), nil, 0o600); err != nil {
+			return err
 		}
+	} else if err != nil {
+		return err
 	}
-	for _, rel := range paths {
-		data, err := os.ReadFile(filepath.Join(l.Root, rel))
-		dst := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+	for _, d := range wholeDirs {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
 			return err
 		}
-		if errors.Is(err, fs.ErrNotExist) {
-			if err := fsutil.WriteFileAtomic(dst+absentMark, nil, 0o600); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
+		entries, err := os.ReadDir(filepath.Join(l.Root, d))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		if err := fsutil.WriteFileAtomic(dst, data, 0o600); err != nil {
-			return err
-		}
-	}
-	// Mark ca-certs/ as copied whole, so CA files added by the change are
-	// removed on restore.
-	return fsutil.WriteFileAtomic(filepath.Join(dir, "ca-certs", ".complete"), nil, 0o600)
-}
-
-// restore puts the snapshot back exactly: files that did not exist are
-// removed, modes are the ones the installer uses.
-func restore(l stacks.Layout, dir string) error {
-	for _, rel := range touched {
-		if err := restoreFile(l, dir, rel); err != nil {
-			return err
-		}
-	}
-	had := map[string]bool{}
-	saved, _ := os.ReadDir(filepath.Join(dir, "ca-certs"))
-	for _, e := range saved {
-		if e.Name() == ".complete" {
-			continue
-		}
-		had[e.Name()] = true
-		if err := restoreFile(l, dir, filepath.Join("ca-certs", e.Name())); err != nil {
-			return err
-		}
-	}
-	now, _ := os.ReadDir(l.CACertsDir())
-	for _, e := range now {
-		if !had[e.Name()] && e.Type().IsRegular() {
-			if err := os.Remove(filepath.Join(l.CACertsDir(), e.Name())); err != nil {
-				return err
+		for _, e := range entries {
+			if e.Type().IsRegular() {
+				if err := copyFile(filepath.Join(l.Root, d, e.Name()), filepath.Join(dir, d, e.Name())); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	return nil
 }
 
-func restoreFile(l stacks.Layout, dir, rel string) error {
-	dst := filepath.Join(l.Root, rel)
-	if _, err := os.Stat(filepath.Join(dir, rel+absentMark)); err == nil {
-		if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return nil
-	}
-	data, err := os.ReadFile(filepath.Join(dir, rel))
+// copyFile copies src to dst atomically with src's permission bits.
+func copyFile(src, dst string) error {
+	st, err := os.Stat(src)
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(dst, data, modeOf(rel))
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(dst, data, st.Mode().Perm())
 }
 
-func modeOf(rel string) os.FileMode {
-	if strings.HasSuffix(rel, "privkey.pem") || strings.HasSuffix(rel, "docker.env") {
-		return 0o600
+// restoreState puts back the state file a snapshot holds.
+func restoreState(dir, installDir string) error {
+	err := copyFile(filepath.Join(dir, state.FileName), state.Path(installDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // there was none to change
 	}
-	return 0o644
+	return err
+}
+
+// restore puts the snapshot back exactly: contents, modes, and absence.
+func restore(l stacks.Layout, dir string) error {
+	env := filepath.Join(l.Root, envRel)
+	if _, err := os.Stat(filepath.Join(dir, envRel+absentMark)); err == nil {
+		if err := os.Remove(env); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	} else if err := copyFile(filepath.Join(dir, envRel), env); err != nil {
+		return err
+	}
+	for _, d := range wholeDirs {
+		saved, err := os.ReadDir(filepath.Join(dir, d))
+		if err != nil {
+			return err // a snapshot without the folder is not one we made
+		}
+		had := map[string]bool{}
+		for _, e := range saved {
+			had[e.Name()] = true
+			if err := copyFile(filepath.Join(dir, d, e.Name()), filepath.Join(l.Root, d, e.Name())); err != nil {
+				return err
+			}
+		}
+		now, _ := os.ReadDir(filepath.Join(l.Root, d))
+		for _, e := range now {
+			if !had[e.Name()] && e.Type().IsRegular() {
+				if err := os.Remove(filepath.Join(l.Root, d, e.Name())); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // write applies the change to the stacks.

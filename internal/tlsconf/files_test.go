@@ -44,7 +44,7 @@ func TestSnapshotRestoreIsExact(t *testing.T) {
 		}
 		before := tree(t, l.Root)
 		snap := filepath.Join(t.TempDir(), "snap")
-		if err := snapshot(l, snap); err != nil {
+		if err := snapshot(l, snap, t.TempDir()); err != nil {
 			t.Fatal(err)
 		}
 		if st, _ := os.Stat(snap); st.Mode().Perm() != 0o700 {

@@ -2,66 +2,80 @@ package tlsconf
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
+	"strings"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
-	"github.com/appsmith-install/appsmith-install/internal/fsutil"
 )
 
-// inProgress marks a snapshot whose change has not finished: a run killed
-// between the write and the end (power loss, kill -9) leaves it, and the
-// next TLS command rolls that change back before anything else.
-const inProgress = ".in-progress"
-
-func markInProgress(snap string) error {
-	return fsutil.WriteFileAtomic(filepath.Join(snap, inProgress), nil, 0o600)
-}
-
-func clearInProgress(snap string) error {
-	err := os.Remove(filepath.Join(snap, inProgress))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+// Unfinished lists the TLS changes whose journal did not end (a run killed
+// by a power loss or kill -9), oldest first.
+func Unfinished(dir string) ([]*engine.Journal, error) {
+	all, err := engine.Unfinished(engine.JournalDir(dir))
+	if err != nil {
+		return nil, err
 	}
-	return err
-}
-
-// Unfinished lists the snapshots of TLS changes that did not finish, oldest first.
-func Unfinished(dir string) []string {
-	marks, _ := filepath.Glob(filepath.Join(dir, "backups", "tls-*", inProgress))
-	sort.Strings(marks)
-	snaps := make([]string, len(marks))
-	for i, m := range marks {
-		snaps[i] = filepath.Dir(m)
-	}
-	return snaps
-}
-
-// Recover rolls back every unfinished change, newest first, so the files
-// end as they were before the oldest one began.
-func Recover(ctx context.Context, in Instance, sink engine.Sink) error {
-	snaps := Unfinished(in.Dir)
-	if len(snaps) == 0 {
-		return nil
-	}
-	for i := len(snaps) - 1; i >= 0; i-- {
-		if i > 0 {
-			// Older ones only need their files back; one restart at the end.
-			if err := restore(in.layout(), snaps[i]); err != nil {
-				return err
-			}
-			if err := clearInProgress(snaps[i]); err != nil {
-				return err
-			}
-			continue
+	var out []*engine.Journal
+	for _, j := range all {
+		if IsTLS(j) {
+			out = append(out, j)
 		}
-		if err := rollBack(ctx, in, snaps[i], "an earlier TLS change was interrupted before it finished", sink); err != nil {
+	}
+	return out, nil
+}
+
+// IsTLS reports whether the journal is a TLS change's.
+func IsTLS(j *engine.Journal) bool { return strings.HasPrefix(j.Op(), Op+" ") }
+
+// Recover rolls back every unfinished TLS change, newest first, so the
+// files end as they were before the oldest one began — except a change
+// whose every step finished (killed before it could say so), which is
+// closed as done.
+// It returns how many it found.
+func Recover(ctx context.Context, in Instance, sink engine.Sink) (int, error) {
+	js, err := Unfinished(in.Dir)
+	if err != nil {
+		return 0, err
+	}
+	for i := len(js) - 1; i >= 0; i-- {
+		if err := recoverOne(ctx, in, js[i], sink); err != nil {
+			return 0, err
+		}
+	}
+	return len(js), nil
+}
+
+func recoverOne(ctx context.Context, in Instance, old *engine.Journal, sink engine.Sink) error {
+	j, err := engine.Open(old.Path())
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	snap := j.Meta()["snapshot"]
+	if snap == "" {
+		return fmt.Errorf("%s: no snapshot recorded", j.Path())
+	}
+	plan := changePlan(in, nil, snap, "")
+	rn := engine.Runner{Sink: sink, Journal: j}
+	if allDone(j, plan) {
+		_, err := rn.Resume(ctx, plan) // runs nothing: records the end
+		return err
+	}
+	out, err := rn.RollBack(ctx, plan, "an earlier TLS change ("+j.Op()+") was interrupted before it finished")
+	if out == engine.OutcomeFailed {
+		if _, ended := j.Ended(); !ended {
 			return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("rolling back an interrupted TLS change: %w", err),
-				Hint: "its files are in " + snaps[i] + "; `appsmith logs -f` shows why the container does not start"}
+				Hint: "its files are in " + snap + "; `appsmith logs -f` shows why the container does not start"}
 		}
 	}
 	return nil
+}
+
+func allDone(j *engine.Journal, p engine.Plan) bool {
+	for _, s := range p.Steps {
+		if _, done := j.Done(s.Key()); !done {
+			return false
+		}
+	}
+	return true
 }

@@ -78,8 +78,12 @@ func Read(ctx context.Context, dir, httpsAddr string, now time.Time) Status {
 		st.Problems = append(st.Problems, "the certificate expires in "+strconv.Itoa(c.DaysLeft)+" days")
 	}
 	st.CARoots = caRoots(l, now)
-	for _, snap := range Unfinished(dir) {
-		st.Problems = append(st.Problems, "a TLS change was interrupted ("+filepath.Base(snap)+"): the next `appsmith tls` command rolls it back")
+	js, err := Unfinished(dir)
+	if err != nil {
+		st.Problems = append(st.Problems, err.Error())
+	}
+	for _, j := range js {
+		st.Problems = append(st.Problems, "a TLS change ("+j.Op()+", begun "+j.Began().Format(time.RFC3339)+") was interrupted: `appsmith tls recover` rolls it back, and so does the next `appsmith tls` change")
 	}
 	return st
 }

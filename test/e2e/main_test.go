@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -91,6 +92,9 @@ func (e *env) run(extraEnv []string, args ...string) result {
 	r := result{out: out.String(), errOut: errOut.String(), took: time.Since(start)}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			r.code = 128 + int(ws.Signal()) // as a shell reports it
+		}
 	} else if err != nil {
 		e.t.Fatalf("running %v: %v", args, err)
 	}

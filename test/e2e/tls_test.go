@@ -141,7 +141,7 @@ func TestRefusedCertificateIsRolledBack(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", r.code, r.errOut)
 	}
-	contains(t, "stderr", r.errOut, "rolled back", "Restore the previous TLS files")
+	contains(t, "stderr", r.errOut, "rolled back", "undo: Write the new TLS files")
 	envAfter, _ := os.ReadFile(filepath.Join(e.dir, "stacks/configuration/docker.env"))
 	if string(envAfter) != string(envBefore) {
 		t.Error("docker.env was not restored")
@@ -188,7 +188,8 @@ func TestTLSProxyAndCARoots(t *testing.T) {
 
 // TestKilledTLSChangeIsRolledBackByTheNextCommand: kill -9 in the middle of
 // a TLS change (files written, container restarting) leaves a journal; the
-// next TLS command restores the previous files before its own change.
+// next TLS command restores the previous files before its own change, and
+// other changes are refused until then.
 func TestKilledTLSChangeIsRolledBackByTheNextCommand(t *testing.T) {
 	e := newEnv(t)
 	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2", BootDelay: 4 * time.Second})
@@ -203,13 +204,21 @@ func TestKilledTLSChangeIsRolledBackByTheNextCommand(t *testing.T) {
 		t.Fatalf("the killed change had not written its domain yet: %+v", st)
 	}
 	r = e.run(nil, "tls", "status")
-	contains(t, "tls status", r.out, "interrupted")
+	contains(t, "tls status", r.out, "interrupted", "appsmith tls recover")
+	r = e.run(nil, "status")
+	contains(t, "status", r.out, "unfinished: tls use-letsencrypt", "appsmith --dir "+e.dir+" tls recover")
+	// Another change on top of a half-made one is refused, naming the fix.
+	r = e.run(nil, "restart")
+	if r.code != 3 {
+		t.Fatalf("restart during an unfinished TLS change: exit %d, want 3\n%s", r.code, r.errOut)
+	}
+	contains(t, "restart", r.errOut, "tls use-letsencrypt", "tls recover")
 
 	ca := filepath.Join(t.TempDir(), "root.pem")
 	os.WriteFile(ca, newCA(t, "Root After Crash").pem, 0o644)
 	r = e.run(nil, "tls", "add-ca", ca, "--progress", "plain")
 	e.mustSucceed(r, "the next tls command")
-	contains(t, "stderr", r.errOut, "==> tls rollback", "Restore the previous TLS files", "==> tls add-ca finished")
+	contains(t, "stderr", r.errOut, "(rollback)", "undo: Restart the container", "==> tls add-ca finished")
 	envAfter, _ := os.ReadFile(filepath.Join(e.dir, "stacks/configuration/docker.env"))
 	if string(envAfter) != string(envBefore) {
 		t.Fatal("docker.env was not rolled back to before the killed change")
@@ -217,4 +226,70 @@ func TestKilledTLSChangeIsRolledBackByTheNextCommand(t *testing.T) {
 	if st := e.tlsStatus(); st.Mode != "none" || len(st.CARoots) != 1 {
 		t.Fatalf("after recovery and add-ca: %+v", st)
 	}
+	e.mustSucceed(e.run(nil, "restart", "--progress", "plain"), "restart once the change is recovered")
+}
+
+// TestTLSChangeKilledAtEveryJournalStep kills `appsmith tls use-cert` (kill
+// -9, through the engine's failpoint: no delay, no cleanup) right after each
+// record of its journal in turn, then runs `appsmith tls recover`. After
+// each, Appsmith must be healthy and serve either the old certificate with
+// the old files byte for byte, or the new one — never a broken instance.
+// One kill point also kills the recovery itself once.
+func TestTLSChangeKilledAtEveryJournalStep(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	ca := newCA(t, "Test Root CA")
+	certA, keyA, leafA := ca.leaf(t, "appsmith.test")
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2", "--tls", "custom", "--domain", "appsmith.test", "--cert", certA, "--key", keyA)...), "install")
+	certB, keyB, leafB := ca.leaf(t, "appsmith.test")
+	tlsFiles := []string{filepath.Join(e.dir, "stacks/configuration"), filepath.Join(e.dir, "stacks/ssl"), filepath.Join(e.dir, "stacks/ca-certs")}
+	oldFiles := hashTree(t, tlsFiles...)
+	failpoint := func(v string) []string { return []string{"APPSMITH_INSTALL_FAILPOINT=" + v} }
+
+	killed := 0
+	for n := 1; ; n++ {
+		r := e.run(failpoint("record:"+strconv.Itoa(n)), "tls", "use-cert", "--cert", certB, "--key", keyB, "--timeout", "60s", "--progress", "plain")
+		if r.code == 0 {
+			break // the change ran to its end before record n
+		}
+		if r.code != 128+int(syscall.SIGKILL) {
+			t.Fatalf("record %d: exit %d, want killed\n%s", n, r.code, r.errOut)
+		}
+		killed++
+		if n == 6 { // in the middle: the recovery is killed too, once, at its first undo
+			if r := e.run(failpoint("undo_start:restart"), "tls", "recover", "--progress", "plain"); r.code != 128+int(syscall.SIGKILL) {
+				t.Fatalf("record %d: the recovery was not killed (exit %d)\n%s", n, r.code, r.errOut)
+			}
+		}
+		r = e.run(nil, "tls", "recover", "--progress", "plain")
+		e.mustSucceed(r, "tls recover after a kill at record "+strconv.Itoa(n))
+		if s, code := e.status(); code != 0 || !s.Healthy {
+			t.Fatalf("record %d: not healthy after recovery: exit %d %+v", n, code, s)
+		}
+		got, err := e.handshake(ca, "appsmith.test")
+		switch {
+		case err != nil:
+			t.Fatalf("record %d: HTTPS after recovery: %v", n, err)
+		case got.Equal(leafA):
+			if h := hashTree(t, tlsFiles...); h != oldFiles {
+				t.Fatalf("record %d: the old certificate is served but the files differ from before the change", n)
+			}
+		case got.Equal(leafB):
+			if st := e.tlsStatus(); st.Mode != "custom" || st.Domain != "appsmith.test" {
+				t.Fatalf("record %d: new certificate served, tls status %+v", n, st)
+			}
+			// Changed for good: the next round changes it back.
+			certA, keyA, leafA, certB, keyB, leafB = certB, keyB, leafB, certA, keyA, leafA
+			oldFiles = hashTree(t, tlsFiles...)
+		default:
+			t.Fatalf("record %d: serves a certificate that is neither the old nor the new one", n)
+		}
+		if n > 40 {
+			t.Fatal("the change never ran to its end")
+		}
+	}
+	if killed < 10 {
+		t.Fatalf("covered only %d kill points", killed)
+	}
+	t.Logf("covered %d kill points", killed)
 }
