@@ -177,7 +177,6 @@ func describe(c Change) string {
 	}
 }
 
-
 // servesStep checks that the HTTPS port serves the new certificate; a
 // custom certificate that Caddy ignored counts as a failed change.
 func servesStep(in Instance, c *Change) engine.Step {
