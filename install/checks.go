@@ -1,6 +1,8 @@
 package install
 
 import (
+	"github.com/appsmith-install/appsmith-install/internal/releases"
+
 	"errors"
 	"fmt"
 	"strings"
@@ -26,19 +28,16 @@ func (in *Installer) checkEngine(obs *Observation, info docker.EngineInfo, o Opt
 	}
 	if (info.Arch == "x86_64" || info.Arch == "amd64") && o.EmbeddedDB() && needsAVX(o) && in.Host.HasAVX != nil {
 		if has, err := in.Host.HasAVX(); err == nil && !has {
-			obs.add("avx", Warn, "use --version v1.8.15 (the last image for CPUs without AVX), an external database (--db-url), or a CPU with AVX",
+			obs.add("avx", Warn, "use --version "+releases.LastWithoutAVX+" (the last image for CPUs without AVX), an external database (--db-url), or a CPU with AVX",
 				"this CPU has no AVX: the embedded MongoDB 5+ of Appsmith v1.9.0 and later stops with \"Illegal instruction\"")
 		}
 	}
 }
 
-// needsAVX: embedded MongoDB ≥ 5 arrived in v1.9.0; floating tags are newer.
+// needsAVX: the embedded MongoDB of the version asked for needs AVX.
 func needsAVX(o Options) bool {
-	v, ok := ParseVersion(o.ExpectedVersionOrTag())
-	if !ok {
-		return true
-	}
-	return !v.LessThan(mustVersion("1.9.0"))
+	v, _ := releases.Parse(o.ExpectedVersionOrTag())
+	return releases.NeedsAVX(v)
 }
 
 func (in *Installer) checkPorts(obs *Observation, o Options) {

@@ -1,6 +1,8 @@
 package install
 
 import (
+	"github.com/appsmith-install/appsmith-install/internal/releases"
+
 	"strings"
 	"testing"
 )
@@ -50,7 +52,7 @@ func TestRedactURL(t *testing.T) {
 }
 
 func TestLogWatchSplitsLinesAndFindsMarkers(t *testing.T) {
-	l := newLogWatch()
+	l := newLogWatch(releases.FatalMarkers(nil))
 	l.Write([]byte("booting\nAPPSMITH BACKEND START "))
 	if len(l.take()) != 1 || l.fatal() != "" {
 		t.Fatal("partial line handled as a whole one")
@@ -64,5 +66,22 @@ func TestLogWatchSplitsLinesAndFindsMarkers(t *testing.T) {
 	}
 	if len(l.tail()) != logTailLines {
 		t.Fatalf("tail has %d lines", len(l.tail()))
+	}
+}
+
+// Images raise the featureCompatibilityVersion after start and say so at
+// INFO level: that is a success, not a fatal marker. mongod's refusal is.
+func TestLogWatchFCVLinesByMeaning(t *testing.T) {
+	for line, fatal := range map[string]bool{
+		`backend stdout | INFO Raising MongoDB featureCompatibilityVersion from 5.0 to 6.0`:                                                                               false,
+		`mongodb stdout | {"t":{"$date":"2026-01-01"},"s":"I","c":"NETWORK","msg":"Waiting for connections","attr":{"featureCompatibilityVersion":"6.0"}}`:                false,
+		`mongodb stdout | {"s":"F","c":"CONTROL","msg":"Wrong mongod version","attr":{"error":"UPGRADE PROBLEM: Found an invalid featureCompatibilityVersion document"}}`: true,
+		`mongodb stderr | Illegal instruction (core dumped)`:                                                                                                              true,
+	} {
+		l := newLogWatch(releases.FatalMarkers(mustVersion("2.0.1")))
+		l.Write([]byte(line + "\n"))
+		if got := l.fatal() != ""; got != fatal {
+			t.Errorf("fatal=%v for %s", got, line)
+		}
 	}
 }

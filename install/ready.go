@@ -12,6 +12,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/releases"
 )
 
 // ReadyInfo is what a ready instance reports at /info.
@@ -19,14 +20,6 @@ type ReadyInfo struct {
 	Version      string `json:"version"`
 	CommitSHA    string `json:"commitSha"`
 	ImageBuiltAt string `json:"imageBuiltAt"`
-}
-
-// fatalMarkers are log lines after which the container will never become
-// ready; waiting out the timeout would only hide them (APPSMITH.md).
-var fatalMarkers = []string{
-	"CHECKPOINT MISSED",
-	"Illegal instruction",
-	"featureCompatibilityVersion",
 }
 
 // Probe asks the instance once whether it is ready: health 200, then /info
@@ -38,7 +31,8 @@ func Probe(ctx context.Context, hc *http.Client, base, want string) (ReadyInfo, 
 // WaitReady waits until the container id answers ready at base, failing fast
 // on a fatal log line, an exit or a crash loop; see waiter.wait.
 func WaitReady(ctx context.Context, d Docker, hc *http.Client, id, base, want string, timeout time.Duration, r engine.Reporter) (ReadyInfo, error) {
-	return waiter{docker: d, http: hc, id: id, base: base, want: want, timeout: timeout, r: r}.wait(ctx)
+	v, _ := releases.Parse(want)
+	return waiter{docker: d, http: hc, id: id, base: base, want: want, timeout: timeout, r: r, markers: releases.FatalMarkers(v)}.wait(ctx)
 }
 
 // probeReady asks the instance once: health 200, then /info with the
@@ -99,6 +93,7 @@ type waiter struct {
 	want    string
 	timeout time.Duration
 	r       engine.Reporter
+	markers []releases.Marker // log lines that mean it will never be ready
 }
 
 const logTailLines = 30
@@ -113,7 +108,7 @@ func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
-	logs := newLogWatch()
+	logs := newLogWatch(w.markers)
 	go func() {
 		_ = w.docker.ContainerLogs(ctx, w.id, docker.LogsOptions{Follow: true, Since: c0.StartedAt.Add(-time.Second)}, logs, logs)
 	}()
@@ -184,10 +179,11 @@ type logWatch struct {
 	partial string
 	pending []string
 	ring    []string
+	markers []releases.Marker
 	marker  string
 }
 
-func newLogWatch() *logWatch { return &logWatch{} }
+func newLogWatch(markers []releases.Marker) *logWatch { return &logWatch{markers: markers} }
 
 func (l *logWatch) Write(p []byte) (int, error) {
 	l.mu.Lock()
@@ -210,10 +206,8 @@ func (l *logWatch) add(line string) {
 	if len(l.ring) > logTailLines {
 		l.ring = l.ring[len(l.ring)-logTailLines:]
 	}
-	for _, m := range fatalMarkers {
-		if l.marker == "" && strings.Contains(line, m) {
-			l.marker = line
-		}
+	if _, ok := releases.Match(l.markers, line); ok && l.marker == "" {
+		l.marker = line
 	}
 }
 

@@ -96,11 +96,14 @@ func (p *progLog) write(f *os.File, channel, format string, a ...any) {
 	}
 }
 
-// raw writes a line as a process would, without a timestamp (mongod's JSON log).
+// raw writes a line as a process would, without a timestamp (mongod's JSON
+// log): to its file and, as supervisor's forwarder does with every line a
+// program prints, to the console.
 func (p *progLog) raw(f *os.File, line string) {
 	p.mu.Lock()
 	fmt.Fprintln(f, line)
 	p.mu.Unlock()
+	p.con.Printf("%s stdout | %s", p.name, line)
 }
 
 func (p *progLog) Close() {
