@@ -25,6 +25,10 @@ const LabelKey = "io.appsmith-install.test"
 // CI=true, where a missing engine is a failure: CI must run the end-to-end tests.
 func RequireEngine(tb testing.TB) *client.Client {
 	tb.Helper()
+	if testing.Short() {
+		// `make unit` (-short) means unit: no engine, no image builds.
+		tb.Skip("end-to-end: not run with -short (make unit)")
+	}
 	cli, err := client.New(client.FromEnv)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
