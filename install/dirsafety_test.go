@@ -242,9 +242,24 @@ func TestRemovableLink(t *testing.T) {
 	if got, others, err := RemovableLink(ctx, d, "/srv/a", link, exeFn); err != nil || got != link || len(others) != 0 {
 		t.Errorf("the last install: %q %v %v", got, others, err)
 	}
-	cs = append(cs, managed("/srv/b"), managed("/srv/b"))
-	if got, others, err := RemovableLink(ctx, d, "/srv/a", link, exeFn); err != nil || got != "" || !reflect.DeepEqual(others, []string{"/srv/b"}) {
+	// Another install without a state (or one recording no link) may use it.
+	b := t.TempDir()
+	cs = append(cs, managed(b), managed(b))
+	if got, others, err := RemovableLink(ctx, d, "/srv/a", link, exeFn); err != nil || got != "" || !reflect.DeepEqual(others, []string{b}) {
 		t.Errorf("another install uses it: %q %v %v", got, others, err)
+	}
+	if err := state.Save(b, &state.State{Dir: b, Link: link}); err != nil {
+		t.Fatal(err)
+	}
+	if got, others, _ := RemovableLink(ctx, d, "/srv/a", link, exeFn); got != "" || len(others) != 1 {
+		t.Errorf("another install recording this link: %q %v", got, others)
+	}
+	// One whose state records a link elsewhere does not use this one.
+	if err := state.Save(b, &state.State{Dir: b, Link: "/opt/bin/appsmith"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, others, err := RemovableLink(ctx, d, "/srv/a", link, exeFn); err != nil || got != link || len(others) != 0 {
+		t.Errorf("another install with its own link: %q %v %v", got, others, err)
 	}
 	cs = nil
 	otherExe := filepath.Join(bin, "other")

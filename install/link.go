@@ -109,9 +109,9 @@ func (r *run) link(context.Context, engine.Reporter) error {
 // RemovableLink is the `appsmith` link an uninstall of dir may remove, or
 // "": the one its state recorded, only while it still points at this binary
 // (never a link someone re-pointed at another program or another installer),
-// and only when no other install on the engine is left to use it. others
-// lists those installs' dirs, to say why the link stays.
-func RemovableLink(ctx context.Context, d Docker, dir, link string, executable func() (string, error)) (remove string, others []string, err error) {
+// and only when no other install on the engine may use it. users lists
+// those installs' dirs, to say why the link stays.
+func RemovableLink(ctx context.Context, d Docker, dir, link string, executable func() (string, error)) (remove string, users []string, err error) {
 	if link == "" || executable == nil {
 		return "", nil, nil
 	}
@@ -119,15 +119,18 @@ func RemovableLink(ctx context.Context, d Docker, dir, link string, executable f
 	if err != nil || !PointsAt(link, exe) {
 		return "", nil, nil
 	}
-	if others, err = OtherInstalls(ctx, d, dir); err != nil || len(others) > 0 {
-		return "", others, err
+	if users, err = LinkUsers(ctx, d, dir, link); err != nil || len(users) > 0 {
+		return "", users, err
 	}
 	return link, nil, nil
 }
 
-// OtherInstalls lists the install dirs of the engine's managed containers
-// other than dir, sorted.
-func OtherInstalls(ctx context.Context, d Docker, dir string) ([]string, error) {
+// LinkUsers lists, sorted, the install dirs of the engine's managed
+// containers other than dir that may use link: all but those whose state
+// records another link. An install without a readable state, or one that
+// found the link already there (older installers recorded none then), may
+// rely on it: the link stays.
+func LinkUsers(ctx context.Context, d Docker, dir, link string) ([]string, error) {
 	cs, err := d.ContainerList(ctx, map[string]string{state.LabelManaged: "true"})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
@@ -135,10 +138,15 @@ func OtherInstalls(ctx context.Context, d Docker, dir string) ([]string, error) 
 	seen := map[string]bool{}
 	var dirs []string
 	for _, c := range cs {
-		if od := c.Labels[state.LabelDir]; od != "" && od != dir && !seen[od] {
-			seen[od] = true
-			dirs = append(dirs, od)
+		od := c.Labels[state.LabelDir]
+		if od == "" || od == dir || seen[od] {
+			continue
 		}
+		seen[od] = true
+		if s, err := state.Load(od); err == nil && s.Link != "" && s.Link != link {
+			continue
+		}
+		dirs = append(dirs, od)
 	}
 	sort.Strings(dirs)
 	return dirs, nil

@@ -65,7 +65,7 @@ func newUninstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 					steps = append(steps, engine.Step{ID: "unlink", Title: "Remove the link " + link, Cause: "it points at this installer and no other install uses it",
 						Run: func(context.Context, engine.Reporter) error { return os.Remove(link) }})
 				} else if len(others) > 0 {
-					fmt.Fprintf(stdio.Err, "Keeping the link %s: the Appsmith install in %s uses it too.\n", in.state.Link, strings.Join(others, ", "))
+					fmt.Fprintf(stdio.Err, "Keeping the link %s: the Appsmith install in %s may use it.\n", in.state.Link, strings.Join(others, ", "))
 				}
 			}
 			if purge && len(content.Owned) > 0 {
