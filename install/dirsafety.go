@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -54,13 +55,16 @@ var (
 )
 
 // protectedDir says why dir (absolute, clean) must not be an install dir, or
-// "" when it may be. home is the user's home directory ("" when unknown).
-func protectedDir(dir, home string) string {
+// "" when it may be. homes are the user's home directories.
+func protectedDir(dir string, homes []string) string {
+	for _, h := range homes {
+		if h != "" && h != "/" && dir == filepath.Clean(h) {
+			return "your home directory: choose a directory of its own, such as " + filepath.Join(dir, "appsmith")
+		}
+	}
 	switch {
 	case dir == "/":
 		return "the root directory: choose a directory of its own, such as /opt/appsmith"
-	case home != "" && home != "/" && dir == filepath.Clean(home):
-		return "your home directory: choose a directory of its own, such as " + filepath.Join(dir, "appsmith")
 	case filepath.Dir(dir) == "/home":
 		return "a home directory: choose a directory of its own, such as " + filepath.Join(dir, "appsmith")
 	case systemDirs[dir]:
@@ -77,16 +81,34 @@ func protectedDir(dir, home string) string {
 // checkProtectedDir is protectedDir for the dir as given and, when it is (or
 // passes through) a symbolic link, as resolved: a link to / is /.
 func checkProtectedDir(dir string) string {
-	home, _ := os.UserHomeDir()
-	if why := protectedDir(dir, home); why != "" {
+	homes := userHomes()
+	if why := protectedDir(dir, homes); why != "" {
 		return why
 	}
 	if real := resolveExisting(dir); real != dir {
-		if why := protectedDir(real, home); why != "" {
+		if why := protectedDir(real, homes); why != "" {
 			return "resolves to " + real + ", " + why
 		}
 	}
 	return ""
+}
+
+// userHomes: $HOME, this user's home in the user database, and under sudo
+// the invoking user's, whose home `sudo appsmith-install --dir ~` names.
+func userHomes() []string {
+	var homes []string
+	if h, err := os.UserHomeDir(); err == nil {
+		homes = append(homes, h)
+	}
+	if u, err := user.Current(); err == nil {
+		homes = append(homes, u.HomeDir)
+	}
+	if name := os.Getenv("SUDO_USER"); name != "" {
+		if u, err := user.Lookup(name); err == nil {
+			homes = append(homes, u.HomeDir)
+		}
+	}
+	return homes
 }
 
 // resolveExisting resolves the symbolic links of the longest existing

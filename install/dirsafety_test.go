@@ -14,21 +14,21 @@ import (
 )
 
 func TestProtectedDir(t *testing.T) {
-	const home = "/home/alice"
-	for _, dir := range []string{"/", home, "/home/bob", "/root", "/etc", "/usr", "/usr/local", "/usr/local/bin",
+	homes := []string{"/home/alice", "/var/lib/builder"}
+	for _, dir := range []string{"/", "/home/alice", "/var/lib/builder", "/home/bob", "/root", "/etc", "/usr", "/usr/local", "/usr/local/bin",
 		"/var", "/var/lib", "/opt", "/srv", "/mnt", "/tmp", "/proc/1/root", "/sys/fs", "/dev/shm/x", "/run/appsmith",
 		"/boot/appsmith", "/var/lib/docker/volumes/x"} {
-		if protectedDir(dir, home) == "" {
+		if protectedDir(dir, homes) == "" {
 			t.Errorf("%s accepted as an install dir", dir)
 		}
 	}
 	for _, dir := range []string{"/opt/appsmith", "/srv/appsmith", "/home/alice/appsmith", "/tmp/x/appsmith",
 		"/data", "/var/lib/appsmith", "/mnt/data/appsmith", "/usr/local/appsmith"} {
-		if why := protectedDir(dir, home); why != "" {
+		if why := protectedDir(dir, homes); why != "" {
 			t.Errorf("%s refused: %s", dir, why)
 		}
 	}
-	if why := protectedDir("/etc", home); !strings.Contains(why, "/etc/appsmith") {
+	if why := protectedDir("/etc", homes); !strings.Contains(why, "/etc/appsmith") {
 		t.Errorf("the reason names no alternative: %s", why)
 	}
 }
