@@ -44,6 +44,7 @@ type Observation struct {
 	Ready      *ReadyInfo        // the running container answered ready
 	State      *state.State      // the state file, if any
 	LinkNeeded bool
+	Link       string             // the `appsmith` link already there for this binary
 	containers []docker.Container // every container, to name who holds a busy port
 }
 
@@ -90,6 +91,7 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 			return nil, err
 		}
 	}
+	in.checkDir(obs, o)
 	in.checkPorts(obs, o)
 	in.checkDisk(obs, o)
 	in.checkImageDisk(obs)
@@ -101,7 +103,7 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 	} else if !errors.Is(err, state.ErrNoState) {
 		obs.add("state", Fail, "move the file aside; it is rewritten after a successful install", "%v", err)
 	}
-	obs.LinkNeeded = in.linkNeeded(o.LinkDir)
+	in.observeLink(obs, o.LinkDir)
 	if in.TLS != nil {
 		for _, w := range in.TLS.Warnings {
 			obs.add("tls", Warn, "", "%s", w)

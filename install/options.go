@@ -35,6 +35,9 @@ type Options struct {
 	RedisURL      string        `opt:"redis-url" yaml:"redis_url"`
 	Timeout       time.Duration `opt:"timeout" yaml:"timeout"`
 	LinkDir       string        `opt:"link-dir" yaml:"link_dir"` // "" = do not link
+	// AllowNonEmptyDir lets an install go into a dir that already holds
+	// other files (never into one that is protected or another install's).
+	AllowNonEmptyDir bool `opt:"allow-non-empty-dir" yaml:"allow_non_empty_dir"`
 
 	// TLS (see tls.go): the mode, and the files it needs.
 	TLS               string   `opt:"tls" yaml:"tls"` // none, letsencrypt, custom, proxy; "" = derived from the others
@@ -122,6 +125,9 @@ func (o Options) Normalize() (Options, error) {
 		return bad("dir", o.Dir, err.Error())
 	}
 	o.Dir = filepath.Clean(abs)
+	if why := checkProtectedDir(o.Dir); why != "" {
+		return bad("dir", o.Dir, why)
+	}
 	switch o.Edition {
 	case "ce", "ee":
 	default:

@@ -38,7 +38,7 @@ func (in *Installer) Plan(ctx context.Context, o Options, obs *Observation) (eng
 	if err != nil {
 		return p, err
 	}
-	r := &run{in: in, d: d, o: o, layout: stacks.Layout{Root: filepath.Join(o.Dir, "stacks")}, container: obs.Container}
+	r := &run{in: in, d: d, o: o, layout: stacks.Layout{Root: filepath.Join(o.Dir, "stacks")}, container: obs.Container, linked: obs.Link}
 	if obs.Image != nil {
 		r.image = *obs.Image
 	}

@@ -62,6 +62,7 @@ func newInstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	f.StringArray("ca-cert", nil, "custom CA root (PEM or DER, bundles allowed) to trust for outgoing connections; repeatable")
 	f.Bool("telemetry", false, "send Appsmith's anonymous usage data (off by default)")
 	f.String("link-dir", d.LinkDir, "where to link the appsmith command (when writable); empty: do not link")
+	f.Bool("allow-non-empty-dir", false, "install into a --dir that already holds other files (they are left alone, also by uninstall --purge)")
 	return cmd
 }
 

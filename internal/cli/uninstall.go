@@ -5,12 +5,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
 func newUninstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
@@ -18,23 +20,27 @@ func newUninstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "uninstall",
 		Short: "Remove the container and the appsmith link; keep the data unless --purge",
-		Long: "Removes the container and the `appsmith` link. The install dir (data, secrets, backups) is kept,\n" +
-			"so `appsmith-install --yes --dir DIR` brings the same instance back. --purge also deletes the install\n" +
-			"dir: it asks first, or needs --yes when there is no terminal.",
+		Long: "Removes the container, and the `appsmith` link when no other install uses it. The install dir (data,\n" +
+			"secrets, backups) is kept, so `appsmith-install --yes --dir DIR` brings the same instance back.\n" +
+			"--purge also deletes what appsmith-install created in the install dir (stacks/, backups/, journal/,\n" +
+			"appsmith.yaml), and the dir itself when nothing else is left in it; other files there are kept.\n" +
+			"It lists what it deletes and asks first, or needs --yes when there is no terminal.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := locate(cmd.Context(), ro, stdio, deps)
+			ctx := cmd.Context()
+			in, err := locate(ctx, ro, stdio, deps)
 			if err != nil {
 				return err
 			}
-			if purge && !yes {
-				if !stdio.IsTTY {
-					return engine.UsageError("--purge deletes %s with all data and secrets: pass --yes to confirm (there is no terminal to ask on)", in.dir)
+			var content install.DirContent
+			if purge {
+				if content, err = install.InspectDir(in.dir); err != nil {
+					return err
 				}
-				fmt.Fprintf(stdio.Err, "--purge deletes %s: every app, datasource credential and backup in it.\n", in.dir)
-				ok, err := confirm(stdio, "Delete it for good?")
-				if err != nil || !ok {
-					return engine.Errorf(engine.ExitFailure, "", "not confirmed: nothing was changed")
+				if !yes {
+					if err := confirmPurge(stdio, in.dir, content); err != nil {
+						return err
+					}
 				}
 			}
 			var steps []engine.Step
@@ -50,16 +56,27 @@ func newUninstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 						return in.d.ContainerRemove(ctx, c.ID)
 					}})
 			}
-			if link := in.ownLink(); link != "" {
-				steps = append(steps, engine.Step{ID: "unlink", Title: "Remove the link " + link, Cause: "it points at this installer",
-					Run: func(context.Context, engine.Reporter) error { return os.Remove(link) }})
+			if in.state != nil {
+				link, others, err := install.RemovableLink(ctx, in.d, in.dir, in.state.Link, deps.Host.Executable)
+				if err != nil {
+					return err
+				}
+				if link != "" {
+					steps = append(steps, engine.Step{ID: "unlink", Title: "Remove the link " + link, Cause: "it points at this installer and no other install uses it",
+						Run: func(context.Context, engine.Reporter) error { return os.Remove(link) }})
+				} else if len(others) > 0 {
+					fmt.Fprintf(stdio.Err, "Keeping the link %s: the Appsmith install in %s may use it.\n", in.state.Link, strings.Join(others, ", "))
+				}
 			}
-			if purge {
-				steps = append(steps, engine.Step{ID: "purge", Title: "Delete " + in.dir, Cause: "--purge",
-					Run: func(context.Context, engine.Reporter) error { return os.RemoveAll(in.dir) }})
+			if purge && len(content.Owned) > 0 {
+				steps = append(steps, engine.Step{ID: "purge", Title: "Delete " + ownedList(content) + " from " + in.dir, Cause: purgeCause(content),
+					Run: func(context.Context, engine.Reporter) error { _, err := install.Purge(in.dir); return err }})
 			}
-			if err := runPlan(cmd.Context(), ro, stdio, in.dir, engine.Plan{Name: "uninstall", Steps: steps}); err != nil {
+			if err := runPlan(ctx, ro, stdio, in.dir, engine.Plan{Name: "uninstall", Steps: steps}); err != nil {
 				return err
+			}
+			if purge && len(content.Foreign) > 0 {
+				fmt.Fprintf(stdio.Err, "Kept %s with what appsmith-install did not create in it: %s\n", in.dir, strings.Join(content.Foreign, ", "))
 			}
 			if !purge {
 				fmt.Fprintf(stdio.Err, "The data is kept in %s; `appsmith-install --yes --dir %s` brings it back.\n", in.dir, in.dir)
@@ -67,16 +84,50 @@ func newUninstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&purge, "purge", false, "also delete the install dir with all data and secrets")
+	cmd.Flags().BoolVar(&purge, "purge", false, "also delete what appsmith-install created in the install dir: all data and secrets")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before --purge")
 	return cmd
 }
 
-func (in *instance) ownLink() string {
-	if in.state == nil {
-		return ""
+// confirmPurge lists what --purge deletes and what it keeps, and asks; with
+// no terminal to ask on, --yes is needed.
+func confirmPurge(stdio IO, dir string, c install.DirContent) error {
+	if !stdio.IsTTY {
+		return engine.UsageError("--purge deletes %s from %s with all data and secrets: pass --yes to confirm (there is no terminal to ask on)", ownedList(c), dir)
 	}
-	return install.OwnLink(in.state.Link)
+	fmt.Fprintf(stdio.Err, "--purge deletes from %s every app, datasource credential and backup of this instance:\n", dir)
+	for _, n := range c.Owned {
+		fmt.Fprintf(stdio.Err, "  %s\n", filepath.Join(dir, n))
+	}
+	if len(c.Foreign) > 0 {
+		fmt.Fprintf(stdio.Err, "It keeps what appsmith-install did not create: %s (so %s stays).\n", strings.Join(c.Foreign, ", "), dir)
+	} else {
+		fmt.Fprintf(stdio.Err, "and then %s itself, which holds nothing else.\n", dir)
+	}
+	ok, err := confirm(stdio, "Delete them for good?")
+	if err != nil || !ok {
+		return engine.Errorf(engine.ExitFailure, "", "not confirmed: nothing was changed")
+	}
+	return nil
+}
+
+// ownedList names the entries --purge deletes: "stacks/, appsmith.yaml".
+func ownedList(c install.DirContent) string {
+	names := make([]string, len(c.Owned))
+	for i, n := range c.Owned {
+		names[i] = n
+		if n != state.FileName && !strings.HasPrefix(n, ".") {
+			names[i] += "/"
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func purgeCause(c install.DirContent) string {
+	if len(c.Foreign) > 0 {
+		return "--purge; kept: " + strings.Join(c.Foreign, ", ") + " (not created by appsmith-install)"
+	}
+	return "--purge; the dir goes too: nothing else is in it"
 }
 
 // confirm asks a yes/no question on the terminal.
