@@ -13,6 +13,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -109,6 +110,13 @@ func mergeOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) 
 	if err != nil {
 		return nil, err
 	}
+	src := first.sources["dir"]
+	if src == "" {
+		src = "--dir"
+	}
+	if err := checkDirNotFile(dirOnly.Dir, src); err != nil {
+		return nil, err
+	}
 	l := &loader{opts: install.Defaults(), sources: map[string]string{}}
 	if s, err := state.Load(dirOnly.Dir); err == nil {
 		l.fromState(s)
@@ -136,6 +144,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 	if err != nil {
 		return err
 	}
+	ro.usedDir = o.Dir
 	in := &install.Installer{
 		Connect: func(ctx context.Context) (install.Docker, error) { return deps.Docker(ctx) },
 		Host:    deps.Host,
@@ -185,7 +194,7 @@ func observeAndPlan(ctx context.Context, in *install.Installer, o install.Option
 	}
 	plan, err := in.Plan(ctx, o, obs)
 	if show || err != nil {
-		renderFindings(stdio.Err, mode, obs.Findings)
+		renderFindings(stdio.Err, mode, withDir(obs.Findings, o.Dir))
 	}
 	return obs, plan, err
 }
@@ -225,7 +234,7 @@ func summarize(stdio IO, o install.Options, mode progress.Mode) error {
 	url := fmt.Sprintf("http://%s:%d/", hostFor(o.BindAddress), o.HTTPPort)
 	fmt.Fprintf(stdio.Err, "\nAppsmith %s is ready at %s\n", s.Version, url)
 	fmt.Fprintf(stdio.Err, "  data and secrets: %s/stacks (docker.env is 0600: keep a copy of it with your backups)\n", o.Dir)
-	fmt.Fprintf(stdio.Err, "  next: `appsmith status`, `appsmith logs -f`, `appsmith backup`\n")
+	fmt.Fprintf(stdio.Err, "  next: `%s`, `%s`\n", hint.Appsmith(o.Dir, "status"), hint.Appsmith(o.Dir, "logs -f"))
 	return nil
 }
 
@@ -238,6 +247,16 @@ func hostFor(bind string) string {
 		return "[" + bind + "]"
 	}
 	return bind
+}
+
+// withDir makes the findings' hints name the install dir.
+func withDir(fs []install.Finding, dir string) []install.Finding {
+	out := make([]install.Finding, len(fs))
+	for i, f := range fs {
+		f.Hint, f.Message = hint.WithDir(f.Hint, dir), hint.WithDir(f.Message, dir)
+		out[i] = f
+	}
+	return out
 }
 
 var levelMark = map[install.Level]string{install.OK: "ok  ", install.Warn: "warn", install.Fail: "FAIL"}
