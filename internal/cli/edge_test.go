@@ -203,7 +203,17 @@ func TestDamagedStateFileDoesNotBlockStatus(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.out, "running, healthy") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
-	contains(t, r.errOut, "warning: ", state.Path(dir)+" is damaged", "container's labels")
+	contains(t, r.errOut, "warning: ", state.Path(dir)+" is damaged (not the YAML this tool writes, at line ", "container's labels")
+	if strings.Contains(r.errOut, "yaml:") || strings.Contains(r.errOut, "!!") {
+		t.Errorf("the YAML decoder's words reached the user: %s", r.errOut)
+	}
+
+	// A state file of the wrong shape is damaged too.
+	os.WriteFile(state.Path(dir), []byte("- a\n- b\n"), 0o644)
+	r = run(t, fakeDeps(listEngine(c)), nil, "status", "--dir", dir)
+	if r.code != 0 || strings.Contains(r.errOut, "!!seq") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
 }
 
 func TestHintsNameTheDir(t *testing.T) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/appsmith-install/appsmith-install/install"
@@ -41,7 +43,7 @@ func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, 
 	if in.state, err = state.Load(dir); err != nil && !errors.Is(err, state.ErrNoState) {
 		in.state = nil
 		in.warn(fmt.Sprintf("%s is damaged (%s): using the container's labels; move it aside, and a re-run of the install rewrites it",
-			state.Path(dir), firstLine(err.Error())))
+			state.Path(dir), damage(err)))
 	}
 	for _, w := range in.warnings {
 		fmt.Fprintf(stdio.Err, "warning: %s\n", w)
@@ -79,6 +81,23 @@ func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, 
 }
 
 func (in *instance) warn(w string) { in.warnings = append(in.warnings, w) }
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// damage says what is wrong with a state file in words, not the YAML
+// decoder's ("cannot unmarshal !!seq into state.State").
+func damage(err error) string {
+	if errors.Is(err, fs.ErrPermission) {
+		return "not readable by this user"
+	}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		return "not the YAML this tool writes, at line " + m[1]
+	}
+	if strings.Contains(err.Error(), "yaml:") {
+		return "not the YAML this tool writes"
+	}
+	return firstLine(err.Error())
+}
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
