@@ -98,10 +98,11 @@ func (e *silentError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 func exitSilently(code int) error { return &engine.Error{Code: code, Err: &silentError{code}} }
 
 type rootOpts struct {
-	dir      string
-	progress string
-	usedDir  string // the install dir the command acted on: hints name it
-	helpErr  error  // help asked for a command that does not exist
+	dir       string
+	progress  string
+	usedDir   string // the install dir the command acted on: hints name it
+	dirSource string // where the install's dir came from: "--dir", "APPSMITH_DIR", "dir in FILE", ...
+	helpErr   error  // help asked for a command that does not exist
 }
 
 func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {

@@ -268,3 +268,16 @@ func contains(t *testing.T, s string, wants ...string) {
 		}
 	}
 }
+
+// A bad install dir set through APPSMITH_DIR is named by it: the variable may
+// have been set long ago and forgotten.
+func TestDirFindingNamesAPPSMITH_DIR(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "inst")
+	deps := fakeDeps(emptyEngine())
+	deps.Host.Writable = func(string) error { return os.ErrPermission }
+	r := run(t, deps, map[string]string{"APPSMITH_DIR": dir}, "--yes", "--progress", "plain")
+	if r.code != 3 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	contains(t, r.errOut, "cannot write "+dir, "(the install dir comes from APPSMITH_DIR)")
+}

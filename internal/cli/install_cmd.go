@@ -78,6 +78,7 @@ func loadOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) (
 	if err != nil {
 		return o, nil, err
 	}
+	ro.usedDir, ro.dirSource = o.Dir, l.sources["dir"]
 	// Certificates, keys and CA files are read and checked before anything
 	// is written: a bad one is a usage error naming its flag.
 	m, err := install.LoadTLS(o, time.Now())
@@ -144,7 +145,6 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 	if err != nil {
 		return err
 	}
-	ro.usedDir = o.Dir
 	in := &install.Installer{
 		Connect: func(ctx context.Context) (install.Docker, error) { return deps.Docker(ctx) },
 		Host:    deps.Host,
@@ -166,7 +166,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 		}
 		defer l.Release()
 	}
-	obs, plan, err := observeAndPlan(ctx, in, o, stdio, mode, true)
+	obs, plan, err := observeAndPlan(ctx, in, o, ro.dirSource, stdio, mode, true)
 	if err != nil {
 		return err
 	}
@@ -187,14 +187,14 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 
 // observeAndPlan looks at the machine and computes the plan. Findings are
 // shown when asked, and always when the plan is refused (they say why).
-func observeAndPlan(ctx context.Context, in *install.Installer, o install.Options, stdio IO, mode progress.Mode, show bool) (*install.Observation, engine.Plan, error) {
+func observeAndPlan(ctx context.Context, in *install.Installer, o install.Options, dirSource string, stdio IO, mode progress.Mode, show bool) (*install.Observation, engine.Plan, error) {
 	obs, err := in.Observe(ctx, o)
 	if err != nil {
 		return nil, engine.Plan{}, err
 	}
 	plan, err := in.Plan(ctx, o, obs)
 	if show || err != nil {
-		renderFindings(stdio.Err, mode, withDir(obs.Findings, o.Dir))
+		renderFindings(stdio.Err, mode, withDir(obs.Findings, o.Dir, dirSource))
 	}
 	return obs, plan, err
 }
@@ -216,7 +216,7 @@ func runLocked(ctx context.Context, in *install.Installer, o install.Options, st
 		return err
 	}
 	defer l.Release()
-	obs, plan, err := observeAndPlan(ctx, in, o, stdio, mode, false)
+	obs, plan, err := observeAndPlan(ctx, in, o, "", stdio, mode, false)
 	if err != nil {
 		return err
 	}
@@ -249,11 +249,16 @@ func hostFor(bind string) string {
 	return bind
 }
 
-// withDir makes the findings' hints name the install dir.
-func withDir(fs []install.Finding, dir string) []install.Finding {
+// withDir makes the findings' hints name the install dir, and a finding
+// about the dir say where it came from when that is not a flag the user
+// just typed (an APPSMITH_DIR set long ago is easy to forget).
+func withDir(fs []install.Finding, dir, source string) []install.Finding {
 	out := make([]install.Finding, len(fs))
 	for i, f := range fs {
 		f.Hint, f.Message = hint.WithDir(f.Hint, dir), hint.WithDir(f.Message, dir)
+		if (f.Check == "dir" || f.Check == "disk" || f.Check == "state") && f.Level != install.OK && source != "" && source != "--dir" {
+			f.Message += " (the install dir comes from " + source + ")"
+		}
 		out[i] = f
 	}
 	return out

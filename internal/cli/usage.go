@@ -102,7 +102,7 @@ func helpGuard(root *cobra.Command, failed *error) {
 		Use:   "help [COMMAND]",
 		Short: "Help about any command",
 		Args:  cobra.ArbitraryArgs,
-		RunE: func(hc *cobra.Command, args []string) error {
+		RunE: func(_ *cobra.Command, args []string) error {
 			c, rest, err := root.Find(args)
 			if err != nil {
 				return engine.UsageError("%v", err)
