@@ -129,6 +129,7 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	root.Flags().AddFlagSet(inst.Flags())
 	root.RunE = inst.RunE
 	strictArgs(root)
+	guardPurge(root, ro, stdio)
 	helpGuard(root, &ro.helpErr)
 	return root, ro
 }

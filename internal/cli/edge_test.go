@@ -281,3 +281,19 @@ func TestDirFindingNamesAPPSMITH_DIR(t *testing.T) {
 	}
 	contains(t, r.errOut, "cannot write "+dir, "(the install dir comes from APPSMITH_DIR)")
 }
+
+func TestPurgeNeedsTheDirNamedWhenNotDefault(t *testing.T) {
+	requireNoDefaultInstall(t)
+	dir := t.TempDir()
+	state.Save(dir, &state.State{Dir: dir, Container: "appsmith-a", ContainerID: "a"})
+	eng := listEngine(managed("a", dir, false))
+	eng.containerRemove = func(string) error { t.Fatal("removed a container"); return nil }
+	r := run(t, fakeDeps(eng), nil, "uninstall", "--purge", "--yes")
+	if r.code != 2 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	contains(t, r.errOut, "--purge", "--dir")
+	if _, err := os.Stat(state.Path(dir)); err != nil {
+		t.Fatalf("the install was touched: %v", err)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/state"
@@ -90,4 +92,27 @@ func (ro *rootOpts) findDir(ctx context.Context, stdio IO, d Engine) (dir, sourc
 	return "", "", engine.Errorf(engine.ExitUsage, "`"+hint.Appsmith(dirs[0], "status")+"`, for example",
 		"%d Appsmith installs on this Docker engine, none in %s: choose one with --dir (or APPSMITH_DIR):\n  %s",
 		len(dirs), def, strings.Join(dirs, "\n  "))
+}
+
+// guardPurge: deleting data is never done on an install this tool guessed.
+// `uninstall --purge` acts on the default dir or on a dir the user named;
+// the only install found on the engine must be named to be purged.
+func guardPurge(root *cobra.Command, ro *rootOpts, stdio IO) {
+	for _, c := range root.Commands() {
+		if c.Name() != "uninstall" || c.Flags().Lookup("purge") == nil {
+			continue
+		}
+		prev := c.PreRunE
+		c.PreRunE = func(c *cobra.Command, args []string) error {
+			purge, _ := c.Flags().GetBool("purge")
+			// A bad named dir is reported by the command itself.
+			if dir, _, err := ro.givenDir(stdio); purge && dir == "" && err == nil && !holdsInstall(hint.DefaultDir) {
+				return engine.UsageError("--purge deletes an install's data: name its dir with --dir (or APPSMITH_DIR); %s holds no install", hint.DefaultDir)
+			}
+			if prev != nil {
+				return prev(c, args)
+			}
+			return nil
+		}
+	}
 }
