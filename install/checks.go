@@ -5,6 +5,7 @@ import (
 
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"syscall"
 
@@ -60,7 +61,7 @@ func (in *Installer) checkPorts(obs *Observation, o Options) {
 			if c := publisher(obs.containers, p.port); c != nil {
 				hint := fmt.Sprintf("stop that container, or choose another port with --%s", p.flag)
 				if isAppsmithImage(c.Image) {
-					hint = "that is an Appsmith instance already: manage it with `appsmith upgrade`, or choose another port with --" + p.flag
+					hint = "that is an Appsmith instance already: choose another port with --" + p.flag + ", or stop that instance first"
 				}
 				obs.add("ports", Fail, hint, "port %d is published by container %s (%s, %s)", p.port, c.Name, c.Image, c.State)
 				continue
@@ -90,8 +91,13 @@ func (in *Installer) checkDisk(obs *Observation, o Options) {
 	}
 	if in.Host.Writable != nil {
 		if err := in.Host.Writable(o.Dir); err != nil {
-			obs.add("dir", Fail, "run as root (sudo), or choose a --dir this user can write",
-				"cannot write %s: %v", o.Dir, err)
+			fix := "run as root (sudo), or choose a --dir this user can write"
+			// root is refused only by a read-only filesystem or an
+			// immutable dir: sudo would not help.
+			if errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EPERM) || os.Geteuid() == 0 {
+				fix = "the dir or its filesystem is read-only (even for root): remount it read-write, or choose another --dir"
+			}
+			obs.add("dir", Fail, fix, "cannot write %s: %v", o.Dir, err)
 		}
 	}
 }

@@ -171,7 +171,7 @@ func TestBusyPortNamesTheContainer(t *testing.T) {
 		t.Fatal("preflight passed")
 	}
 	all := fmt.Sprint(obs.Findings)
-	if !strings.Contains(all, "published by container appsmith_appsmith_1") || !strings.Contains(all, "appsmith upgrade") {
+	if !strings.Contains(all, "published by container appsmith_appsmith_1") || !strings.Contains(all, "an Appsmith instance already") || strings.Contains(all, "appsmith upgrade") {
 		t.Fatalf("findings %s", all)
 	}
 }

@@ -35,12 +35,12 @@ func (in *Installer) observeInstance(ctx context.Context, d Docker, o Options, o
 			obs.add("instance", Fail, fmt.Sprintf("remove the extra one: it runs on the same data (`appsmith --dir %s uninstall` keeps the data)", o.Dir),
 				"two containers (%s, %s) are managed for %s", obs.Container.Name, c.Name, o.Dir)
 		case mountsDir(c, stacksDir):
-			obs.add("instance", Fail, "manage it with `appsmith upgrade` (this installer will not install over it)",
+			obs.add("instance", Fail, "this installer will not install over it: manage it from its own install dir (`appsmith status --dir DIR`)",
 				"an Appsmith instance already uses %s: container %s (%s, %s)", stacksDir, c.Name, c.Image, c.State)
 		case c.Name == o.ContainerName:
 			hint := "choose another name with --container-name, or remove that container"
 			if isAppsmithImage(c.Image) {
-				hint = "it runs Appsmith: manage it with `appsmith upgrade`, or choose another --container-name"
+				hint = "it runs Appsmith: choose another --container-name, or manage that instance from its own install dir"
 			}
 			obs.add("instance", Fail, hint, "a container named %s already exists (%s, %s) and was not created by appsmith-install for %s",
 				c.Name, c.Image, c.State, o.Dir)
@@ -48,7 +48,7 @@ func (in *Installer) observeInstance(ctx context.Context, d Docker, o Options, o
 	}
 	if c := obs.Container; c != nil {
 		if c.Image != o.ImageRef() {
-			obs.add("instance", Fail, fmt.Sprintf("to change version run `appsmith upgrade %s`; to keep it, re-run with --version %s", o.Version, imageVersion(c.Image)),
+			obs.add("instance", Fail, fmt.Sprintf("to keep it, re-run with --version %s (this installer does not change the version of an install yet)", imageVersion(c.Image)),
 				"Appsmith is already installed in %s from %s (asked for %s); an install never changes the version", o.Dir, c.Image, o.ImageRef())
 		} else {
 			obs.add("instance", OK, "", "existing install found: container %s (%s), converging", c.Name, c.State)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/go-version"
 
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 )
 
@@ -54,7 +55,7 @@ type Options struct {
 // Defaults are the options of a plain `appsmith-install --yes`.
 func Defaults() Options {
 	return Options{
-		Dir:           "/opt/appsmith",
+		Dir:           hint.DefaultDir,
 		Edition:       "ee", // Appsmith's docs install the EE image (it runs on the free plan)
 		Version:       "latest",
 		ContainerName: "appsmith",

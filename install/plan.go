@@ -88,7 +88,7 @@ func (in *Installer) Plan(ctx context.Context, o Options, obs *Observation) (eng
 		Cause: "so `appsmith status` and friends are on PATH", Run: r.link})
 	// The state file last: it describes an instance that was seen ready.
 	add(len(p.Steps) > 0 || !stateMatches(obs, o), engine.Step{ID: "state", Title: "Record the install in " + state.FileName,
-		Cause: "later commands (status, upgrade, backup) read it", Run: r.saveState})
+		Cause: "later commands (status, logs, tls, uninstall) read it", Run: r.saveState})
 	if obs.Ready != nil {
 		r.ready = *obs.Ready
 	}

@@ -205,7 +205,7 @@ func TestPreflightRefusals(t *testing.T) {
 		{"other version installed", func(f *fixture) {
 			f.ctr = f.ours(true)
 			f.ctr.Image = "appsmith/appsmith-ce:v1.9.1"
-		}, "appsmith upgrade v1.9.2"},
+		}, "re-run with --version v1.9.1"},
 		{"foreign container on the stacks", func(f *fixture) {
 			f.others = []docker.Container{{ID: "x", Name: "appsmith_appsmith_1", Image: "appsmith/appsmith-ce:release", State: "running",
 				Mounts: []docker.Mount{{Source: filepath.Join(f.o.Dir, "stacks"), Destination: "/appsmith-stacks"}}}}

@@ -171,7 +171,11 @@ func certFieldError(err error, o Options) error {
 	if ce.Hint != "" {
 		reason += " (" + ce.Hint + ")"
 	}
-	return &FieldError{Field: field, Value: ce.File, Reason: reason}
+	value := ce.File
+	if field == "domain" {
+		value = o.Domain // the domain that does not match, not the certificate's path
+	}
+	return &FieldError{Field: field, Value: value, Reason: reason}
 }
 
 // writeTLS writes the certificate pair and CA roots into the stacks. A

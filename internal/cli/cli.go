@@ -18,6 +18,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 )
 
 // IO is where a command reads and writes, and what it knows of its
@@ -62,12 +63,15 @@ func RealDeps() Deps {
 // Main runs the command line and returns the process exit code.
 func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 	name := filepath.Base(args[0])
-	root := newRoot(name, stdio, deps)
+	root, ro := newRoot(name, stdio, deps)
 	root.SetArgs(args[1:])
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
 	err := root.ExecuteContext(ctx)
+	if err == nil {
+		err = ro.helpErr
+	}
 	if err == nil {
 		return engine.ExitOK
 	}
@@ -77,10 +81,10 @@ func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 		if code == engine.ExitInterrupted {
 			fmt.Fprintln(stdio.Err, "interrupted: stopped cleanly; re-run the same command to continue")
 		} else {
-			fmt.Fprintf(stdio.Err, "error: %v\n", err)
+			fmt.Fprintf(stdio.Err, "error: %s\n", hint.WithDir(err.Error(), ro.usedDir))
 		}
-		if hint := engine.HintOf(err); hint != "" {
-			fmt.Fprintf(stdio.Err, "hint: %s\n", hint)
+		if h := engine.HintOf(err); h != "" {
+			fmt.Fprintf(stdio.Err, "hint: %s\n", hint.WithDir(h, ro.usedDir))
 		}
 	}
 	return code
@@ -94,11 +98,14 @@ func (e *silentError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 func exitSilently(code int) error { return &engine.Error{Code: code, Err: &silentError{code}} }
 
 type rootOpts struct {
-	dir      string
-	progress string
+	dir       string
+	progress  string
+	usedDir   string // the install dir the command acted on: hints name it
+	dirSource string // where the install's dir came from: "--dir", "APPSMITH_DIR", "dir in FILE", ...
+	helpErr   error  // help asked for a command that does not exist
 }
 
-func newRoot(name string, stdio IO, deps Deps) *cobra.Command {
+func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	ro := &rootOpts{}
 	root := &cobra.Command{
 		Use:           name,
@@ -108,9 +115,9 @@ func newRoot(name string, stdio IO, deps Deps) *cobra.Command {
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return engine.UsageError("%v", err) })
+	root.SetFlagErrorFunc(flagError)
 	pf := root.PersistentFlags()
-	pf.StringVar(&ro.dir, "dir", "", "install directory (env APPSMITH_DIR; default /opt/appsmith)")
+	pf.StringVar(&ro.dir, "dir", "", "install directory (env APPSMITH_DIR; default /opt/appsmith, and for day-two commands the only install on the engine when /opt/appsmith holds none)")
 	pf.StringVar(&ro.progress, "progress", "auto", "progress output: auto, tty, plain, json or quiet")
 
 	inst := newInstallCmd(ro, stdio, deps)
@@ -121,26 +128,10 @@ func newRoot(name string, stdio IO, deps Deps) *cobra.Command {
 	// flags and runs it.
 	root.Flags().AddFlagSet(inst.Flags())
 	root.RunE = inst.RunE
-	return root
-}
-
-// resolveDir: --dir, then APPSMITH_DIR, then the default.
-func (ro *rootOpts) resolveDir(stdio IO, fallback string) (string, error) {
-	d := ro.dir
-	if d == "" {
-		d = stdio.Getenv("APPSMITH_DIR")
-	}
-	if d == "" {
-		d = fallback
-	}
-	if d == "" {
-		d = install.Defaults().Dir
-	}
-	abs, err := filepath.Abs(d)
-	if err != nil {
-		return "", engine.UsageError("invalid --dir %q: %v", d, err)
-	}
-	return abs, nil
+	strictArgs(root)
+	guardPurge(root, ro, stdio)
+	helpGuard(root, &ro.helpErr)
+	return root, ro
 }
 
 func getenvOS() func(string) string { return os.Getenv }

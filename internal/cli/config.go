@@ -116,9 +116,18 @@ func (l *loader) fromFile(path string) error {
 	if err != nil {
 		return engine.UsageError("--config %s: %v", path, err)
 	}
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return engine.UsageError("%s: not valid YAML: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
 	var m map[string]yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&m); err != nil && !errors.Is(err, io.EOF) {
-		return engine.UsageError("%s: not valid YAML: %v", path, err)
+	if len(doc.Content) > 0 {
+		if top := doc.Content[0]; top.Kind != yaml.MappingNode {
+			return engine.UsageError("%s: want option keys with values (such as `http_port: 8080`), found %s at line %d", path, yamlKind(top), top.Line)
+		}
+		if err := doc.Decode(&m); err != nil {
+			return engine.UsageError("%s: want option keys with values (such as `http_port: 8080`): %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
 	}
 	known := map[string]field{}
 	for _, f := range optionFields() {
@@ -155,6 +164,16 @@ func (l *loader) fromFile(path string) error {
 		}
 	}
 	return nil
+}
+
+func yamlKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the single value %q", n.Value)
+	}
+	return "no mapping"
 }
 
 func knownKeys() []string {

@@ -13,6 +13,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -78,6 +79,7 @@ func loadOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) (
 	if err != nil {
 		return o, nil, err
 	}
+	ro.usedDir, ro.dirSource = o.Dir, l.sources["dir"]
 	// Certificates, keys and CA files are read and checked before anything
 	// is written: a bad one is a usage error naming its flag.
 	m, err := install.LoadTLS(o, time.Now())
@@ -108,6 +110,13 @@ func mergeOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) 
 	}
 	dirOnly, err := first.normalize()
 	if err != nil {
+		return nil, err
+	}
+	src := first.sources["dir"]
+	if src == "" {
+		src = "--dir"
+	}
+	if err := checkDirNotFile(dirOnly.Dir, src); err != nil {
 		return nil, err
 	}
 	l := &loader{opts: install.Defaults(), sources: map[string]string{}}
@@ -161,7 +170,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 			return err
 		}
 	}
-	obs, plan, err := observeAndPlan(ctx, in, o, stdio, mode, true)
+	obs, plan, err := observeAndPlan(ctx, in, o, ro.dirSource, stdio, mode, true)
 	if err != nil {
 		return err
 	}
@@ -182,14 +191,14 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 
 // observeAndPlan looks at the machine and computes the plan. Findings are
 // shown when asked, and always when the plan is refused (they say why).
-func observeAndPlan(ctx context.Context, in *install.Installer, o install.Options, stdio IO, mode progress.Mode, show bool) (*install.Observation, engine.Plan, error) {
+func observeAndPlan(ctx context.Context, in *install.Installer, o install.Options, dirSource string, stdio IO, mode progress.Mode, show bool) (*install.Observation, engine.Plan, error) {
 	obs, err := in.Observe(ctx, o)
 	if err != nil {
 		return nil, engine.Plan{}, err
 	}
 	plan, err := in.Plan(ctx, o, obs)
 	if show || err != nil {
-		renderFindings(stdio.Err, mode, obs.Findings)
+		renderFindings(stdio.Err, mode, withDir(obs.Findings, o.Dir, dirSource))
 	}
 	return obs, plan, err
 }
@@ -214,7 +223,7 @@ func runLocked(ctx context.Context, in *install.Installer, o install.Options, st
 	if err := guardUnfinished(o.Dir, nil); err != nil {
 		return err
 	}
-	obs, plan, err := observeAndPlan(ctx, in, o, stdio, mode, false)
+	obs, plan, err := observeAndPlan(ctx, in, o, "", stdio, mode, false)
 	if err != nil {
 		return err
 	}
@@ -232,7 +241,7 @@ func summarize(stdio IO, o install.Options, mode progress.Mode) error {
 	url := fmt.Sprintf("http://%s:%d/", hostFor(o.BindAddress), o.HTTPPort)
 	fmt.Fprintf(stdio.Err, "\nAppsmith %s is ready at %s\n", s.Version, url)
 	fmt.Fprintf(stdio.Err, "  data and secrets: %s/stacks (docker.env is 0600: keep a copy of it with your backups)\n", o.Dir)
-	fmt.Fprintf(stdio.Err, "  next: `appsmith status`, `appsmith logs -f`, `appsmith backup`\n")
+	fmt.Fprintf(stdio.Err, "  next: `%s`, `%s`\n", hint.Appsmith(o.Dir, "status"), hint.Appsmith(o.Dir, "logs -f"))
 	return nil
 }
 
@@ -245,6 +254,21 @@ func hostFor(bind string) string {
 		return "[" + bind + "]"
 	}
 	return bind
+}
+
+// withDir makes the findings' hints name the install dir, and a finding
+// about the dir say where it came from when that is not a flag the user
+// just typed (an APPSMITH_DIR set long ago is easy to forget).
+func withDir(fs []install.Finding, dir, source string) []install.Finding {
+	out := make([]install.Finding, len(fs))
+	for i, f := range fs {
+		f.Hint, f.Message = hint.WithDir(f.Hint, dir), hint.WithDir(f.Message, dir)
+		if (f.Check == "dir" || f.Check == "disk" || f.Check == "state") && f.Level != install.OK && source != "" && source != "--dir" {
+			f.Message += " (the install dir comes from " + source + ")"
+		}
+		out[i] = f
+	}
+	return out
 }
 
 var levelMark = map[install.Level]string{install.OK: "ok  ", install.Warn: "warn", install.Fail: "FAIL"}

@@ -4,50 +4,64 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
+	"regexp"
+	"strings"
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
 // instance is an installed Appsmith found for a day-two command.
 type instance struct {
-	dir   string
-	state *state.State      // nil when the state file is missing
-	c     *docker.Container // nil when the container is gone
-	d     Engine
+	dir      string
+	source   string            // "--dir", "APPSMITH_DIR" or "" (default or found on the engine)
+	state    *state.State      // nil when the state file is missing or damaged
+	c        *docker.Container // nil when the container is gone
+	d        Engine
+	warnings []string // said on stderr; status --json carries them
 }
 
 // locate finds the install in the dir: by its state file, else by the
-// container labels (a state file lost with a restored dir must not orphan
-// a running instance).
+// container labels (a state file lost with a restored dir, or damaged, must
+// not orphan a running instance). On error the instance, when not nil, holds
+// what is known (for status --json).
 func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, error) {
-	dir, err := ro.resolveDir(stdio, "")
+	d, derr := deps.Docker(ctx)
+	if derr != nil {
+		d = nil
+	}
+	dir, src, err := ro.findDir(ctx, stdio, d)
 	if err != nil {
-		return nil, err
+		return &instance{}, err
 	}
-	in := &instance{dir: dir}
+	in := &instance{dir: dir, source: src, d: d}
 	if in.state, err = state.Load(dir); err != nil && !errors.Is(err, state.ErrNoState) {
-		return nil, err
+		in.state = nil
+		in.warn(fmt.Sprintf("%s is damaged (%s): using the container's labels; move it aside, and a re-run of the install rewrites it",
+			state.Path(dir), damage(err)))
 	}
-	if in.d, err = deps.Docker(ctx); err != nil {
-		return nil, &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "start Docker (`sudo systemctl start docker`) or set DOCKER_HOST"}
+	for _, w := range in.warnings {
+		fmt.Fprintf(stdio.Err, "warning: %s\n", w)
+	}
+	if derr != nil {
+		return in, &engine.Error{Code: engine.ExitFailure, Err: derr, Hint: "start Docker (`sudo systemctl start docker`) or set DOCKER_HOST"}
 	}
 	if in.state != nil {
 		if c, err := in.d.ContainerInspect(ctx, in.state.ContainerID); err == nil {
 			in.c = &c
 		} else if !errors.Is(err, docker.ErrNotFound) {
-			return nil, err
+			return in, err
 		}
 	}
 	if in.c == nil {
 		cs, err := in.d.ContainerList(ctx, map[string]string{state.LabelManaged: "true", state.LabelDir: dir})
 		if err != nil {
-			return nil, err
+			return in, err
 		}
 		if len(cs) > 0 {
 			in.c = &cs[0]
@@ -55,11 +69,41 @@ func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, 
 	}
 	// A dir whose install stopped before the state was written (a failed
 	// first start) still holds data and secrets: it is an install.
-	if _, err := os.Stat(filepath.Join(dir, "stacks", "configuration", "docker.env")); in.state == nil && in.c == nil && err != nil {
-		return nil, &engine.Error{Code: engine.ExitNotFound, Err: fmt.Errorf("no Appsmith installed in %s", dir),
-			Hint: "pass the install dir with --dir (or APPSMITH_DIR), or install with `appsmith-install --yes --dir " + dir + "`"}
+	if in.state == nil && in.c == nil && !holdsInstall(dir) {
+		where := dir
+		if in.source == "APPSMITH_DIR" {
+			where += " (from APPSMITH_DIR)"
+		}
+		return in, &engine.Error{Code: engine.ExitNotFound, Err: fmt.Errorf("no Appsmith installed in %s", where),
+			Hint: "pass the install dir with --dir (or APPSMITH_DIR), or install with `" + hint.Install(dir, "--yes") + "`"}
 	}
 	return in, nil
+}
+
+func (in *instance) warn(w string) { in.warnings = append(in.warnings, w) }
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// damage says what is wrong with a state file in words, not the YAML
+// decoder's ("cannot unmarshal !!seq into state.State").
+func damage(err error) string {
+	if errors.Is(err, fs.ErrPermission) {
+		return "not readable by this user"
+	}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		return "not the YAML this tool writes, at line " + m[1]
+	}
+	if strings.Contains(err.Error(), "yaml:") {
+		return "not the YAML this tool writes"
+	}
+	return firstLine(err.Error())
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // locateContainer is locate for commands that act on the container.
@@ -77,7 +121,7 @@ func (in *instance) requireContainer() error {
 		return nil
 	}
 	return &engine.Error{Code: engine.ExitNotFound, Err: fmt.Errorf("the Appsmith container of %s is gone (its data is still in %s/stacks)", in.dir, in.dir),
-		Hint: "re-run `appsmith-install --yes --dir " + in.dir + "` to recreate it on the same data"}
+		Hint: "re-run `" + hint.Install(in.dir, "--yes") + "` to recreate it on the same data"}
 }
 
 func (in *instance) name() string {

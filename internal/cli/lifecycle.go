@@ -11,6 +11,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/lock"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 )
@@ -76,7 +77,10 @@ func newRestartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 			switch {
 			case len(args) == 1:
 				if !in.c.Running {
-					return engine.Errorf(engine.ExitFailure, "`appsmith start` starts it", "%s is not running: cannot restart %s inside it", in.name(), args[0])
+					return engine.Errorf(engine.ExitFailure, "`"+hint.Appsmith(in.dir, "start")+"` starts it", "%s is not running: cannot restart %s inside it", in.name(), args[0])
+				}
+				if err := in.checkProgram(cmd.Context(), args[0]); err != nil {
+					return err
 				}
 				steps = append(steps, in.supervisorStep(args[0]))
 			default:
@@ -124,11 +128,37 @@ func (in *instance) supervisorStep(program string) engine.Step {
 				}
 			}
 			if res.ExitCode != 0 || strings.Contains(out, "ERROR") {
-				return engine.Errorf(engine.ExitFailure, "programs are backend, rts, editor and, when embedded, mongodb, redis, postgres; `appsmith logs "+program+"` shows why",
+				return engine.Errorf(engine.ExitFailure, "`"+hint.Appsmith(in.dir, "logs "+program)+"` shows why",
 					"supervisorctl restart %s failed (exit %d): %s", program, res.ExitCode, out)
 			}
 			return nil
 		}}
+}
+
+// checkProgram refuses a program the container's supervisor does not run,
+// before anything is restarted. The list is the supervisor's own: it differs
+// by version and by which databases are embedded.
+func (in *instance) checkProgram(ctx context.Context, program string) error {
+	res, err := in.d.Exec(ctx, in.c.ID, []string{"supervisorctl", "status"}, nil, nil)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, l := range strings.Split(string(res.Stdout), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 || strings.HasSuffix(f[0], ":") { // "name: ERROR ..." is not a program
+			continue
+		}
+		if f[0] == program || program == "all" || strings.TrimPrefix(f[0], strings.SplitN(f[0], ":", 2)[0]+":") == program {
+			return nil
+		}
+		names = append(names, f[0])
+	}
+	if len(names) == 0 {
+		return nil // no list to compare with: supervisorctl restart says what it finds
+	}
+	return engine.Errorf(engine.ExitUsage, "`"+hint.Appsmith(in.dir, "restart")+"` restarts the whole container",
+		"unknown program %q: the supervisor in %s runs %s", program, in.name(), strings.Join(names, ", "))
 }
 
 func (in *instance) readyStep(deps Deps, timeout time.Duration) engine.Step {

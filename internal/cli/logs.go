@@ -39,7 +39,10 @@ func newLogsCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 				n = v
 			}
 			if len(args) == 1 {
-				dir, err := ro.resolveDir(stdio, "")
+				// The files are readable without the engine; it only
+				// helps find the install when no dir is named.
+				d, _ := deps.Docker(ctx)
+				dir, _, err := ro.findDir(ctx, stdio, d)
 				if err != nil {
 					return err
 				}

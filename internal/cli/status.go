@@ -10,12 +10,13 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 )
 
 // Status is the documented output of `appsmith status --json` (README.md).
 // Fields are added, never renamed or removed.
 type Status struct {
-	State            string     `json:"state"`   // running, stopped, restarting, missing (container gone)
+	State            string     `json:"state"`   // running, stopped, restarting, missing (container gone), not-installed, unknown (engine unreachable)
 	Healthy          bool       `json:"healthy"` // health 200 and /info answered with the installed version
 	Version          string     `json:"version"` // from /info when it answers, else the recorded one
 	Image            string     `json:"image"`
@@ -32,6 +33,7 @@ type Status struct {
 	Restarts         int        `json:"restarts"`
 	Problem          string     `json:"problem,omitempty"` // why it is not healthy
 	InstallerVersion string     `json:"installer_version,omitempty"`
+	Warnings         []string   `json:"warnings,omitempty"` // such as a damaged appsmith.yaml
 	// Unfinished operations (a run killed half-way), each with the command
 	// that finishes or undoes it; other changes are refused until then.
 	Unfinished []Unfinished `json:"unfinished,omitempty"`
@@ -54,13 +56,19 @@ func newStatusCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			in, err := locate(cmd.Context(), ro, stdio, deps)
 			if err != nil {
+				// A script reading --json gets an object whatever
+				// happened; the error still goes to stderr and sets the
+				// exit code.
+				if asJSON && in != nil {
+					if jerr := printJSON(stdio, in.failedStatus(err)); jerr != nil {
+						return jerr
+					}
+				}
 				return err
 			}
 			st := in.status(cmd.Context(), deps)
 			if asJSON {
-				enc := json.NewEncoder(stdio.Out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(st); err != nil {
+				if err := printJSON(stdio, st); err != nil {
 					return err
 				}
 			} else {
@@ -76,17 +84,43 @@ func newStatusCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	return cmd
 }
 
-func (in *instance) status(ctx context.Context, deps Deps) Status {
-	st := Status{State: "missing", Dir: in.dir, URL: in.baseURL() + "/"}
+func printJSON(stdio IO, v any) error {
+	enc := json.NewEncoder(stdio.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// failedStatus is the status of an instance locate could not finish: not
+// installed, or the engine unreachable (what the state file says is kept).
+func (in *instance) failedStatus(err error) Status {
+	st := in.recorded()
+	st.State, st.Problem = "unknown", err.Error()
+	if in.state == nil {
+		st.URL = "" // nothing says where it would be
+	}
+	if engine.ExitCode(err) == engine.ExitNotFound {
+		st.State = "not-installed"
+	}
+	return st
+}
+
+// recorded is the status as far as the state file tells it.
+func (in *instance) recorded() Status {
+	st := Status{State: "missing", Dir: in.dir, URL: in.baseURL() + "/", Warnings: in.warnings}
 	st.Unfinished = unfinished(in.dir)
 	if s := in.state; s != nil {
 		st.Version, st.Image, st.ImageDigest, st.ImageID = s.Version, s.Image, s.ImageDigest, s.ImageID
 		st.Container, st.ContainerID = s.Container, s.ContainerID
 		st.HTTPPort, st.HTTPSPort, st.BindAddress, st.InstallerVersion = s.HTTPPort, s.HTTPSPort, s.BindAddress, s.InstallerVersion
 	}
+	return st
+}
+
+func (in *instance) status(ctx context.Context, deps Deps) Status {
+	st := in.recorded()
 	c := in.c
 	if c == nil {
-		st.Problem = "the container is gone; `appsmith-install --yes` recreates it on the same data"
+		st.Problem = "the container is gone; `" + hint.Install(in.dir, "--yes") + "` recreates it on the same data"
 		return st
 	}
 	st.Container, st.ContainerID, st.Image, st.ImageID, st.Restarts = c.Name, c.ID, c.Image, c.ImageID, c.Restarts
@@ -107,7 +141,7 @@ func (in *instance) status(ctx context.Context, deps Deps) Status {
 		st.State = "restarting"
 	default:
 		st.State = "stopped"
-		st.Problem = fmt.Sprintf("the container is %s (exit code %d); `appsmith start` starts it", c.State, c.ExitCode)
+		st.Problem = fmt.Sprintf("the container is %s (exit code %d); `%s` starts it", c.State, c.ExitCode, hint.Appsmith(in.dir, "start"))
 		return st
 	}
 	want := ""
@@ -178,7 +212,7 @@ func unfinished(dir string) []Unfinished {
 	for _, j := range js {
 		u := Unfinished{Operation: j.Op(), Began: j.Began(), Step: j.LastStep()}
 		if c := j.Meta()["recover"]; c != "" {
-			u.Fix = withDir(c, dir)
+			u.Fix = hint.Appsmith(dir, c)
 		}
 		out = append(out, u)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/tlsconf"
 )
@@ -47,6 +48,9 @@ func newTLSCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 			return err
 		}
 		st := tlsconf.Read(cmd.Context(), in.dir, in.httpsAddr(), time.Now())
+		for i, p := range st.Problems {
+			st.Problems[i] = hint.WithDir(p, in.dir)
+		}
 		if asJSON {
 			enc := json.NewEncoder(stdio.Out)
 			enc.SetIndent("", "  ")
@@ -117,7 +121,7 @@ func newTLSCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 				n += ".crt"
 			}
 			if !have[n] || strings.ContainsAny(n, "/\\") {
-				return engine.UsageError("no CA root %q in %s/stacks/ca-certs (see `appsmith tls status`)", a, in.dir)
+				return engine.UsageError("no CA root %q in %s/stacks/ca-certs (see `%s`)", a, in.dir, hint.Appsmith(in.dir, "tls status"))
 			}
 			names = append(names, n)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
@@ -32,7 +33,10 @@ func newVersionCmd(ro *rootOpts, stdio IO) *cobra.Command {
 		RunE: func(*cobra.Command, []string) error {
 			v := versionInfo{Info: buildinfo.Get()}
 			// From the state file only: `version` must answer without Docker.
-			if dir, err := ro.resolveDir(stdio, ""); err == nil {
+			if dir, _, err := ro.givenDir(stdio); err == nil {
+				if dir == "" {
+					dir = hint.DefaultDir
+				}
 				if s, err := state.Load(dir); err == nil {
 					v.Appsmith = &installedVersion{Version: s.Version, Image: s.Image, Dir: dir}
 				}

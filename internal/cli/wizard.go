@@ -12,6 +12,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/dbcheck"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/fsutil"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/registry"
 	"github.com/appsmith-install/appsmith-install/internal/state"
@@ -83,6 +84,7 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 		return nil
 	}
 	o = res.Options
+	ro.usedDir = o.Dir
 	if in.TLS, err = install.LoadTLS(o, time.Now()); err != nil {
 		return (&loader{sources: map[string]string{}}).usage(err)
 	}
@@ -91,7 +93,7 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 	wo.Input, wo.Interrupt = stdio.In, cancel
 	ui := tui.NewProgress(stdio.Err, wo)
 	err = runLocked(ctx, in, o, stdio, progress.ModeTTY, ui)
-	final := tui.FinalSummary{URL: fmt.Sprintf("http://%s:%d/", hostFor(o.BindAddress), o.HTTPPort), Dir: o.Dir, Err: err, Hint: engine.HintOf(err)}
+	final := tui.FinalSummary{URL: fmt.Sprintf("http://%s:%d/", hostFor(o.BindAddress), o.HTTPPort), Dir: o.Dir, Err: err, Hint: hint.WithDir(engine.HintOf(err), o.Dir)}
 	if s, serr := state.Load(o.Dir); serr == nil {
 		final.Version = s.Version
 	}

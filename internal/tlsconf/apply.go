@@ -67,7 +67,7 @@ func Apply(ctx context.Context, in Instance, c Change, sink engine.Sink) error {
 	stamp := in.Now().UTC().Format("20060102T150405Z")
 	snap := filepath.Join(in.Dir, "backups", "tls-"+stamp)
 	plan := changePlan(in, &c, snap, stamp)
-	j, err := engine.Create(engine.JournalDir(in.Dir), Op+" "+c.Name, plan, map[string]string{"snapshot": snap, "recover": "appsmith tls recover"})
+	j, err := engine.Create(engine.JournalDir(in.Dir), Op+" "+c.Name, plan, map[string]string{"snapshot": snap, "recover": "tls recover"})
 	if err != nil {
 		return err
 	}

@@ -118,7 +118,8 @@ func TestInstallLifecycle(t *testing.T) {
 	if r = e.run(nil, "logs", "nosuchprogram"); r.code != 2 {
 		t.Errorf("logs of an unknown program: exit %d, want 2", r.code)
 	}
-	if r = e.run(nil, "restart", "nosuchprogram", "--progress", "plain"); r.code != 1 || !strings.Contains(r.errOut, "nosuchprogram") {
+	// Refused before anything restarts, as a usage error (the supervisor's list is the reference).
+	if r = e.run(nil, "restart", "nosuchprogram", "--progress", "plain"); r.code != 2 || !strings.Contains(r.errOut, "nosuchprogram") {
 		t.Errorf("restart of an unknown program: exit %d %s", r.code, r.errOut)
 	}
 	e.mustSucceed(e.run(nil, "restart", "--progress", "plain"), "restart")

@@ -206,7 +206,7 @@ func TestKilledTLSChangeIsRolledBackByTheNextCommand(t *testing.T) {
 	r = e.run(nil, "tls", "status")
 	contains(t, "tls status", r.out, "interrupted", "appsmith tls recover")
 	r = e.run(nil, "status")
-	contains(t, "status", r.out, "unfinished: tls use-letsencrypt", "appsmith --dir "+e.dir+" tls recover")
+	contains(t, "status", r.out, "unfinished: tls use-letsencrypt", "appsmith tls recover --dir "+e.dir)
 	// Another change on top of a half-made one is refused, naming the fix.
 	r = e.run(nil, "restart")
 	if r.code != 3 {
