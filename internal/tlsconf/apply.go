@@ -52,7 +52,7 @@ type Change struct {
 }
 
 // stopTimeout: as `appsmith stop`, the embedded databases need time to flush.
-const stopTimeout = 2 * time.Minute
+const stopTimeout = install.StopTimeout
 
 // Apply carries out the change and reports through sink. On failure after
 // the write, the previous files are restored and the instance restarted;
