@@ -33,18 +33,19 @@ func (r *run) bindFailed(ctx context.Context, err error) error {
 	if port == r.o.HTTPSPort {
 		flag = "https-port"
 	}
-	what := fmt.Sprintf("port %d on %s was taken since the preflight check", port, r.o.BindAddress)
+	what := fmt.Sprintf("port %d on %s is taken", port, r.o.BindAddress)
 	if port == 0 {
-		what = fmt.Sprintf("a port (%d or %d) on %s was taken since the preflight check", r.o.HTTPPort, r.o.HTTPSPort, r.o.BindAddress)
+		what = fmt.Sprintf("port %d or %d on %s is taken", r.o.HTTPPort, r.o.HTTPSPort, r.o.BindAddress)
 	}
-	if cs, lerr := r.d.ContainerList(ctx, nil); lerr == nil {
+	if cs, lerr := r.d.ContainerList(ctx, nil); lerr == nil && port != 0 {
 		for i := range cs {
-			if cs[i].ID != r.container.ID && publishes(&cs[i], port) && port != 0 {
+			if cs[i].ID != r.container.ID && publishes(&cs[i], port) {
 				what += fmt.Sprintf(" by container %s (%s, %s)", cs[i].Name, cs[i].Image, cs[i].State)
 				break
 			}
 		}
 	}
+	what += ", since the preflight check found it free"
 	if r.created {
 		if rerr := r.d.ContainerRemove(ctx, r.container.ID); rerr != nil {
 			return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("%s; removing the container this run created: %v", what, rerr),
