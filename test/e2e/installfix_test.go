@@ -89,6 +89,12 @@ func TestExistingInstallChanges(t *testing.T) {
 		t.Fatalf("the refused re-run changed the container: %+v", s)
 	}
 
+	// Behind a proxy now: a re-run cannot apply it, `appsmith tls proxy` does.
+	r = e.run(nil, append(append([]string(nil), args...), "--tls", "proxy")...)
+	if r.code != 3 || !strings.Contains(r.errOut, "tls proxy") {
+		t.Fatalf("--tls proxy on a re-run: exit %d, want 3 naming `appsmith tls proxy`\n%s", r.code, r.errOut)
+	}
+
 	// One port changed: the other one is still held by our own container.
 	newHTTP := testenv.FreePort(t)
 	moved := e.withPorts(args, newHTTP, e.https)
