@@ -51,6 +51,11 @@ func (in *Installer) checkPorts(obs *Observation, o Options) {
 		flag string
 		port int
 	}{{"http-port", o.HTTPPort}, {"https-port", o.HTTPSPort}} {
+		// A port the install's own container holds is freed when the plan
+		// recreates it with the new ports: not a clash.
+		if c := obs.Container; c != nil && c.Running && publishes(c, p.port) {
+			continue
+		}
 		if err := in.Host.PortFree(o.BindAddress, p.port); err != nil {
 			free = false
 			if errors.Is(err, syscall.EADDRNOTAVAIL) {
@@ -120,6 +125,15 @@ func (in *Installer) checkImageDisk(obs *Observation) {
 		obs.add("disk", Warn, "free space under "+root+" (`docker system prune` removes unused images)",
 			"only %.1f GiB free in Docker's data root %s: the Appsmith image needs several GiB", gib(free), root)
 	}
+}
+
+func publishes(c *docker.Container, port int) bool {
+	for _, p := range c.Ports {
+		if p.HostPort == port {
+			return true
+		}
+	}
+	return false
 }
 
 // publisher is the running container publishing host port, if any.

@@ -28,6 +28,7 @@ type Docker interface {
 	ContainerList(ctx context.Context, labels map[string]string) ([]docker.Container, error)
 	ContainerCreate(ctx context.Context, spec docker.ContainerSpec) (string, error)
 	ContainerStart(ctx context.Context, id string) error
+	ContainerStop(ctx context.Context, id string, timeout time.Duration) error
 	ContainerRemove(ctx context.Context, id string) error
 	ContainerLogs(ctx context.Context, id string, opts docker.LogsOptions, stdout, stderr io.Writer) error
 }

@@ -3,6 +3,7 @@ package install
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 )
@@ -17,6 +18,7 @@ type fakeDocker struct {
 	containerList    func(labels map[string]string) ([]docker.Container, error)
 	containerCreate  func(spec docker.ContainerSpec) (string, error)
 	containerStart   func(id string) error
+	containerStop    func(id string, timeout time.Duration) error
 	containerRemove  func(id string) error
 	containerLogs    func(id string, o docker.LogsOptions, stdout, stderr io.Writer) error
 }
@@ -40,6 +42,9 @@ func (f *fakeDocker) ContainerCreate(_ context.Context, s docker.ContainerSpec) 
 	return f.containerCreate(s)
 }
 func (f *fakeDocker) ContainerStart(_ context.Context, id string) error { return f.containerStart(id) }
+func (f *fakeDocker) ContainerStop(_ context.Context, id string, timeout time.Duration) error {
+	return f.containerStop(id, timeout)
+}
 func (f *fakeDocker) ContainerRemove(_ context.Context, id string) error {
 	return f.containerRemove(id)
 }

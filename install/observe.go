@@ -73,6 +73,7 @@ const (
 // error, so every finding is reported at once.
 func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, error) {
 	obs := &Observation{}
+	o = WithCertDomain(o, in.TLS)
 	layout := stacks.Layout{Root: filepath.Join(o.Dir, "stacks")}
 	d, derr := in.Connect(ctx)
 	if derr != nil {
@@ -103,6 +104,7 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 	} else if !errors.Is(err, state.ErrNoState) {
 		obs.add("state", Fail, "move the file aside; it is rewritten after a successful install", "%v", err)
 	}
+	in.checkRerun(obs, o)
 	in.observeLink(obs, o.LinkDir)
 	if in.TLS != nil {
 		for _, w := range in.TLS.Warnings {
@@ -119,7 +121,7 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 			}
 			if err := in.Host.Reachable(ctx, u.url); err != nil {
 				obs.add("external", Warn, "check the host, port and firewall of --"+u.flag+"; ignore this if only the container's network reaches it",
-					"--%s: %v", u.flag, err)
+					"--%s: %s", u.flag, shorten(err.Error(), 200))
 			} else {
 				obs.add("external", OK, "", "--%s reachable from this machine", u.flag)
 			}

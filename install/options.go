@@ -165,12 +165,12 @@ func (o Options) Normalize() (Options, error) {
 	}
 	if o.DBURL != "" {
 		if err := checkURL(o.DBURL, stacks.KeyDBURL, "mongodb", "mongodb+srv", "postgresql", "postgres"); err != nil {
-			return bad("db-url", redactURL(o.DBURL), err.Error())
+			return bad("db-url", shorten(redactURL(o.DBURL), 100), err.Error())
 		}
 	}
 	if o.RedisURL != "" {
 		if err := checkURL(o.RedisURL, stacks.KeyRedisURL, "redis", "rediss"); err != nil {
-			return bad("redis-url", redactURL(o.RedisURL), err.Error())
+			return bad("redis-url", shorten(redactURL(o.RedisURL), 100), err.Error())
 		}
 	}
 	if fe := o.normalizeTLS(); fe != nil {
@@ -240,6 +240,9 @@ func checkURL(raw, key string, schemes ...string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
+		if strings.Contains(raw, "@") {
+			return fmt.Errorf("not a URL: %s", encodeHint)
+		}
 		return fmt.Errorf("not a URL")
 	}
 	ok := false
@@ -256,7 +259,7 @@ func checkURL(raw, key string, schemes ...string) error {
 	if host == "" || strings.HasPrefix(host, ":") {
 		return fmt.Errorf("no host")
 	}
-	return nil
+	return checkAuthority(raw, u)
 }
 
 func isLocalURL(raw string) bool {

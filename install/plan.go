@@ -31,6 +31,7 @@ type Installer struct {
 // (exit 3, nothing changed) when a preflight check failed.
 func (in *Installer) Plan(ctx context.Context, o Options, obs *Observation) (engine.Plan, error) {
 	p := engine.Plan{Name: "install"}
+	o = WithCertDomain(o, in.TLS)
 	if obs.Failed() {
 		return p, &engine.Error{Code: engine.ExitPreflight, Err: errors.New("preflight failed: nothing was changed"), Hint: "fix the findings above and re-run"}
 	}
@@ -70,10 +71,13 @@ func (in *Installer) Plan(ctx context.Context, o Options, obs *Observation) (eng
 	add(recreate, engine.Step{ID: "remove", Title: "Remove the old container " + o.ContainerName,
 		Cause: "its published ports differ from the options; the data stays in " + r.layout.Root, Run: r.remove})
 	switch {
+	case recreate:
+		add(true, engine.Step{ID: "container", Title: "Create the container " + o.ContainerName,
+			Cause: portsChange(c.Ports, desiredPorts(o)) + ": recreated on the same data", Run: r.create})
 	case c == nil && obs.HasEnv:
 		add(true, engine.Step{ID: "container", Title: "Create the container " + o.ContainerName,
 			Cause: "no container, but the stacks hold data: recreate it on the same data", Run: r.create})
-	case c == nil || recreate:
+	case c == nil:
 		add(true, engine.Step{ID: "container", Title: "Create the container " + o.ContainerName,
 			Cause: "no container for " + o.Dir + " yet", Run: r.create})
 	}
@@ -122,6 +126,7 @@ type run struct {
 	ready     ReadyInfo
 	state     *state.State
 	linked    string
+	created   bool // the container was created by this run (a failed start removes it)
 }
 
 func envOptions(o Options) stacks.EnvOptions {

@@ -70,6 +70,13 @@ func (r *run) pull(ctx context.Context, rep engine.Reporter) error {
 }
 
 func (r *run) remove(ctx context.Context, _ engine.Reporter) error {
+	// A stop first, with the time the databases need to flush: a forced
+	// remove of a running container is a kill.
+	if r.container.Running {
+		if err := r.d.ContainerStop(ctx, r.container.ID, StopTimeout); err != nil {
+			return err
+		}
+	}
 	return r.d.ContainerRemove(ctx, r.container.ID)
 }
 
@@ -85,11 +92,14 @@ func (r *run) create(ctx context.Context, _ engine.Reporter) error {
 		Mounts:        []docker.Mount{{Source: r.layout.Root, Destination: stacksMount}},
 		Ports:         desiredPorts(r.o),
 		RestartPolicy: "unless-stopped",
+		StopTimeout:   StopTimeout,
+		Log:           containerLog(),
 	}
 	id, err := r.d.ContainerCreate(ctx, spec)
 	if err != nil {
 		return err
 	}
+	r.created = true
 	c, err := r.d.ContainerInspect(ctx, id)
 	r.container = &c
 	return err
@@ -97,6 +107,9 @@ func (r *run) create(ctx context.Context, _ engine.Reporter) error {
 
 func (r *run) start(ctx context.Context, _ engine.Reporter) error {
 	if err := r.d.ContainerStart(ctx, r.container.ID); err != nil {
+		if isBindError(err) {
+			return r.bindFailed(ctx, err)
+		}
 		return err
 	}
 	c, err := r.d.ContainerInspect(ctx, r.container.ID)
@@ -134,9 +147,7 @@ func (r *run) saveState(ctx context.Context, _ engine.Reporter) error {
 	if r.o.Image == "" {
 		s.Registry, s.Tag = r.o.Registry, r.o.Version
 	}
-	if len(r.image.RepoDigests) > 0 {
-		s.ImageDigest = r.image.RepoDigests[0]
-	}
+	s.ImageDigest = repoDigest(r.o.ImageRef(), r.image.RepoDigests)
 	s.HTTPPort, s.HTTPSPort, s.BindAddress = r.o.HTTPPort, r.o.HTTPSPort, r.o.BindAddress
 	s.TLS, s.Domain = r.o.TLS, r.o.Domain
 	if r.in.TLS != nil && r.in.TLS.KeyPair != nil {

@@ -18,7 +18,8 @@ import (
 
 // stopTimeout: Appsmith's backend and embedded databases need time to flush;
 // a kill after a short timeout risks the data this tool exists to protect.
-const stopTimeout = 2 * time.Minute
+// The container carries the same value for stops the engine makes itself.
+const stopTimeout = install.StopTimeout
 
 func newStartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	var timeout time.Duration

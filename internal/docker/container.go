@@ -43,6 +43,14 @@ func createConfig(spec ContainerSpec) (*container.Config, *container.HostConfig,
 	host := &container.HostConfig{
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyMode(spec.RestartPolicy)},
 	}
+	// Both fields exist since API 1.25, well below the 1.41 floor.
+	if spec.StopTimeout > 0 {
+		secs := int(spec.StopTimeout / time.Second)
+		cfg.StopTimeout = &secs
+	}
+	if spec.Log != nil {
+		host.LogConfig = container.LogConfig{Type: spec.Log.Driver, Config: spec.Log.Options}
+	}
 	// Mounts of type bind rather than Binds: a missing source is an error
 	// instead of an empty root-owned directory silently created by the
 	// engine, which would hide a wrong stacks path.

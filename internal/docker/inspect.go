@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
@@ -63,6 +64,9 @@ func fromInspect(r container.InspectResponse) Container {
 		ctr.Image = cfg.Image
 		ctr.Labels = cfg.Labels
 		ctr.Env = cfg.Env
+		if cfg.StopTimeout != nil {
+			ctr.StopTimeout = time.Duration(*cfg.StopTimeout) * time.Second
+		}
 	}
 	if s := r.State; s != nil {
 		ctr.State = string(s.Status)
@@ -82,6 +86,7 @@ func fromInspect(r container.InspectResponse) Container {
 		// The configured bindings, not NetworkSettings.Ports: those exist only
 		// while the container runs, and the product compares configuration.
 		ctr.Ports = portBindings(h.PortBindings)
+		ctr.Log = LogConfig{Driver: h.LogConfig.Type, Options: h.LogConfig.Config}
 	}
 	return ctr
 }

@@ -51,6 +51,7 @@ func TestContainerInspectTranslatesAPI141(t *testing.T) {
 		},
 		Restart: "unless-stopped",
 		Env:     []string{"APPSMITH_DISABLE_TELEMETRY=true", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Log:     LogConfig{Driver: "json-file", Options: map[string]string{}},
 	}
 	if !got.StartedAt.Equal(want.StartedAt) {
 		t.Errorf("StartedAt = %v, want %v", got.StartedAt, want.StartedAt)

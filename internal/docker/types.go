@@ -66,6 +66,18 @@ type ContainerSpec struct {
 	Mounts        []Mount
 	Ports         []PortBinding
 	RestartPolicy string // "unless-stopped"
+	// StopTimeout is how long the engine waits after SIGTERM when it stops
+	// the container itself (reboot, engine shutdown); 0: the engine's 10 s.
+	StopTimeout time.Duration
+	// Log is the container's log driver and its options (rotation); nil:
+	// the engine's default, unbounded json-file.
+	Log *LogConfig
+}
+
+// LogConfig is a container's log driver, such as json-file with max-size.
+type LogConfig struct {
+	Driver  string
+	Options map[string]string
 }
 
 // Container is what the product reads back about a container.
@@ -86,6 +98,9 @@ type Container struct {
 	Ports      []PortBinding
 	Restart    string // restart policy name
 	Env        []string
+	// StopTimeout as configured (0: the engine's default), and the log driver.
+	StopTimeout time.Duration
+	Log         LogConfig
 }
 
 // LogsOptions selects container log output.

@@ -52,7 +52,7 @@ type Change struct {
 }
 
 // stopTimeout: as `appsmith stop`, the embedded databases need time to flush.
-const stopTimeout = 2 * time.Minute
+const stopTimeout = install.StopTimeout
 
 // Op is the journal operation name of TLS changes; the next TLS command
 // recognises its own unfinished operations by it.
