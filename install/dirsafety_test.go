@@ -261,6 +261,22 @@ func TestRemovableLink(t *testing.T) {
 	if got, others, err := RemovableLink(ctx, d, "/srv/a", link, exeFn); err != nil || got != link || len(others) != 0 {
 		t.Errorf("another install with its own link: %q %v %v", got, others, err)
 	}
+	// The link-dir label decides, state or no state (an install still in
+	// progress has none yet).
+	labelled := func(dir, linkDir string) docker.Container {
+		c := managed(dir)
+		c.Labels[state.LabelLinkDir] = linkDir
+		return c
+	}
+	c, e := t.TempDir(), t.TempDir()
+	cs = []docker.Container{managed("/srv/a"), labelled(c, filepath.Dir(link)), labelled(e, "/elsewhere")}
+	if got, others, err := RemovableLink(ctx, d, "/srv/a", link, exeFn); err != nil || got != "" || !reflect.DeepEqual(others, []string{c}) {
+		t.Errorf("labelled installs: %q %v %v", got, others, err)
+	}
+	cs = []docker.Container{managed("/srv/a"), labelled(e, ""), labelled(c, "/elsewhere")}
+	if got, others, err := RemovableLink(ctx, d, "/srv/a", link, exeFn); err != nil || got != link || len(others) != 0 {
+		t.Errorf("installs labelled with other link dirs: %q %v %v", got, others, err)
+	}
 	cs = nil
 	otherExe := filepath.Join(bin, "other")
 	touch(t, otherExe)

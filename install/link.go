@@ -126,10 +126,10 @@ func RemovableLink(ctx context.Context, d Docker, dir, link string, executable f
 }
 
 // LinkUsers lists, sorted, the install dirs of the engine's managed
-// containers other than dir that may use link: all but those whose state
-// records another link. An install without a readable state, or one that
-// found the link already there (older installers recorded none then), may
-// rely on it: the link stays.
+// containers other than dir that may use link: those whose link-dir label
+// names the link's dir; for containers of older installers (no label), all
+// but those whose state records another link — one without a readable
+// state, or one that found the link already there, may rely on it.
 func LinkUsers(ctx context.Context, d Docker, dir, link string) ([]string, error) {
 	cs, err := d.ContainerList(ctx, map[string]string{state.LabelManaged: "true"})
 	if err != nil {
@@ -143,8 +143,12 @@ func LinkUsers(ctx context.Context, d Docker, dir, link string) ([]string, error
 			continue
 		}
 		seen[od] = true
-		if s, err := state.Load(od); err == nil && s.Link != "" && s.Link != link {
-			continue
+		if ld, ok := c.Labels[state.LabelLinkDir]; ok {
+			if ld != filepath.Dir(link) {
+				continue // it links elsewhere, or nowhere
+			}
+		} else if s, err := state.Load(od); err == nil && s.Link != "" && s.Link != link {
+			continue // an older installer's container: its state says
 		}
 		dirs = append(dirs, od)
 	}

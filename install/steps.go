@@ -88,6 +88,7 @@ func (r *run) create(ctx context.Context, _ engine.Reporter) error {
 			state.LabelManaged:   "true",
 			state.LabelDir:       r.o.Dir,
 			state.LabelInstaller: r.in.Version,
+			state.LabelLinkDir:   r.o.LinkDir,
 		},
 		Mounts:        []docker.Mount{{Source: r.layout.Root, Destination: stacksMount}},
 		Ports:         desiredPorts(r.o),

@@ -27,6 +27,10 @@ const (
 	LabelManaged   = "io.appsmith-install.managed"
 	LabelDir       = "io.appsmith-install.dir"
 	LabelInstaller = "io.appsmith-install.version"
+	// LabelLinkDir is where the install links `appsmith` ("" = nowhere), so
+	// an uninstall knows which other installs share a link without reading
+	// their (maybe not yet written) state files.
+	LabelLinkDir = "io.appsmith-install.link-dir"
 )
 
 // State is the content of appsmith.yaml. It holds no secret: external
