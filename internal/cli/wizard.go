@@ -75,9 +75,6 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 		}
 		printStatus(stdio, inst.status(ctx, deps))
 		return nil
-	case tui.ActionUpgrade:
-		return engine.Errorf(engine.ExitFailure, "this build has no upgrade command yet; keep the running version, or install a newer appsmith-install",
-			"upgrading to %s is not available in this version of appsmith-install", res.Options.Version)
 	}
 	if !res.Confirmed {
 		return nil

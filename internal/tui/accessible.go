@@ -116,24 +116,11 @@ func (acc *accessible) existing() (Result, error) {
 	acc.say("\n" + m.existingInfo(false))
 	choice := ActionStatus
 	var opts []huh.Option[Action]
-	for _, it := range existingMenu {
-		opts = append(opts, huh.NewOption(it.label+" ("+it.note+")", it.action))
+	for i, it := range existingMenu {
+		opts = append(opts, huh.NewOption(it.label+" ("+m.menuNote(i)+")", it.action))
 	}
 	if err := acc.ask(huh.NewSelect[Action]().Title("What now?").Options(opts...).Value(&choice)); err != nil {
 		return Result{}, err
-	}
-	if choice == ActionUpgrade {
-		var newer []versionChoice
-		for _, c := range versionChoices(m.pre.tags, "") {
-			if newerThan(m.installedVersion())(c) {
-				newer = append(newer, c)
-			}
-		}
-		acc.say("Releases newer than this one: " + releaseHint(newer, 8))
-		m.a.Version = "latest"
-		if err := acc.ask(m.versionField("Upgrade to which version?", newerThan(m.installedVersion()))); err != nil {
-			return Result{}, err
-		}
 	}
 	return Result{Options: m.current(), Action: choice}, nil
 }

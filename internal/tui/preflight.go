@@ -82,7 +82,7 @@ func (m *model) updatePreflight(msg tea.Msg) tea.Cmd {
 }
 
 // existing reports whether the directory already holds our instance: then
-// the wizard offers status and upgrade, never an install over it.
+// the wizard offers its status, never an install over it.
 func (m *model) existing() bool { return m.pre.obs != nil && m.pre.obs.Container != nil }
 
 func (m *model) keysPreflight(msg tea.Msg) tea.Cmd {

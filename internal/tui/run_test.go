@@ -126,15 +126,18 @@ func TestAccessibleEOF(t *testing.T) {
 	}
 }
 
-// TestAccessibleExisting: an installed instance is offered status and
-// upgrade in line mode too.
+// TestAccessibleExisting: an installed instance is offered its status, and
+// no upgrade, in line mode too.
 func TestAccessibleExisting(t *testing.T) {
 	f := newFake()
 	f.obs = existingObservation()
 	var out bytes.Buffer
-	r, err := RunWizard(context.Background(), strings.NewReader("2\nv1.100\n"), &out, install.Defaults(), f.env(), WizardOptions{Accessible: true})
-	if err != nil || r.Action != ActionUpgrade || r.Options.Version != "v1.100" {
+	r, err := RunWizard(context.Background(), strings.NewReader("1\n"), &out, install.Defaults(), f.env(), WizardOptions{Accessible: true})
+	if err != nil || r.Action != ActionStatus {
 		t.Errorf("result %+v, err %v\n%s", r, err, out.String())
+	}
+	if s := out.String(); strings.Contains(s, "pgrade") || strings.Contains(s, "backup") {
+		t.Errorf("line mode offers a command this build does not have:\n%s", s)
 	}
 	golden.RequireEqual(t, out.String())
 }

@@ -44,7 +44,6 @@ type Action string
 const (
 	ActionInstall Action = "install" // install (or converge) with Result.Options; see Confirmed
 	ActionStatus  Action = "status"  // an instance exists: show its status
-	ActionUpgrade Action = "upgrade" // an instance exists: upgrade it to Result.Options.Version
 	ActionQuit    Action = "quit"    // leave without changing anything
 )
 

@@ -27,8 +27,6 @@ func (m *model) render() string {
 		body, help = m.viewPreflight()
 	case scrExisting:
 		body, help = m.viewExisting()
-	case scrUpgrade:
-		body, help = formView(m.form), keys("enter", "upgrade to it", "/", "filter", "esc", "back")
 	case scrChoices:
 		body, help = m.viewChoices()
 	case scrSummary:
@@ -108,8 +106,6 @@ func (m *model) farewell() string {
 	switch m.result.Action {
 	case ActionInstall:
 		s = m.mark(install.OK) + " Installing; the same install unattended:\n" + wrapWords(commandWords(o), m.width, "  ")
-	case ActionUpgrade:
-		s = m.mark(install.OK) + " Upgrading to " + o.Version
 	case ActionStatus:
 		s = m.mark(install.OK) + " Showing the status of the instance in " + o.Dir
 	default:

@@ -18,7 +18,6 @@ type screen int
 const (
 	scrPreflight screen = iota
 	scrExisting         // an instance is already installed here
-	scrUpgrade          // pick the version to upgrade it to
 	scrChoices
 	scrSummary
 	scrSavePath
@@ -111,8 +110,6 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.keysPreflight(msg)
 	case scrExisting:
 		return m, m.keysExisting(msg)
-	case scrUpgrade:
-		return m, m.updateUpgrade(msg)
 	case scrChoices:
 		return m, m.updateChoices(msg)
 	case scrSummary:
