@@ -130,16 +130,24 @@ func (acc *accessible) existing() (Result, error) {
 func (acc *accessible) choices() error {
 	m, a := acc.m, acc.m.a
 	acc.say("\nOptions (enter keeps the value in brackets; - clears an optional one)")
-	if len(m.pre.tags) > 0 {
+	if len(m.pre.tags) > 0 && a.image() == "" {
 		acc.say("Releases, newest first: " + releaseHint(versionChoices(m.pre.tags, ""), 8))
 	}
 	tls := huh.NewSelect[string]().Title("TLS").Value(&a.TLS).Options(m.tlsOptions()...)
 	edition := huh.NewSelect[string]().Title("Edition").Value(&a.Edition).Options(
 		huh.NewOption("Business/Enterprise (ee), runs on the free plan", "ee"),
 		huh.NewOption("Community (ce), open source", "ce"))
-	if err := acc.ask(m.input("dir", "Install directory", ""), edition, m.versionField("Version", all),
-		m.input("http-port", "HTTP port", ""), m.input("https-port", "HTTPS port", ""), tls); err != nil {
+	page := []huh.Field{m.input("dir", "Install directory", ""), edition, m.versionField("Version", all)}
+	if a.image() != "" {
+		acc.say("Image: " + a.image() + " (given with --image: it sets the edition and version)")
+		page = page[:1]
+	}
+	page = append(page, m.input("http-port", "HTTP port", ""), m.input("https-port", "HTTPS port", ""), tls)
+	if err := acc.ask(page...); err != nil {
 		return err
+	}
+	if v := releaseVerdict(a, a.Version); v.level != install.OK && a.image() == "" {
+		acc.say(m.mark(v.level) + " " + v.msg)
 	}
 	switch a.TLS {
 	case tlsLetsEncrypt:

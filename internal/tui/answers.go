@@ -30,7 +30,15 @@ type answers struct {
 
 	base    install.Options // what the wizard started from: flags, env, config
 	baseTLS string          // the mode shown at first, to tell "unchanged" apart
+
+	// releases are the registry's version tags once it answered (nil
+	// before, or offline): a version it does not list is flagged.
+	releases []string
 }
+
+// image is the --image given, which fixes the edition and the version:
+// the wizard then shows it and does not ask for them.
+func (a *answers) image() string { return a.base.Image }
 
 func answersFrom(o install.Options) *answers {
 	a := &answers{

@@ -141,13 +141,7 @@ func (m *model) enterChoices() tea.Cmd {
 	a := m.a
 	m.screen, m.live, m.liveKey, m.fields = scrChoices, verdict{}, "", map[huh.Field]int{}
 	m.newForm(
-		huh.NewGroup(
-			m.input("dir", "Install directory", "Data, secrets and backups live in its stacks directory."),
-			m.sized(huh.NewSelect[string]().Key("edition").Title("Edition").Value(&a.Edition).Options(
-				huh.NewOption("Business/Enterprise (ee) · runs on the free plan", "ee"),
-				huh.NewOption("Community (ce) · open source", "ce")), 0),
-			m.versionField("Version", all),
-		).Title("Appsmith"),
+		huh.NewGroup(m.appsmithFields()...).Title("Appsmith"),
 		huh.NewGroup(
 			m.input("http-port", "HTTP port", "Host port for HTTP."),
 			m.input("https-port", "HTTPS port", "Host port for HTTPS."),
@@ -174,6 +168,23 @@ func (m *model) enterChoices() tea.Cmd {
 		).Title("Telemetry"),
 	)
 	return tea.Batch(m.form.Init(), m.refreshLive())
+}
+
+// appsmithFields are the directory, then what runs in it: the edition and
+// version, or the --image given, which fixes both (asking would offer a
+// choice that is then ignored).
+func (m *model) appsmithFields() []huh.Field {
+	dir := m.input("dir", "Install directory", "Data, secrets and backups live in its stacks directory.")
+	if img := m.a.image(); img != "" {
+		return []huh.Field{dir, m.sized(huh.NewNote().Title("Image").
+			Description(img+"\nGiven with --image: it sets the edition and version."), 0)}
+	}
+	return []huh.Field{dir,
+		m.sized(huh.NewSelect[string]().Key("edition").Title("Edition").Value(&m.a.Edition).Options(
+			huh.NewOption("Business/Enterprise (ee) · runs on the free plan", "ee"),
+			huh.NewOption("Community (ce) · open source", "ce")), 0),
+		m.versionField("Version", all),
+	}
 }
 
 // tlsOptions are the TLS modes; "keep" only where the options came from an

@@ -104,9 +104,10 @@ func (m *model) viewSummary() (body, help string) {
 	b.WriteString(sLabel.Render(title) + "\n\n")
 	row := func(label, value string) { fmt.Fprintf(&b, "  %-10s %s\n", label, value) }
 	row("Directory", o.Dir)
-	row("Appsmith", fmt.Sprintf("%s, %s edition", o.Version, map[string]string{"ee": "Business/Enterprise (ee)", "ce": "Community (ce)"}[o.Edition]))
 	if o.Image != "" {
-		row("Image", o.Image)
+		row("Image", o.Image) // it fixes the edition and version: no answer for them
+	} else {
+		row("Appsmith", fmt.Sprintf("%s, %s edition", o.Version, map[string]string{"ee": "Business/Enterprise (ee)", "ce": "Community (ce)"}[o.Edition]))
 	}
 	row("Ports", fmt.Sprintf("http %d, https %d on %s", o.HTTPPort, o.HTTPSPort, o.BindAddress))
 	row("TLS", tlsText(m.a.TLS, o.Domain))
@@ -143,6 +144,9 @@ func (m *model) checksView() string {
 		return m.spin.View() + " checking the machine again for these options\n"
 	}
 	var probs []string
+	if v := releaseVerdict(m.a, m.a.Version); v.level != install.OK {
+		probs = append(probs, m.row(m.mark(v.level), "version", v.msg))
+	}
 	for _, f := range m.sum.findings {
 		if f.Level != install.OK {
 			probs = append(probs, m.row(m.mark(f.Level), f.Check, f.Message))
