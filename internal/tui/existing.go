@@ -54,7 +54,10 @@ func (m *model) menuNote(i int) string {
 func (m *model) current() install.Options {
 	o, _ := m.a.options()
 	if n, err := o.Normalize(); err == nil {
-		return n
+		o = n
+	}
+	if o.TLS == tlsCustom && o.Domain == "" && m.sum.certDomain != "" && m.sum.certFor == certOf(o) {
+		o.Domain = m.sum.certDomain
 	}
 	return o
 }

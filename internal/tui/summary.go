@@ -25,6 +25,14 @@ type summaryMsg struct {
 	err      error
 	steps    []engine.Step
 	planErr  error
+	// certDomain is the domain taken from the certificate when none was
+	// typed, for the certificate files named by certOf.
+	certDomain, certFor string
+}
+
+// certOf names the certificate answers a domain taken from them belongs to.
+func certOf(o install.Options) string {
+	return o.Cert + "\x00" + o.Key + "\x00" + o.KeyPassphraseFile
 }
 
 func (s *summary) update(msg summaryMsg) {
@@ -39,6 +47,13 @@ func (m *model) enterSummary() tea.Cmd {
 	gen, ctx, env, o := m.sum.gen, m.ctx, m.env, m.current()
 	return func() tea.Msg {
 		msg := summaryMsg{gen: gen}
+		if o.TLS == tlsCustom && o.Domain == "" && env.TLSDomain != nil {
+			// "Empty: taken from the certificate": take it now, so the
+			// plan, the command and install.yaml all name it.
+			if d, err := env.TLSDomain(o); err == nil && d != "" {
+				o.Domain, msg.certDomain, msg.certFor = d, d, certOf(o)
+			}
+		}
 		if env.Preflight != nil {
 			msg.findings, _, msg.err = env.Preflight(ctx, o)
 		}
@@ -110,7 +125,11 @@ func (m *model) viewSummary() (body, help string) {
 		row("Appsmith", fmt.Sprintf("%s, %s edition", o.Version, map[string]string{"ee": "Business/Enterprise (ee)", "ce": "Community (ce)"}[o.Edition]))
 	}
 	row("Ports", fmt.Sprintf("http %d, https %d on %s", o.HTTPPort, o.HTTPSPort, o.BindAddress))
-	row("TLS", tlsText(m.a.TLS, o.Domain))
+	tls := tlsText(m.a.TLS, o.Domain)
+	if o.TLS == tlsCustom && strings.TrimSpace(m.a.Domain) == "" && o.Domain != "" {
+		tls += " (the name in the certificate)"
+	}
+	row("TLS", tls)
 	row("Database", external(o.DBURL))
 	row("Redis", external(o.RedisURL))
 	if len(o.CACerts) > 0 {
