@@ -117,25 +117,7 @@ func (m *model) viewSummary() (body, help string) {
 		title = "Not ready to install"
 	}
 	b.WriteString(sLabel.Render(title) + "\n\n")
-	row := func(label, value string) { fmt.Fprintf(&b, "  %-10s %s\n", label, value) }
-	row("Directory", o.Dir)
-	if o.Image != "" {
-		row("Image", o.Image) // it fixes the edition and version: no answer for them
-	} else {
-		row("Appsmith", fmt.Sprintf("%s, %s edition", o.Version, map[string]string{"ee": "Business/Enterprise (ee)", "ce": "Community (ce)"}[o.Edition]))
-	}
-	row("Ports", fmt.Sprintf("http %d, https %d on %s", o.HTTPPort, o.HTTPSPort, o.BindAddress))
-	tls := tlsText(m.a.TLS, o.Domain)
-	if o.TLS == tlsCustom && strings.TrimSpace(m.a.Domain) == "" && o.Domain != "" {
-		tls += " (the name in the certificate)"
-	}
-	row("TLS", tls)
-	row("Database", external(o.DBURL))
-	row("Redis", external(o.RedisURL))
-	if len(o.CACerts) > 0 {
-		row("CA roots", strings.Join(o.CACerts, ", "))
-	}
-	row("Telemetry", map[bool]string{true: "on", false: "off"}[o.Telemetry])
+	b.WriteString(m.optionRows(o))
 	b.WriteString("\n" + m.checksView())
 	b.WriteString("\n" + sLabel.Render("The same install, unattended (scripts, cloud-init):") + "\n")
 	for _, l := range strings.Split(wrapWords(commandWords(o), m.width, "  "), "\n") {
@@ -156,6 +138,32 @@ func (m *model) viewSummary() (body, help string) {
 		return body, render(sFail, wrapText("Can't install: "+why, m.width, "")) + "\n" + keys("esc", "back", "r", "check again", "s", "save install.yaml", "q", "quit")
 	}
 	return body, keys("enter", "install", "esc", "back", "s", "save install.yaml", "q", "quit")
+}
+
+// optionRows are the options as the summary lists them; the wizard's last
+// words repeat them, so the scrollback keeps what was installed.
+func (m *model) optionRows(o install.Options) string {
+	var b strings.Builder
+	row := func(label, value string) { fmt.Fprintf(&b, "  %-10s %s\n", label, value) }
+	row("Directory", o.Dir)
+	if o.Image != "" {
+		row("Image", o.Image) // it fixes the edition and version: no answer for them
+	} else {
+		row("Appsmith", fmt.Sprintf("%s, %s edition", o.Version, map[string]string{"ee": "Business/Enterprise (ee)", "ce": "Community (ce)"}[o.Edition]))
+	}
+	row("Ports", fmt.Sprintf("http %d, https %d on %s", o.HTTPPort, o.HTTPSPort, o.BindAddress))
+	tls := tlsText(m.a.TLS, o.Domain)
+	if o.TLS == tlsCustom && strings.TrimSpace(m.a.Domain) == "" && o.Domain != "" {
+		tls += " (the name in the certificate)"
+	}
+	row("TLS", tls)
+	row("Database", external(o.DBURL))
+	row("Redis", external(o.RedisURL))
+	if len(o.CACerts) > 0 {
+		row("CA roots", strings.Join(o.CACerts, ", "))
+	}
+	row("Telemetry", map[bool]string{true: "on", false: "off"}[o.Telemetry])
+	return b.String()
 }
 
 func (m *model) checksView() string {
