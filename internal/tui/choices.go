@@ -97,6 +97,12 @@ func (m *model) input(name, title, desc string) *huh.Input {
 	return in
 }
 
+// secret is a password answer: masked as it is typed, and in line mode
+// read without echo (see accessible.secret).
+func (m *model) secret(name, title, desc string) *huh.Input {
+	return m.input(name, title, desc).EchoMode(huh.EchoModePassword)
+}
+
 // plainAccessor stores "-" as "" (see plainAnswer).
 type plainAccessor struct{ p *string }
 
@@ -159,9 +165,18 @@ func (m *model) enterChoices() tea.Cmd {
 		).Title("Your certificate").WithHideFunc(func() bool { return a.TLS != tlsCustom }),
 		huh.NewGroup(
 			m.input("ca-cert", "Custom CA roots", "Files to trust for outgoing connections, comma-separated (optional)."),
-			m.input("db-url", "External database URL", "MongoDB or PostgreSQL; empty: the embedded database."),
-			m.input("redis-url", "External Redis URL", "Empty: the embedded Redis."),
+			m.input("db-url", "External database URL", "MongoDB or PostgreSQL, without the password; empty: the embedded database."),
 		).Title("Trust and services"),
+		// A password is asked on its own, masked, and only for a URL given.
+		huh.NewGroup(
+			m.secret("db-password", "Database password", "Hidden as you type; empty: none."),
+		).Title("External database").WithHideFunc(func() bool { return strings.TrimSpace(a.DBURL) == "" }),
+		huh.NewGroup(
+			m.input("redis-url", "External Redis URL", "Without the password; empty: the embedded Redis."),
+		).Title("Redis"),
+		huh.NewGroup(
+			m.secret("redis-password", "Redis password", "Hidden as you type; empty: none."),
+		).Title("External Redis").WithHideFunc(func() bool { return strings.TrimSpace(a.RedisURL) == "" }),
 		huh.NewGroup(
 			m.sized(huh.NewConfirm().Key("telemetry").Title("Send anonymous usage data to Appsmith?").
 				Description("Off unless you turn it on.").Affirmative("Send").Negative("Don't send").Value(&a.Telemetry), 0),

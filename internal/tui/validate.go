@@ -67,6 +67,10 @@ func check(env Env, a *answers, name string, deep bool) verdict {
 		}
 	case "version":
 		return releaseVerdict(a, o.Version)
+	case "db-url", "redis-url":
+		if _, p := splitPassword(strings.TrimSpace(*a.ptr(name))); p != "" {
+			return verdict{install.Warn, "this field shows what is typed: leave the password out of the URL and type it in the password field that follows, which hides it"}
+		}
 	case "cert", "key", "key-passphrase-file", "ca-cert":
 		paths := map[string][]string{"cert": {o.Cert}, "key": {o.Key}, "key-passphrase-file": {o.KeyPassphraseFile}}[name]
 		if name == "ca-cert" {
