@@ -155,7 +155,7 @@ func (m *progressModel) finalView() string {
 	case f.Err == nil:
 		b.WriteString(m.mark(stepDone) + " " + sLabel.Render(fmt.Sprintf("Appsmith %s is ready at %s", f.Version, f.URL)) + "\n\n")
 		row("Data and secrets", f.Dir+"/stacks (docker.env holds the secrets, mode 0600: keep a copy with your backups)")
-		row("Next", dayTwo(f.Dir, "status", "logs -f", "stop"))
+		row("Next", m.commands(f.Dir, "status", "logs -f", "stop"))
 	case errors.Is(f.Err, context.Canceled):
 		b.WriteString(sWarn.Render("Stopped.") + " Nothing is lost: re-run the same command to continue from here.\n")
 	default:
@@ -164,7 +164,7 @@ func (m *progressModel) finalView() string {
 			row("Fix", f.Hint)
 		}
 		row("Then", "re-run the same command: it continues from where it stopped")
-		row("Look", dayTwo(f.Dir, "status", "logs"))
+		row("Look", m.commands(f.Dir, "status", "logs"))
 	}
 	if m.ended > 0 {
 		row("Took", progress.FormatDuration(m.ended))
@@ -181,6 +181,16 @@ func bar(frac float64, width int) string {
 }
 
 func ansiTrunc(s string, w int) string { return fit(s, max(w, 1), 1) }
+
+// commands lists day-two commands on one line, or one a line when that
+// line would not fit (a long --dir): a command is never cut.
+func (m *progressModel) commands(dir string, cmds ...string) string {
+	s := dayTwo(dir, cmds...)
+	if 20+len(s) <= m.width {
+		return s
+	}
+	return strings.ReplaceAll(s, " · ", "\n")
+}
 
 // dayTwo names day-two commands as they must be typed for the install in
 // dir: without --dir they would look in the default directory. Only
