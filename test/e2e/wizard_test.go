@@ -158,3 +158,70 @@ func TestWizardInstallsInATerminal(t *testing.T) {
 	}
 	t.Fatalf("the second run did not end:\n%s", m2.screen())
 }
+
+// prompt waits until the last line on the screen, the one the cursor is
+// on, contains text: the question being asked now.
+func (m *tmux) prompt(timeout time.Duration, text string) {
+	m.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		lines := strings.Split(strings.TrimRight(m.screen(), "\n "), "\n")
+		if last := lines[len(lines)-1]; strings.Contains(last, text) {
+			return
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("waited %s for the question %q; the screen:\n%s", timeout, text, m.screen())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestWizardLineModePasswordNotEchoed: in line mode (TERM=dumb, for screen
+// readers) a database password is read from the terminal with echo off, so
+// it is nowhere on the screen or in the scrollback.
+func TestWizardLineModePasswordNotEchoed(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	exitFile := filepath.Join(t.TempDir(), "exit")
+	const secret = "Tmux-s3cret-pw"
+	cmd := fmt.Sprintf("%s --dir %s --registry %s --edition ce --version v1.9.2 --container-name %s --http-port %d --https-port %d --bind-address 127.0.0.1 --link-dir %s; echo $? > %s; sleep 600",
+		binary, e.dir, e.reg.Host(), e.name, e.http, e.https, e.linkDir, exitFile)
+	m := newTmuxSized(t, 120, 40, "TERM=dumb "+cmd)
+	for _, q := range []string{"Install directory", "Enter a number between 1 and 2", "Version", "HTTP port", "HTTPS port", "Enter a number between 1 and 4", "Custom CA root files"} {
+		m.prompt(30*time.Second, q)
+		m.keys("Enter")
+	}
+	m.prompt(10*time.Second, "External database URL")
+	m.keys("postgresql://appsmith@127.0.0.1:1/appsmith", "Enter")
+	m.prompt(30*time.Second, "Database password")
+	m.keys(secret)
+	time.Sleep(300 * time.Millisecond) // let a terminal that echoes show it
+	if s := m.screen(); strings.Contains(s, secret) {
+		t.Fatalf("the password is echoed as it is typed:\n%s", s)
+	}
+	m.keys("Enter")
+	for _, q := range []string{"External Redis URL", "Send anonymous usage data"} {
+		m.prompt(10*time.Second, q)
+		m.keys("Enter")
+	}
+	m.prompt(30*time.Second, "Enter a number between 1 and 4") // install, save, change, quit
+	if sb := m.scrollback(); strings.Contains(sb, secret) || !strings.Contains(sb, "postgresql://appsmith:xxxxx@127.0.0.1:1/appsmith") {
+		t.Errorf("the scrollback shows the password, or the summary does not show it was taken:\n%s", sb)
+	}
+	m.keys("4", "Enter") // quit: nothing installed
+	for i := 0; ; i++ {
+		if b, err := os.ReadFile(exitFile); err == nil {
+			if code := strings.TrimSpace(string(b)); code != "0" {
+				t.Fatalf("quitting the wizard exited %s:\n%s", code, m.scrollback())
+			}
+			break
+		}
+		if i == 100 {
+			t.Fatalf("the wizard did not end:\n%s", m.scrollback())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "stacks")); !os.IsNotExist(err) {
+		t.Errorf("quitting the wizard left %s/stacks: %v", e.dir, err)
+	}
+}
