@@ -38,9 +38,10 @@ lint:
 bench: engine
 	AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./test/e2e | $(GO) run ./test/bench/table
 
-# Installs the stand-in Appsmith image end to end, then prints its status.
+# Installs the stand-in Appsmith image end to end and prints its status; the
+# instance is kept, with the command that made it and the one that removes it.
 demo: engine
-	AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^TestDemo$$' -v ./test/e2e
+	APPSMITH_DEMO=keep AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^TestDemo$$' -v ./test/e2e
 
 clean:
 	rm -rf bin

@@ -110,7 +110,7 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	root := &cobra.Command{
 		Use:           name,
 		Short:         "Install and run a self-hosted Appsmith",
-		Long:          "Installs a self-hosted Appsmith (one Docker container, one data directory) and carries it through its life.\nWith no command, `" + name + "` installs (the same as `" + name + " install`).",
+		Long:          "Installs a self-hosted Appsmith (one Docker container, one data directory) and carries it through its life.\nWith no command, `" + name + "` installs (the same as `" + name + " install`).\n" + installHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,

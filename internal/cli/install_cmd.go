@@ -32,7 +32,7 @@ func newInstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 		Long: "Install Appsmith into --dir: preflight checks, the stacks directory with docker.env and its secrets,\n" +
 			"the image, the container, then wait until it is ready. Re-running converges: a healthy install is left\n" +
 			"alone, a stopped one started, a missing container recreated on the same data.\n\n" +
-			"Options come from (later wins): defaults or what is installed < --config FILE < APPSMITH_INSTALL_* < flags.",
+			"Options come from (later wins): defaults or what is installed < --config FILE < APPSMITH_INSTALL_* < flags.\n" + installHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runInstall(cmd.Context(), cmd, ro, fl, stdio, deps)

@@ -25,30 +25,7 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 	term := stdio.Getenv("TERM")
 	wo := tui.WizardOptions{NoColor: !progress.ColorAllowed(stdio.Getenv),
 		Accessible: stdio.Getenv("NO_COLOR") != "" || term == "dumb"}
-	env := tui.Env{
-		Preflight: func(ctx context.Context, o install.Options) ([]install.Finding, *install.Observation, error) {
-			obs, err := in.Observe(ctx, o)
-			if err != nil {
-				return nil, nil, err
-			}
-			return obs.Findings, obs, nil
-		},
-		PortFree:     deps.Host.PortFree,
-		FileReadable: readable,
-		Tags: func(ctx context.Context, o install.Options) ([]string, error) {
-			return registry.Tags(ctx, repoOf(o))
-		},
-		CheckTLS: func(o install.Options) error { _, err := install.LoadTLS(o, time.Now()); return err },
-		CheckDB:  dbcheck.Reachable,
-		Plan: func(ctx context.Context, o install.Options) (engine.Plan, error) {
-			obs, err := in.Observe(ctx, o)
-			if err != nil {
-				return engine.Plan{}, err
-			}
-			return in.Plan(ctx, o, obs)
-		},
-	}
-	res, err := tui.RunWizard(ctx, stdio.In, stdio.Err, o, env, wo)
+	res, err := tui.RunWizard(ctx, stdio.In, stdio.Err, o, wizardEnv(in, deps), wo)
 	if errors.Is(err, context.Canceled) {
 		return &engine.Error{Code: engine.ExitInterrupted, Err: err}
 	}
@@ -76,9 +53,6 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 		}
 		printStatus(stdio, inst.status(ctx, deps))
 		return nil
-	case tui.ActionUpgrade:
-		return engine.Errorf(engine.ExitFailure, "this build has no upgrade command yet; keep the running version, or install a newer appsmith-install",
-			"upgrading to %s is not available in this version of appsmith-install", res.Options.Version)
 	}
 	if !res.Confirmed {
 		return nil
@@ -100,6 +74,52 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 	ui.Done(final)
 	_ = ui.Close()
 	return silenceIfShown(err)
+}
+
+// wizardEnv is what the wizard may ask of this machine, over the same
+// installer the unattended path uses.
+func wizardEnv(in *install.Installer, deps Deps) tui.Env {
+	return tui.Env{
+		Preflight: func(ctx context.Context, o install.Options) ([]install.Finding, *install.Observation, error) {
+			obs, err := withTLS(in, o).Observe(ctx, o)
+			if err != nil {
+				return nil, nil, err
+			}
+			return obs.Findings, obs, nil
+		},
+		PortFree:     deps.Host.PortFree,
+		FileReadable: readable,
+		Tags: func(ctx context.Context, o install.Options) ([]string, error) {
+			return registry.Tags(ctx, repoOf(o))
+		},
+		CheckTLS: func(o install.Options) error { _, err := install.LoadTLS(o, time.Now()); return err },
+		TLSDomain: func(o install.Options) (string, error) {
+			m, err := install.LoadTLS(o, time.Now())
+			if err != nil || m.KeyPair == nil {
+				return "", err
+			}
+			return m.KeyPair.Domain, nil
+		},
+		CheckDB: dbcheck.Reachable,
+		Plan: func(ctx context.Context, o install.Options) (engine.Plan, error) {
+			in := withTLS(in, o)
+			obs, err := in.Observe(ctx, o)
+			if err != nil {
+				return engine.Plan{}, err
+			}
+			return in.Plan(ctx, o, obs)
+		},
+	}
+}
+
+// withTLS is in with o's certificate and CA roots loaded, as the install
+// will have them: without them the plan the wizard shows would lack its TLS
+// step. A copy, since the wizard checks while the user is still choosing.
+// A load error leaves them out: CheckTLS has reported it to the user.
+func withTLS(in *install.Installer, o install.Options) *install.Installer {
+	c := *in
+	c.TLS, _ = install.LoadTLS(o, time.Now())
+	return &c
 }
 
 // silenceIfShown: the progress view already showed the failure and its

@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/colorprofile"
+	"golang.org/x/term"
 
 	"github.com/appsmith-install/appsmith-install/install"
 )
@@ -26,6 +28,28 @@ type lineReader struct {
 	br      *bufio.Reader
 	pending []byte
 	eof     bool
+	tty     *os.File // the terminal the lines come from, if they do
+}
+
+// readSecret reads one line that the terminal must not echo: a password.
+// From a terminal it is read with echo off; from a pipe (a script) nothing
+// echoes it anyway, and it is a line like the others.
+func (l *lineReader) readSecret() (string, error) {
+	if len(l.pending) == 0 && l.br.Buffered() == 0 && l.tty != nil {
+		b, err := term.ReadPassword(int(l.tty.Fd()))
+		return string(b), err
+	}
+	s := string(l.pending)
+	l.pending = nil
+	if !strings.HasSuffix(s, "\n") {
+		more, err := l.br.ReadString('\n')
+		if s+more == "" && err != nil {
+			l.eof = true
+			return "", err
+		}
+		s += more
+	}
+	return strings.TrimRight(s, "\r\n"), nil
 }
 
 func (l *lineReader) Read(p []byte) (int, error) {
@@ -51,7 +75,16 @@ type accessible struct {
 func runAccessible(ctx context.Context, in io.Reader, out io.Writer, initial install.Options, env Env) (Result, error) {
 	m := newModel(ctx, initial, env, WizardOptions{Width: 80, Height: 1 << 20})
 	m.plain = true
-	acc := &accessible{m: m, in: &lineReader{br: bufio.NewReader(in)}, out: &colorprofile.Writer{Forward: out, Profile: colorprofile.NoTTY}}
+	lr := &lineReader{br: bufio.NewReader(in)}
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		lr.tty = f
+		// A password prompt turns echo off; Ctrl-C during it must not
+		// leave the shell without echo.
+		if st, err := term.GetState(int(f.Fd())); err == nil {
+			defer func() { _ = term.Restore(int(f.Fd()), st) }()
+		}
+	}
+	acc := &accessible{m: m, in: lr, out: &colorprofile.Writer{Forward: out, Profile: colorprofile.NoTTY}}
 	type outcome struct {
 		r   Result
 		err error
@@ -79,6 +112,33 @@ func (acc *accessible) ask(fields ...huh.Field) error {
 	}
 	if acc.in.eof {
 		return io.ErrUnexpectedEOF // no one is answering: do not loop on defaults
+	}
+	return nil
+}
+
+// secret asks the password answer name for the URL given, without echo;
+// no URL, no question.
+func (acc *accessible) secret(name, title, forURL string) error {
+	if strings.TrimSpace(forURL) == "" {
+		return nil
+	}
+	p := acc.m.a.ptr(name)
+	keep := "none"
+	if *p != "" {
+		keep = "the one given"
+	}
+	fmt.Fprintf(acc.out, "%s (hidden as you type; enter keeps %s, - clears) ", title, keep)
+	s, err := acc.in.readSecret()
+	fmt.Fprintln(acc.out) // the Enter typed was not echoed either
+	if err != nil {
+		return err
+	}
+	switch strings.TrimSpace(s) {
+	case "":
+	case "-":
+		*p = ""
+	default:
+		*p = s
 	}
 	return nil
 }
@@ -116,24 +176,11 @@ func (acc *accessible) existing() (Result, error) {
 	acc.say("\n" + m.existingInfo(false))
 	choice := ActionStatus
 	var opts []huh.Option[Action]
-	for _, it := range existingMenu {
-		opts = append(opts, huh.NewOption(it.label+" ("+it.note+")", it.action))
+	for i, it := range existingMenu {
+		opts = append(opts, huh.NewOption(it.label+" ("+m.menuNote(i)+")", it.action))
 	}
 	if err := acc.ask(huh.NewSelect[Action]().Title("What now?").Options(opts...).Value(&choice)); err != nil {
 		return Result{}, err
-	}
-	if choice == ActionUpgrade {
-		var newer []versionChoice
-		for _, c := range versionChoices(m.pre.tags, "") {
-			if newerThan(m.installedVersion())(c) {
-				newer = append(newer, c)
-			}
-		}
-		acc.say("Releases newer than this one: " + releaseHint(newer, 8))
-		m.a.Version = "latest"
-		if err := acc.ask(m.versionField("Upgrade to which version?", newerThan(m.installedVersion()))); err != nil {
-			return Result{}, err
-		}
 	}
 	return Result{Options: m.current(), Action: choice}, nil
 }
@@ -143,16 +190,24 @@ func (acc *accessible) existing() (Result, error) {
 func (acc *accessible) choices() error {
 	m, a := acc.m, acc.m.a
 	acc.say("\nOptions (enter keeps the value in brackets; - clears an optional one)")
-	if len(m.pre.tags) > 0 {
+	if len(m.pre.tags) > 0 && a.image() == "" {
 		acc.say("Releases, newest first: " + releaseHint(versionChoices(m.pre.tags, ""), 8))
 	}
 	tls := huh.NewSelect[string]().Title("TLS").Value(&a.TLS).Options(m.tlsOptions()...)
 	edition := huh.NewSelect[string]().Title("Edition").Value(&a.Edition).Options(
 		huh.NewOption("Business/Enterprise (ee), runs on the free plan", "ee"),
 		huh.NewOption("Community (ce), open source", "ce"))
-	if err := acc.ask(m.input("dir", "Install directory", ""), edition, m.versionField("Version", all),
-		m.input("http-port", "HTTP port", ""), m.input("https-port", "HTTPS port", ""), tls); err != nil {
+	page := []huh.Field{m.input("dir", "Install directory", ""), edition, m.versionField("Version", all)}
+	if a.image() != "" {
+		acc.say("Image: " + a.image() + " (given with --image: it sets the edition and version)")
+		page = page[:1]
+	}
+	page = append(page, m.input("http-port", "HTTP port", ""), m.input("https-port", "HTTPS port", ""), tls)
+	if err := acc.ask(page...); err != nil {
 		return err
+	}
+	if v := releaseVerdict(a, a.Version); v.level != install.OK && a.image() == "" {
+		acc.say(m.mark(v.level) + " " + v.msg)
 	}
 	switch a.TLS {
 	case tlsLetsEncrypt:
@@ -178,8 +233,16 @@ func (acc *accessible) choices() error {
 			acc.say(m.mark(r.level) + " " + r.msg)
 		}
 	}
-	return acc.ask(m.input("redis-url", "External Redis URL", ""),
-		huh.NewConfirm().Title("Send anonymous usage data to Appsmith?").Value(&a.Telemetry))
+	if err := acc.secret("db-password", "Database password", a.DBURL); err != nil {
+		return err
+	}
+	if err := acc.ask(m.input("redis-url", "External Redis URL", "")); err != nil {
+		return err
+	}
+	if err := acc.secret("redis-password", "Redis password", a.RedisURL); err != nil {
+		return err
+	}
+	return acc.ask(huh.NewConfirm().Title("Send anonymous usage data to Appsmith?").Value(&a.Telemetry))
 }
 
 func releaseHint(cs []versionChoice, n int) string {

@@ -25,12 +25,21 @@ type answers struct {
 	Domain, Cert, Key     string
 	KeyPass               string
 	CACerts               string // comma-separated, as APPSMITH_INSTALL_CA_CERT
-	DBURL, RedisURL       string
+	DBURL, RedisURL       string // without their passwords, which are:
+	DBPass, RedisPass     string
 	Telemetry             bool
 
 	base    install.Options // what the wizard started from: flags, env, config
 	baseTLS string          // the mode shown at first, to tell "unchanged" apart
+
+	// releases are the registry's version tags once it answered (nil
+	// before, or offline): a version it does not list is flagged.
+	releases []string
 }
+
+// image is the --image given, which fixes the edition and the version:
+// the wizard then shows it and does not ask for them.
+func (a *answers) image() string { return a.base.Image }
 
 func answersFrom(o install.Options) *answers {
 	a := &answers{
@@ -49,6 +58,8 @@ func answersFrom(o install.Options) *answers {
 		}
 	}
 	a.baseTLS = a.TLS
+	a.DBURL, a.DBPass = splitPassword(o.DBURL)
+	a.RedisURL, a.RedisPass = splitPassword(o.RedisURL)
 	return a
 }
 
@@ -81,6 +92,10 @@ func (a *answers) ptr(name string) *string {
 		return &a.DBURL
 	case "redis-url":
 		return &a.RedisURL
+	case "db-password":
+		return &a.DBPass
+	case "redis-password":
+		return &a.RedisPass
 	}
 	return nil
 }
@@ -128,7 +143,7 @@ func (a *answers) options() (install.Options, error) {
 		o.Domain = ""
 	}
 	o.CACerts = splitList(a.CACerts)
-	o.DBURL, o.RedisURL = strings.TrimSpace(a.DBURL), strings.TrimSpace(a.RedisURL)
+	o.DBURL, o.RedisURL = joinPassword(strings.TrimSpace(a.DBURL), a.DBPass), joinPassword(strings.TrimSpace(a.RedisURL), a.RedisPass)
 	o.Telemetry = a.Telemetry
 	return o, nil
 }

@@ -97,6 +97,12 @@ func (m *model) input(name, title, desc string) *huh.Input {
 	return in
 }
 
+// secret is a password answer: masked as it is typed, and in line mode
+// read without echo (see accessible.secret).
+func (m *model) secret(name, title, desc string) *huh.Input {
+	return m.input(name, title, desc).EchoMode(huh.EchoModePassword)
+}
+
 // plainAccessor stores "-" as "" (see plainAnswer).
 type plainAccessor struct{ p *string }
 
@@ -141,13 +147,7 @@ func (m *model) enterChoices() tea.Cmd {
 	a := m.a
 	m.screen, m.live, m.liveKey, m.fields = scrChoices, verdict{}, "", map[huh.Field]int{}
 	m.newForm(
-		huh.NewGroup(
-			m.input("dir", "Install directory", "Data, secrets and backups live in its stacks directory."),
-			m.sized(huh.NewSelect[string]().Key("edition").Title("Edition").Value(&a.Edition).Options(
-				huh.NewOption("Business/Enterprise (ee) · runs on the free plan", "ee"),
-				huh.NewOption("Community (ce) · open source", "ce")), 0),
-			m.versionField("Version", all),
-		).Title("Appsmith"),
+		huh.NewGroup(m.appsmithFields()...).Title("Appsmith"),
 		huh.NewGroup(
 			m.input("http-port", "HTTP port", "Host port for HTTP."),
 			m.input("https-port", "HTTPS port", "Host port for HTTPS."),
@@ -165,15 +165,41 @@ func (m *model) enterChoices() tea.Cmd {
 		).Title("Your certificate").WithHideFunc(func() bool { return a.TLS != tlsCustom }),
 		huh.NewGroup(
 			m.input("ca-cert", "Custom CA roots", "Files to trust for outgoing connections, comma-separated (optional)."),
-			m.input("db-url", "External database URL", "MongoDB or PostgreSQL; empty: the embedded database."),
-			m.input("redis-url", "External Redis URL", "Empty: the embedded Redis."),
+			m.input("db-url", "External database URL", "MongoDB or PostgreSQL, without the password; empty: the embedded database."),
 		).Title("Trust and services"),
+		// A password is asked on its own, masked, and only for a URL given.
+		huh.NewGroup(
+			m.secret("db-password", "Database password", "Hidden as you type; empty: none."),
+		).Title("External database").WithHideFunc(func() bool { return strings.TrimSpace(a.DBURL) == "" }),
+		huh.NewGroup(
+			m.input("redis-url", "External Redis URL", "Without the password; empty: the embedded Redis."),
+		).Title("Redis"),
+		huh.NewGroup(
+			m.secret("redis-password", "Redis password", "Hidden as you type; empty: none."),
+		).Title("External Redis").WithHideFunc(func() bool { return strings.TrimSpace(a.RedisURL) == "" }),
 		huh.NewGroup(
 			m.sized(huh.NewConfirm().Key("telemetry").Title("Send anonymous usage data to Appsmith?").
 				Description("Off unless you turn it on.").Affirmative("Send").Negative("Don't send").Value(&a.Telemetry), 0),
 		).Title("Telemetry"),
 	)
 	return tea.Batch(m.form.Init(), m.refreshLive())
+}
+
+// appsmithFields are the directory, then what runs in it: the edition and
+// version, or the --image given, which fixes both (asking would offer a
+// choice that is then ignored).
+func (m *model) appsmithFields() []huh.Field {
+	dir := m.input("dir", "Install directory", "Data, secrets and backups live in its stacks directory.")
+	if img := m.a.image(); img != "" {
+		return []huh.Field{dir, m.sized(huh.NewNote().Title("Image").
+			Description(img+"\nGiven with --image: it sets the edition and version."), 0)}
+	}
+	return []huh.Field{dir,
+		m.sized(huh.NewSelect[string]().Key("edition").Title("Edition").Value(&m.a.Edition).Options(
+			huh.NewOption("Business/Enterprise (ee) · runs on the free plan", "ee"),
+			huh.NewOption("Community (ce) · open source", "ce")), 0),
+		m.versionField("Version", all),
+	}
 }
 
 // tlsOptions are the TLS modes; "keep" only where the options came from an

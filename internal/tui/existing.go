@@ -5,20 +5,20 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
-	"charm.land/huh/v2"
 
 	"github.com/appsmith-install/appsmith-install/install"
 )
 
 // The existing-instance menu: installing over a live instance is never
-// what a person at the wizard means, so it is not offered.
+// what a person at the wizard means, so it is not offered. Neither is an
+// upgrade: this build has no upgrade command, and a menu entry that ends in
+// "not available" is a promise broken at the last step.
 var existingMenu = []struct {
 	action Action
 	label  string
 	note   string
 }{
-	{ActionStatus, "Show its status", "appsmith status"},
-	{ActionUpgrade, "Upgrade it", "pick a version, then appsmith upgrade"},
+	{ActionStatus, "Show its status", "status"},
 	{ActionQuit, "Quit", "change nothing"},
 }
 
@@ -35,14 +35,18 @@ func (m *model) keysExisting(msg tea.Msg) tea.Cmd {
 	case "q":
 		return m.finish(ActionQuit, m.current())
 	case "enter":
-		switch a := existingMenu[m.menu].action; a {
-		case ActionUpgrade:
-			return m.enterUpgrade()
-		default:
-			return m.finish(a, m.current())
-		}
+		return m.finish(existingMenu[m.menu].action, m.current())
 	}
 	return nil
+}
+
+// menuNote is what an entry of the menu does; a command is named as it is
+// typed for this directory.
+func (m *model) menuNote(i int) string {
+	if it := existingMenu[i]; it.action == ActionStatus {
+		return dayTwo(m.a.Dir, it.note)
+	}
+	return existingMenu[i].note
 }
 
 // current is the options as answered so far; the answers were valid when
@@ -50,7 +54,10 @@ func (m *model) keysExisting(msg tea.Msg) tea.Cmd {
 func (m *model) current() install.Options {
 	o, _ := m.a.options()
 	if n, err := o.Normalize(); err == nil {
-		return n
+		o = n
+	}
+	if o.TLS == tlsCustom && o.Domain == "" && m.sum.certDomain != "" && m.sum.certFor == certOf(o) {
+		o.Domain = m.sum.certDomain
 	}
 	return o
 }
@@ -64,7 +71,7 @@ func (m *model) viewExisting() (body, help string) {
 		if i == m.menu {
 			cursor, label = sTitle.Render("> "), sActive.Render(label)
 		}
-		fmt.Fprintf(&b, "%s%-*s %s\n", cursor, 16+len(label)-len(it.label), label, sDim.Render(it.note))
+		fmt.Fprintf(&b, "%s%-*s %s\n", cursor, 16+len(label)-len(it.label), label, sDim.Render(m.menuNote(i)))
 	}
 	return b.String(), keys("↑/↓", "move", "enter", "choose", "q", "quit")
 }
@@ -88,44 +95,4 @@ func (m *model) existingInfo(problems bool) string {
 		b.WriteString("\n" + p)
 	}
 	return b.String()
-}
-
-// enterUpgrade asks which version to upgrade to, newer releases first.
-func (m *model) enterUpgrade() tea.Cmd {
-	m.screen, m.fields = scrUpgrade, map[huh.Field]int{}
-	m.a.Version = "latest" // not the installed version: that is no upgrade
-	m.form = m.newForm(huh.NewGroup(m.versionField("Upgrade to which version?", newerThan(m.installedVersion()))))
-	return m.form.Init()
-}
-
-func (m *model) installedVersion() string {
-	if r := m.pre.obs.Ready; r != nil {
-		return r.Version
-	}
-	if s := m.pre.obs.State; s != nil {
-		return s.Version
-	}
-	return ""
-}
-
-// newerThan filters the version list to what an upgrade from cur can reach.
-func newerThan(cur string) func(versionChoice) bool {
-	cv, ok := install.ParseVersion(cur)
-	return func(c versionChoice) bool {
-		v, isVer := install.ParseVersion(c.Tag)
-		return !ok || !isVer || cv.LessThan(v)
-	}
-}
-
-func (m *model) updateUpgrade(msg tea.Msg) tea.Cmd {
-	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "esc" && !m.filtering() {
-		m.screen, m.form = scrExisting, nil
-		return nil
-	}
-	cmd := m.updateForm(msg)
-	if m.form.State == huh.StateCompleted {
-		m.form = nil
-		return m.finish(ActionUpgrade, m.current())
-	}
-	return cmd
 }

@@ -225,6 +225,13 @@ func (f *fake) env() Env {
 			}
 			return nil
 		},
+		TLSDomain: func(o install.Options) (string, error) {
+			// The certificate of the fake's files names one host.
+			if o.Cert == "/etc/ssl/app.pem" {
+				return "app.example.com", nil
+			}
+			return "", fmt.Errorf("no certificate at %s", o.Cert)
+		},
 		CheckDB: func(_ context.Context, url string) error { return f.dbErr[url] },
 		Plan: func(_ context.Context, o install.Options) (engine.Plan, error) {
 			p := engine.Plan{Name: "install"}

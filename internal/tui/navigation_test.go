@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -29,26 +30,45 @@ func fieldIndex(v any, name string) []int {
 	return f.Index
 }
 
+// TestWizardExistingInstance: an installed instance is offered its status
+// or quitting. No upgrade: this build has no command that does one, so
+// offering it could only end in "not available".
 func TestWizardExistingInstance(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(sz.String(), func(t *testing.T) {
 			f := newFake()
 			f.obs = existingObservation()
 			w := newWalk(t, f, install.Defaults(), sz)
-			w.golden("1-existing", frame(t, w.tm, "already installed", "> Show its status"))
+			got := frame(t, w.tm, "already installed", "> Show its status")
+			w.golden("1-existing", got)
+			for _, bad := range []string{"pgrade", "backup"} {
+				if strings.Contains(got, bad) {
+					t.Errorf("the existing-instance screen offers %q:\n%s", bad, got)
+				}
+			}
 			w.tm.Send(down)
-			frame(t, w.tm, "> Upgrade it")
-			w.tm.Send(enter)
-			w.golden("2-upgrade-to", focus(t, w.tm, "Upgrade to which version?"))
+			frame(t, w.tm, "> Quit")
+			w.tm.Send(down) // wraps around: two entries only
+			frame(t, w.tm, "> Show its status")
 			w.tm.Send(down)
-			frame(t, w.tm, "> v1.100")
+			frame(t, w.tm, "> Quit")
 			w.tm.Send(enter)
-			m := w.result()
-			if m.result.Action != ActionUpgrade || m.result.Confirmed || m.result.Options.Version != "v1.100" {
+			if m := w.result(); m.result.Action != ActionQuit || m.result.Confirmed {
 				t.Errorf("result %+v", m.result)
 			}
 		})
 	}
+}
+
+// TestWizardExistingStatusNamesDir: the status command shown for an
+// install outside the default directory carries its --dir.
+func TestWizardExistingStatusNamesDir(t *testing.T) {
+	f := newFake()
+	f.obs = existingObservation()
+	o := install.Defaults()
+	o.Dir = "/srv/appsmith"
+	w := newWalk(t, f, o, sizes[0])
+	frame(t, w.tm, "> Show its status", "appsmith status --dir /srv/appsmith")
 }
 
 func TestWizardExistingStatus(t *testing.T) {

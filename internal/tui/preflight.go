@@ -53,7 +53,7 @@ func (m *model) startPreflight() tea.Cmd {
 }
 
 func (m *model) fetchTags() tea.Cmd {
-	if m.env.Tags == nil {
+	if m.env.Tags == nil || m.a.image() != "" {
 		return nil
 	}
 	m.pre.tagsRunning = true
@@ -77,12 +77,15 @@ func (m *model) updatePreflight(msg tea.Msg) tea.Cmd {
 		}
 	case tagsMsg:
 		m.pre.tagsRunning, m.pre.tags, m.pre.tagsErr = false, msg.tags, msg.err
+		if msg.err == nil && len(msg.tags) > 0 {
+			m.a.releases = msg.tags
+		}
 	}
 	return nil
 }
 
 // existing reports whether the directory already holds our instance: then
-// the wizard offers status and upgrade, never an install over it.
+// the wizard offers its status, never an install over it.
 func (m *model) existing() bool { return m.pre.obs != nil && m.pre.obs.Container != nil }
 
 func (m *model) keysPreflight(msg tea.Msg) tea.Cmd {
@@ -152,6 +155,8 @@ func (m *model) findingsView(onlyProblems bool) string {
 
 func (m *model) tagsLine() string {
 	switch {
+	case m.a.image() != "":
+		return m.row(m.mark(install.OK), "image", m.a.image()+" (given with --image: it sets the edition and version)")
 	case m.env.Tags == nil:
 		return m.row(m.mark(install.Warn), "versions", "no registry lookup: type the version")
 	case m.pre.tagsRunning:

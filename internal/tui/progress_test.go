@@ -231,3 +231,27 @@ func (s *syncBuffer) String() string {
 }
 
 var sgrColour = regexp.MustCompile(`\x1b\[(?:[0-9]+;)*3[0-9](?:;[0-9]+)*m`)
+
+// TestFinalViewCommandsCarryDir: the commands the last screen names work
+// as shown for an install outside the default directory: each carries
+// --dir, none is cut by the terminal's width, and none is one this build
+// does not have.
+func TestFinalViewCommandsCarryDir(t *testing.T) {
+	dir := "/srv/some/rather/long/path/to/the/appsmith/install/directory/of/this/machine"
+	for _, f := range []FinalSummary{
+		{URL: "http://localhost/", Dir: dir, Version: "v1.99"},
+		{URL: "http://localhost/", Dir: dir, Err: errors.New("boom")},
+	} {
+		m := newProgressModel(WizardOptions{Width: 120, Height: 40}, time.Now)
+		m.final = &f
+		v := ansi.Strip(m.finalView())
+		for _, c := range []string{"appsmith status --dir " + dir, "appsmith logs"} {
+			if !strings.Contains(v, c) {
+				t.Errorf("final view lacks %q:\n%s", c, v)
+			}
+		}
+		if strings.Contains(v, "…") || strings.Contains(v, "appsmith backup") || strings.Count(v, "--dir "+dir) < 2 {
+			t.Errorf("final view:\n%s", v)
+		}
+	}
+}

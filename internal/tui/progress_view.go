@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 )
 
@@ -154,7 +155,7 @@ func (m *progressModel) finalView() string {
 	case f.Err == nil:
 		b.WriteString(m.mark(stepDone) + " " + sLabel.Render(fmt.Sprintf("Appsmith %s is ready at %s", f.Version, f.URL)) + "\n\n")
 		row("Data and secrets", f.Dir+"/stacks (docker.env holds the secrets, mode 0600: keep a copy with your backups)")
-		row("Next", "appsmith status · appsmith logs -f · appsmith backup")
+		row("Next", m.commands(f.Dir, "status", "logs -f", "stop"))
 	case errors.Is(f.Err, context.Canceled):
 		b.WriteString(sWarn.Render("Stopped.") + " Nothing is lost: re-run the same command to continue from here.\n")
 	default:
@@ -163,7 +164,7 @@ func (m *progressModel) finalView() string {
 			row("Fix", f.Hint)
 		}
 		row("Then", "re-run the same command: it continues from where it stopped")
-		row("Look", "appsmith status · appsmith logs")
+		row("Look", m.commands(f.Dir, "status", "logs"))
 	}
 	if m.ended > 0 {
 		row("Took", progress.FormatDuration(m.ended))
@@ -180,3 +181,27 @@ func bar(frac float64, width int) string {
 }
 
 func ansiTrunc(s string, w int) string { return fit(s, max(w, 1), 1) }
+
+// commands lists day-two commands on one line, or one a line when that
+// line would not fit (a long --dir): a command is never cut.
+func (m *progressModel) commands(dir string, cmds ...string) string {
+	s := dayTwo(dir, cmds...)
+	if 20+len(s) <= m.width {
+		return s
+	}
+	return strings.ReplaceAll(s, " · ", "\n")
+}
+
+// dayTwo names day-two commands as they must be typed for the install in
+// dir: without --dir they would look in the default directory. Only
+// commands this build has are named.
+func dayTwo(dir string, cmds ...string) string {
+	flag := ""
+	if dir != "" && dir != install.Defaults().Dir {
+		flag = " --dir " + shQuote(dir)
+	}
+	for i, c := range cmds {
+		cmds[i] = "appsmith " + c + flag
+	}
+	return strings.Join(cmds, " · ")
+}

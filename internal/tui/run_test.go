@@ -126,15 +126,45 @@ func TestAccessibleEOF(t *testing.T) {
 	}
 }
 
-// TestAccessibleExisting: an installed instance is offered status and
-// upgrade in line mode too.
+// TestAccessibleExisting: an installed instance is offered its status, and
+// no upgrade, in line mode too.
 func TestAccessibleExisting(t *testing.T) {
 	f := newFake()
 	f.obs = existingObservation()
 	var out bytes.Buffer
-	r, err := RunWizard(context.Background(), strings.NewReader("2\nv1.100\n"), &out, install.Defaults(), f.env(), WizardOptions{Accessible: true})
-	if err != nil || r.Action != ActionUpgrade || r.Options.Version != "v1.100" {
+	r, err := RunWizard(context.Background(), strings.NewReader("1\n"), &out, install.Defaults(), f.env(), WizardOptions{Accessible: true})
+	if err != nil || r.Action != ActionStatus {
 		t.Errorf("result %+v, err %v\n%s", r, err, out.String())
 	}
+	if s := out.String(); strings.Contains(s, "pgrade") || strings.Contains(s, "backup") {
+		t.Errorf("line mode offers a command this build does not have:\n%s", s)
+	}
 	golden.RequireEqual(t, out.String())
+}
+
+// TestRunWizardDrawsOnTheAltScreen: the screens are drawn on the alternate
+// screen, and only the outcome is written after it is left, so the
+// scrollback holds it once and no old frame (drawn inline, every screen
+// of a different height left its frames behind).
+func TestRunWizardDrawsOnTheAltScreen(t *testing.T) {
+	in, w := io.Pipe()
+	defer w.Close()
+	var out bytes.Buffer
+	done := runWizard(context.Background(), in, &out, newFake(), WizardOptions{Width: 120, Height: 40})
+	time.Sleep(300 * time.Millisecond) // the checks have answered: keys are read
+	if _, err := w.Write([]byte("q")); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(t, done); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	const enter, leave = "\x1b[?1049h", "\x1b[?1049l"
+	i, j := strings.Index(s, enter), strings.LastIndex(s, leave)
+	if i < 0 || j < i || strings.Contains(s[:i], "Appsmith installer") {
+		t.Fatalf("the wizard was not drawn on the alternate screen: %q", s)
+	}
+	if after := s[j:]; !strings.Contains(after, "Nothing was changed.") || strings.Contains(after, "Appsmith installer") {
+		t.Errorf("after the alternate screen: %q; want only the outcome", after)
+	}
 }

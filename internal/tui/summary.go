@@ -25,6 +25,14 @@ type summaryMsg struct {
 	err      error
 	steps    []engine.Step
 	planErr  error
+	// certDomain is the domain taken from the certificate when none was
+	// typed, for the certificate files named by certOf.
+	certDomain, certFor string
+}
+
+// certOf names the certificate answers a domain taken from them belongs to.
+func certOf(o install.Options) string {
+	return o.Cert + "\x00" + o.Key + "\x00" + o.KeyPassphraseFile
 }
 
 func (s *summary) update(msg summaryMsg) {
@@ -39,6 +47,13 @@ func (m *model) enterSummary() tea.Cmd {
 	gen, ctx, env, o := m.sum.gen, m.ctx, m.env, m.current()
 	return func() tea.Msg {
 		msg := summaryMsg{gen: gen}
+		if o.TLS == tlsCustom && o.Domain == "" && env.TLSDomain != nil {
+			// "Empty: taken from the certificate": take it now, so the
+			// plan, the command and install.yaml all name it.
+			if d, err := env.TLSDomain(o); err == nil && d != "" {
+				o.Domain, msg.certDomain, msg.certFor = d, d, certOf(o)
+			}
+		}
 		if env.Preflight != nil {
 			msg.findings, _, msg.err = env.Preflight(ctx, o)
 		}
@@ -102,20 +117,7 @@ func (m *model) viewSummary() (body, help string) {
 		title = "Not ready to install"
 	}
 	b.WriteString(sLabel.Render(title) + "\n\n")
-	row := func(label, value string) { fmt.Fprintf(&b, "  %-10s %s\n", label, value) }
-	row("Directory", o.Dir)
-	row("Appsmith", fmt.Sprintf("%s, %s edition", o.Version, map[string]string{"ee": "Business/Enterprise (ee)", "ce": "Community (ce)"}[o.Edition]))
-	if o.Image != "" {
-		row("Image", o.Image)
-	}
-	row("Ports", fmt.Sprintf("http %d, https %d on %s", o.HTTPPort, o.HTTPSPort, o.BindAddress))
-	row("TLS", tlsText(m.a.TLS, o.Domain))
-	row("Database", external(o.DBURL))
-	row("Redis", external(o.RedisURL))
-	if len(o.CACerts) > 0 {
-		row("CA roots", strings.Join(o.CACerts, ", "))
-	}
-	row("Telemetry", map[bool]string{true: "on", false: "off"}[o.Telemetry])
+	b.WriteString(m.optionRows(o))
 	b.WriteString("\n" + m.checksView())
 	b.WriteString("\n" + sLabel.Render("The same install, unattended (scripts, cloud-init):") + "\n")
 	for _, l := range strings.Split(wrapWords(commandWords(o), m.width, "  "), "\n") {
@@ -138,11 +140,40 @@ func (m *model) viewSummary() (body, help string) {
 	return body, keys("enter", "install", "esc", "back", "s", "save install.yaml", "q", "quit")
 }
 
+// optionRows are the options as the summary lists them; the wizard's last
+// words repeat them, so the scrollback keeps what was installed.
+func (m *model) optionRows(o install.Options) string {
+	var b strings.Builder
+	row := func(label, value string) { fmt.Fprintf(&b, "  %-10s %s\n", label, value) }
+	row("Directory", o.Dir)
+	if o.Image != "" {
+		row("Image", o.Image) // it fixes the edition and version: no answer for them
+	} else {
+		row("Appsmith", fmt.Sprintf("%s, %s edition", o.Version, map[string]string{"ee": "Business/Enterprise (ee)", "ce": "Community (ce)"}[o.Edition]))
+	}
+	row("Ports", fmt.Sprintf("http %d, https %d on %s", o.HTTPPort, o.HTTPSPort, o.BindAddress))
+	tls := tlsText(m.a.TLS, o.Domain)
+	if o.TLS == tlsCustom && strings.TrimSpace(m.a.Domain) == "" && o.Domain != "" {
+		tls += " (the name in the certificate)"
+	}
+	row("TLS", tls)
+	row("Database", external(o.DBURL))
+	row("Redis", external(o.RedisURL))
+	if len(o.CACerts) > 0 {
+		row("CA roots", strings.Join(o.CACerts, ", "))
+	}
+	row("Telemetry", map[bool]string{true: "on", false: "off"}[o.Telemetry])
+	return b.String()
+}
+
 func (m *model) checksView() string {
 	if m.sum.running {
 		return m.spin.View() + " checking the machine again for these options\n"
 	}
 	var probs []string
+	if v := releaseVerdict(m.a, m.a.Version); v.level != install.OK {
+		probs = append(probs, m.row(m.mark(v.level), "version", v.msg))
+	}
 	for _, f := range m.sum.findings {
 		if f.Level != install.OK {
 			probs = append(probs, m.row(m.mark(f.Level), f.Check, f.Message))

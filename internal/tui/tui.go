@@ -30,6 +30,10 @@ type Env struct {
 	Tags func(ctx context.Context, o install.Options) ([]string, error)
 	// CheckTLS validates the certificate, key, domain and CA inputs.
 	CheckTLS func(o install.Options) error
+	// TLSDomain is the domain o's own certificate will be served for: the
+	// one it names when no domain was typed. The summary, the command it
+	// prints and install.yaml carry it, so what is repeated is explicit.
+	TLSDomain func(o install.Options) (string, error)
 	// CheckDB tries to reach an external database from this host. A failure
 	// is a warning only: the container may reach what the host cannot.
 	CheckDB func(ctx context.Context, url string) error
@@ -44,7 +48,6 @@ type Action string
 const (
 	ActionInstall Action = "install" // install (or converge) with Result.Options; see Confirmed
 	ActionStatus  Action = "status"  // an instance exists: show its status
-	ActionUpgrade Action = "upgrade" // an instance exists: upgrade it to Result.Options.Version
 	ActionQuit    Action = "quit"    // leave without changing anything
 )
 

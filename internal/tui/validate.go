@@ -65,6 +65,12 @@ func check(env Env, a *answers, name string, deep bool) verdict {
 				return fail(fmt.Sprintf("port %d on %s is in use: %s", port, o.BindAddress, lastPart(err)))
 			}
 		}
+	case "version":
+		return releaseVerdict(a, o.Version)
+	case "db-url", "redis-url":
+		if _, p := splitPassword(strings.TrimSpace(*a.ptr(name))); p != "" {
+			return verdict{install.Warn, "this field shows what is typed: leave the password out of the URL and type it in the password field that follows, which hides it"}
+		}
 	case "cert", "key", "key-passphrase-file", "ca-cert":
 		paths := map[string][]string{"cert": {o.Cert}, "key": {o.Key}, "key-passphrase-file": {o.KeyPassphraseFile}}[name]
 		if name == "ca-cert" {
@@ -87,6 +93,28 @@ func check(env Env, a *answers, name string, deep bool) verdict {
 		}
 	}
 	return verdict{level: install.OK}
+}
+
+// releaseVerdict flags at once a version the registry does not list: the
+// pull would fail at the end of the wizard otherwise. A warning only, since
+// the list holds release tags and a registry may serve others (an rc).
+func releaseVerdict(a *answers, v string) verdict {
+	if t, err := install.NormalizeVersion(v); err == nil {
+		v = t // as the tag is spelt: 1.9.2 is v1.9.2
+	}
+	if a.image() != "" || len(a.releases) == 0 || v == "" || v == "latest" {
+		return verdict{level: install.OK}
+	}
+	for _, t := range a.releases {
+		if t == v {
+			return verdict{level: install.OK}
+		}
+	}
+	newest := ""
+	if cs := versionChoices(a.releases, ""); len(cs) > 1 {
+		newest = ", the newest is " + cs[1].Tag
+	}
+	return verdict{install.Warn, fmt.Sprintf("%s is not in the registry's list of releases%s: the pull will fail unless the registry has it", v, newest)}
 }
 
 // lastTLSField is where a TLS error that names no option is shown: the
@@ -123,10 +151,14 @@ func lastPart(err error) string {
 	return s
 }
 
-// visibleFields are the answers asked for, in order, in a TLS mode.
-func visibleFields(mode string) []string {
+// visibleFields are the answers asked for, in order: an --image fixes the
+// edition and version, and the TLS mode decides which files are asked.
+func visibleFields(a *answers) []string {
 	f := []string{"dir", "edition", "version", "http-port", "https-port", "tls"}
-	switch mode {
+	if a.image() != "" {
+		f = []string{"dir", "http-port", "https-port", "tls"}
+	}
+	switch a.TLS {
 	case tlsLetsEncrypt:
 		f = append(f, "domain")
 	case tlsCustom:
@@ -138,7 +170,7 @@ func visibleFields(mode string) []string {
 // checkAll is the gate before the summary: the first answer that fails, by
 // name, or "" when all pass.
 func checkAll(env Env, a *answers) (string, verdict) {
-	for _, name := range visibleFields(a.TLS) {
+	for _, name := range visibleFields(a) {
 		if v := check(env, a, name, true); v.level == install.Fail {
 			return name, v
 		}

@@ -74,7 +74,7 @@ func TestInlineValidation(t *testing.T) {
 func TestDatabaseUnreachable(t *testing.T) {
 	sz := sizes[0]
 	f := newFake()
-	url := "postgresql://appsmith:s3cret@db.internal:5432/appsmith"
+	url := "postgresql://appsmith@db.internal:5432/appsmith" // the password has its own field
 	f.dbErr[url] = context.DeadlineExceeded
 	w := newWalk(t, f, install.Defaults(), sz)
 	w.toTLS(0)
@@ -82,6 +82,7 @@ func TestDatabaseUnreachable(t *testing.T) {
 	w.next("External database URL")
 	w.set(url)
 	goldenFrame(t, focus(t, w.tm, "External database URL", "⚠ this host cannot reach the database"), sz)
+	w.next("Database password")
 	w.next("External Redis URL")
 }
 

@@ -9,8 +9,14 @@ import (
 	"github.com/appsmith-install/appsmith-install/install"
 )
 
+// View draws on the alternate screen: the wizard redraws whole screens of
+// different heights, and drawn inline each one left its old frames in the
+// scrollback (the header seven times over). RunWizard prints the outcome
+// once the screen is restored.
 func (m *model) View() tea.View {
-	return tea.NewView(m.render())
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	return v
 }
 
 // render is the frame as text; tests compare it with golden files.
@@ -27,8 +33,6 @@ func (m *model) render() string {
 		body, help = m.viewPreflight()
 	case scrExisting:
 		body, help = m.viewExisting()
-	case scrUpgrade:
-		body, help = formView(m.form), keys("enter", "upgrade to it", "/", "filter", "esc", "back")
 	case scrChoices:
 		body, help = m.viewChoices()
 	case scrSummary:
@@ -107,9 +111,8 @@ func (m *model) farewell() string {
 	var s string
 	switch m.result.Action {
 	case ActionInstall:
-		s = m.mark(install.OK) + " Installing; the same install unattended:\n" + wrapWords(commandWords(o), m.width, "  ")
-	case ActionUpgrade:
-		s = m.mark(install.OK) + " Upgrading to " + o.Version
+		s = m.mark(install.OK) + " " + sLabel.Render("Installing Appsmith") + "\n" + m.optionRows(o) +
+			"\nThe same install, unattended:\n" + wrapWords(commandWords(o), m.width, "  ")
 	case ActionStatus:
 		s = m.mark(install.OK) + " Showing the status of the instance in " + o.Dir
 	default:

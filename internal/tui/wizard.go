@@ -3,11 +3,14 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/appsmith-install/appsmith-install/install"
 )
@@ -18,7 +21,6 @@ type screen int
 const (
 	scrPreflight screen = iota
 	scrExisting         // an instance is already installed here
-	scrUpgrade          // pick the version to upgrade it to
 	scrChoices
 	scrSummary
 	scrSavePath
@@ -111,8 +113,6 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.keysPreflight(msg)
 	case scrExisting:
 		return m, m.keysExisting(msg)
-	case scrUpgrade:
-		return m, m.updateUpgrade(msg)
 	case scrChoices:
 		return m, m.updateChoices(msg)
 	case scrSummary:
@@ -160,6 +160,17 @@ func RunWizard(ctx context.Context, in io.Reader, out io.Writer, initial install
 		return Result{}, err
 	}
 	fm := final.(*model)
+	// The screens were drawn on the alternate screen, now gone: what was
+	// decided is printed once, in the normal scrollback.
+	last := fm.render()
+	if errors.Is(err, tea.ErrInterrupted) {
+		last = "Cancelled: nothing was changed.\n"
+	}
+	cw := colorprofile.NewWriter(out, os.Environ())
+	if p := profile(opts.NoColor); p != nil {
+		cw.Profile = *p
+	}
+	fmt.Fprint(cw, last)
 	if fm.err != nil || errors.Is(err, tea.ErrInterrupted) {
 		return Result{}, context.Canceled
 	}

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +131,21 @@ func TestWizardOwnCertificate(t *testing.T) {
 			w.next("Key passphrase file")
 			w.golden("2-certificate", w.next("Domain", "taken from the certificate"))
 			w.next("Custom CA roots")
+			for _, title := range []string{"External database URL", "External Redis URL", "Send anonymous usage data"} {
+				w.next(title)
+			}
+			// No domain typed: the summary, its command and install.yaml
+			// name the certificate's, so a re-run serves the same name.
+			w.tm.Send(enter)
+			w.golden("3-summary", frame(t, w.tm, "Ready to install", "your certificate for app.example.com", "--domain app.example.com"))
+			w.tm.Send(enter)
+			o := w.result().result.Options
+			if o.Domain != "app.example.com" {
+				t.Errorf("result domain %q, want the certificate's", o.Domain)
+			}
+			if y, _ := ConfigYAML(o); !strings.Contains(string(y), "domain: app.example.com") {
+				t.Errorf("install.yaml has no domain:\n%s", y)
+			}
 		})
 	}
 }

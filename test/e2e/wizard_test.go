@@ -19,7 +19,10 @@ type tmux struct {
 	session string
 }
 
-func newTmux(t *testing.T, command string) *tmux {
+func newTmux(t *testing.T, command string) *tmux { return newTmuxSized(t, 100, 32, command) }
+
+// newTmuxSized runs command in a terminal of w×h cells.
+func newTmuxSized(t *testing.T, w, h int, command string) *tmux {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("tmux is needed for the wizard's end-to-end test (make test installs it): %v", err)
@@ -27,7 +30,7 @@ func newTmux(t *testing.T, command string) *tmux {
 		t.Skipf("tmux not installed: %v", err)
 	}
 	m := &tmux{t: t, session: testenv.UniqueName(t, "wiz")}
-	out, err := exec.Command("tmux", "new-session", "-d", "-s", m.session, "-x", "100", "-y", "32", "bash", "-c", command).CombinedOutput()
+	out, err := exec.Command("tmux", "new-session", "-d", "-s", m.session, "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), "bash", "-c", command).CombinedOutput()
 	if err != nil {
 		t.Fatalf("tmux: %v\n%s", err, out)
 	}
@@ -37,6 +40,13 @@ func newTmux(t *testing.T, command string) *tmux {
 
 func (m *tmux) screen() string {
 	out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", m.session).Output()
+	return string(out)
+}
+
+// scrollback is everything the terminal holds: the history above the
+// screen, then the screen.
+func (m *tmux) scrollback() string {
+	out, _ := exec.Command("tmux", "capture-pane", "-p", "-S", "-", "-t", m.session).Output()
 	return string(out)
 }
 
@@ -65,7 +75,9 @@ func (m *tmux) waitFor(timeout time.Duration, texts ...string) string {
 }
 
 // TestWizardInstallsInATerminal walks the wizard with keys to a healthy
-// instance; a second run shows the "already installed" path.
+// instance, in a 120×40 terminal; a second run shows the "already
+// installed" path. The scrollback the wizard leaves holds one summary of
+// what was installed, not every frame it drew.
 func TestWizardInstallsInATerminal(t *testing.T) {
 	e := newEnv(t)
 	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
@@ -74,7 +86,7 @@ func TestWizardInstallsInATerminal(t *testing.T) {
 	// Flags pre-fill the wizard; it still asks everything.
 	cmd := fmt.Sprintf("%s --dir %s --registry %s --edition ce --version v1.9.2 --container-name %s --http-port %d --https-port %d --bind-address 127.0.0.1 --link-dir %s; echo $? > %s; sleep 600",
 		binary, e.dir, e.reg.Host(), e.name, e.http, e.https, e.linkDir, exitFile)
-	m := newTmux(t, "TERM=xterm-256color "+cmd)
+	m := newTmuxSized(t, 120, 40, "TERM=xterm-256color "+cmd)
 
 	m.waitFor(30*time.Second, "enter choose options")
 	if s := m.screen(); !strings.Contains(s, "✓ engine") || !strings.Contains(s, "2 releases") {
@@ -111,16 +123,25 @@ func TestWizardInstallsInATerminal(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Logf("final screen:\n%s", m.screen())
+	sb := m.scrollback()
+	// One header: the progress view's. The wizard's screens were drawn
+	// on the alternate screen and leave only what was decided.
+	for text, want := range map[string]int{"Appsmith installer": 1, "Checks › Options": 0, "Installing Appsmith": 1, "appsmith-install --yes": 1} {
+		if n := strings.Count(sb, text); n != want {
+			t.Errorf("the scrollback holds %q %d times, want %d:\n%s", text, n, want, sb)
+		}
+	}
 	if st, code := e.status(); code != 0 || !st.Healthy || st.Version != "v1.9.2" {
 		t.Fatalf("after the wizard: exit %d %+v", code, st)
 	}
 
-	// Second run: the wizard sees the install and offers status/upgrade.
+	// Second run: the wizard sees the install and offers its status, and
+	// no upgrade (there is no upgrade command yet).
 	exit2 := exitFile + "2"
 	m2 := newTmux(t, fmt.Sprintf("TERM=xterm-256color %s --dir %s; echo $? > %s; sleep 600", binary, e.dir, exit2))
 	m2.waitFor(30*time.Second, "already installed")
 	s = m2.screen()
-	if !strings.Contains(s, "Show its status") || !strings.Contains(s, e.name) {
+	if !strings.Contains(s, "Show its status") || !strings.Contains(s, e.name) || strings.Contains(s, "pgrade") {
 		t.Errorf("existing-instance screen:\n%s", s)
 	}
 	m2.keys("Enter") // Show its status
@@ -136,4 +157,71 @@ func TestWizardInstallsInATerminal(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("the second run did not end:\n%s", m2.screen())
+}
+
+// prompt waits until the last line on the screen, the one the cursor is
+// on, contains text: the question being asked now.
+func (m *tmux) prompt(timeout time.Duration, text string) {
+	m.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		lines := strings.Split(strings.TrimRight(m.screen(), "\n "), "\n")
+		if last := lines[len(lines)-1]; strings.Contains(last, text) {
+			return
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("waited %s for the question %q; the screen:\n%s", timeout, text, m.screen())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestWizardLineModePasswordNotEchoed: in line mode (TERM=dumb, for screen
+// readers) a database password is read from the terminal with echo off, so
+// it is nowhere on the screen or in the scrollback.
+func TestWizardLineModePasswordNotEchoed(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	exitFile := filepath.Join(t.TempDir(), "exit")
+	const secret = "Tmux-s3cret-pw"
+	cmd := fmt.Sprintf("%s --dir %s --registry %s --edition ce --version v1.9.2 --container-name %s --http-port %d --https-port %d --bind-address 127.0.0.1 --link-dir %s; echo $? > %s; sleep 600",
+		binary, e.dir, e.reg.Host(), e.name, e.http, e.https, e.linkDir, exitFile)
+	m := newTmuxSized(t, 120, 40, "TERM=dumb "+cmd)
+	for _, q := range []string{"Install directory", "Enter a number between 1 and 2", "Version", "HTTP port", "HTTPS port", "Enter a number between 1 and 4", "Custom CA root files"} {
+		m.prompt(30*time.Second, q)
+		m.keys("Enter")
+	}
+	m.prompt(10*time.Second, "External database URL")
+	m.keys("postgresql://appsmith@127.0.0.1:1/appsmith", "Enter")
+	m.prompt(30*time.Second, "Database password")
+	m.keys(secret)
+	time.Sleep(300 * time.Millisecond) // let a terminal that echoes show it
+	if s := m.screen(); strings.Contains(s, secret) {
+		t.Fatalf("the password is echoed as it is typed:\n%s", s)
+	}
+	m.keys("Enter")
+	for _, q := range []string{"External Redis URL", "Send anonymous usage data"} {
+		m.prompt(10*time.Second, q)
+		m.keys("Enter")
+	}
+	m.prompt(30*time.Second, "Enter a number between 1 and 4") // install, save, change, quit
+	if sb := m.scrollback(); strings.Contains(sb, secret) || !strings.Contains(sb, "postgresql://appsmith:xxxxx@127.0.0.1:1/appsmith") {
+		t.Errorf("the scrollback shows the password, or the summary does not show it was taken:\n%s", sb)
+	}
+	m.keys("4", "Enter") // quit: nothing installed
+	for i := 0; ; i++ {
+		if b, err := os.ReadFile(exitFile); err == nil {
+			if code := strings.TrimSpace(string(b)); code != "0" {
+				t.Fatalf("quitting the wizard exited %s:\n%s", code, m.scrollback())
+			}
+			break
+		}
+		if i == 100 {
+			t.Fatalf("the wizard did not end:\n%s", m.scrollback())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "stacks")); !os.IsNotExist(err) {
+		t.Errorf("quitting the wizard left %s/stacks: %v", e.dir, err)
+	}
 }
