@@ -169,7 +169,11 @@ func (in *Installer) observeStacks(obs *Observation, o Options, layout stacks.La
 			"the install's TLS differs from the options: %s", strings.Join(diffs, ", "))
 	}
 	probe := env.Clone()
-	added, err := stacks.Complete(probe, envOptions(o))
+	added, err := layout.CompleteEnv(probe, envOptions(o))
+	if lost := (*stacks.LostKeysError)(nil); errors.As(err, &lost) {
+		obs.add("docker.env", Fail, lost.Hint(), "%v", lost)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,11 @@ func (r *run) completeEnv(_ context.Context, rep engine.Reporter) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.layout.DockerEnv(), err)
 	}
-	added, err := stacks.Complete(env, envOptions(r.o))
+	added, err := r.layout.CompleteEnv(env, envOptions(r.o))
+	if lost := (*stacks.LostKeysError)(nil); errors.As(err, &lost) {
+		// Observe refused this already; the file changed since.
+		return &engine.Error{Code: engine.ExitPreflight, Err: lost, Hint: lost.Hint()}
+	}
 	if err != nil || len(added) == 0 {
 		return err
 	}
