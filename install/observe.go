@@ -152,7 +152,7 @@ func (in *Installer) observeStacks(obs *Observation, o Options, layout stacks.La
 	obs.LayoutOK = layout.Complete()
 	env, err := stacks.ParseEnv(data)
 	if err != nil {
-		obs.add("docker.env", Fail, "fix the file by hand; appsmith-install never rewrites an existing docker.env",
+		obs.add("docker.env", Fail, "fix that line by hand (Appsmith's entrypoint sources the file with bash; `bash -n "+layout.DockerEnv()+"` checks it); appsmith-install never rewrites an existing docker.env",
 			"%s: %v", layout.DockerEnv(), err)
 		return nil
 	}

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -38,5 +40,29 @@ func TestLostSaltIsRefusedOnData(t *testing.T) {
 	}
 	if baks, _ := filepath.Glob(path + ".bak*"); len(baks) != 0 {
 		t.Errorf("the refused run wrote %q", baks)
+	}
+}
+
+// A docker.env line bash cannot parse stops Appsmith's entrypoint, which
+// sources the file: a re-run reports it as a preflight failure naming the
+// line, and changes nothing.
+func TestUnparsableDockerEnvLineIsAPreflightFailure(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2")...), "install")
+	path := filepath.Join(e.dir, "stacks/configuration/docker.env")
+	_, data := readEnv(t, e.dir)
+	broken := append(append([]byte(nil), data...), "APPSMITH_MAIL_FROM \"Appsmith <a@example.com>\n"...)
+	line := bytes.Count(data, []byte("\n")) + 1
+	if err := os.WriteFile(path, broken, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run(nil, e.installArgs("v1.9.2")...)
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3\n%s", r.code, r.errOut)
+	}
+	contains(t, "stderr", r.errOut, fmt.Sprintf("docker.env line %d: unterminated double quote", line), "bash -n")
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, broken) {
+		t.Fatal("docker.env changed: a refused run must not touch it")
 	}
 }
