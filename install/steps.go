@@ -120,8 +120,14 @@ func (r *run) waitReady(ctx context.Context, rep engine.Reporter) error {
 }
 
 func (r *run) saveState(ctx context.Context, _ engine.Reporter) error {
+	return r.writeState(ctx, "")
+}
+
+// writeState records the install with status (state.StatusInstalling
+// before the instance was seen ready, "" after).
+func (r *run) writeState(ctx context.Context, status string) error {
 	now := r.in.now().UTC()
-	s := &state.State{InstalledAt: now}
+	s := &state.State{InstalledAt: now, Status: status}
 	if r.state != nil {
 		s.InstalledAt = r.state.InstalledAt
 	}
@@ -133,7 +139,10 @@ func (r *run) saveState(ctx context.Context, _ engine.Reporter) error {
 		r.image = img
 	}
 	s.InstallerVersion, s.UpdatedAt, s.Dir = r.in.Version, now, r.o.Dir
-	s.Container, s.ContainerID, s.Edition = r.o.ContainerName, r.container.ID, r.o.Edition
+	s.Container, s.Edition = r.o.ContainerName, r.o.Edition
+	if r.container != nil {
+		s.ContainerID = r.container.ID
+	}
 	s.Image, s.ImageID, s.Version = r.o.ImageRef(), r.image.ID, r.ready.Version
 	if r.o.Image == "" {
 		s.Registry, s.Tag = r.o.Registry, r.o.Version
@@ -154,7 +163,11 @@ func (r *run) saveState(ctx context.Context, _ engine.Reporter) error {
 		s.Link = r.state.Link
 	}
 	s.Database, s.Redis = kind(r.o.EmbeddedDB()), kind(r.o.RedisURL == "" || isLocalURL(r.o.RedisURL))
-	return state.Save(r.o.Dir, s)
+	if err := state.Save(r.o.Dir, s); err != nil {
+		return err
+	}
+	r.state = s
+	return nil
 }
 
 func (r *run) writeTLS(_ context.Context, rep engine.Reporter) error {

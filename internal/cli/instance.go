@@ -37,7 +37,7 @@ func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, 
 	if in.d, err = deps.Docker(ctx); err != nil {
 		return nil, &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "start Docker (`sudo systemctl start docker`) or set DOCKER_HOST"}
 	}
-	if in.state != nil {
+	if in.state != nil && in.state.ContainerID != "" { // none yet while installing
 		if c, err := in.d.ContainerInspect(ctx, in.state.ContainerID); err == nil {
 			in.c = &c
 		} else if !errors.Is(err, docker.ErrNotFound) {

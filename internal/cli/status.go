@@ -32,6 +32,7 @@ type Status struct {
 	Restarts         int        `json:"restarts"`
 	Problem          string     `json:"problem,omitempty"` // why it is not healthy
 	InstallerVersion string     `json:"installer_version,omitempty"`
+	Installing       bool       `json:"installing,omitempty"` // the first install was not seen ready yet
 }
 
 func newStatusCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
@@ -65,8 +66,9 @@ func newStatusCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	return cmd
 }
 
-func (in *instance) status(ctx context.Context, deps Deps) Status {
-	st := Status{State: "missing", Dir: in.dir, URL: in.baseURL() + "/"}
+func (in *instance) status(ctx context.Context, deps Deps) (st Status) {
+	defer in.markInstalling(&st)
+	st = Status{State: "missing", Dir: in.dir, URL: in.baseURL() + "/"}
 	if s := in.state; s != nil {
 		st.Version, st.Image, st.ImageDigest, st.ImageID = s.Version, s.Image, s.ImageDigest, s.ImageID
 		st.Container, st.ContainerID = s.Container, s.ContainerID

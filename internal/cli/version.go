@@ -33,7 +33,7 @@ func newVersionCmd(ro *rootOpts, stdio IO) *cobra.Command {
 			v := versionInfo{Info: buildinfo.Get()}
 			// From the state file only: `version` must answer without Docker.
 			if dir, err := ro.resolveDir(stdio, ""); err == nil {
-				if s, err := state.Load(dir); err == nil {
+				if s, err := state.Load(dir); err == nil && !s.Installing() { // no version before it was seen ready
 					v.Appsmith = &installedVersion{Version: s.Version, Image: s.Image, Dir: dir}
 				}
 			}

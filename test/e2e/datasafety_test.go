@@ -2,11 +2,18 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
 
 	"github.com/appsmith-install/appsmith-install/internal/testenv"
 )
@@ -65,4 +72,84 @@ func TestUnparsableDockerEnvLineIsAPreflightFailure(t *testing.T) {
 	if after, _ := os.ReadFile(path); !bytes.Equal(after, broken) {
 		t.Fatal("docker.env changed: a refused run must not touch it")
 	}
+}
+
+// A first install that fails (the container crash-loops) has recorded its
+// options: a re-run with only --dir waits again on the same container, name,
+// image, ports and bind address instead of moving to the defaults.
+func TestFailedFirstInstallRerunKeepsItsOptions(t *testing.T) {
+	e := newEnv(t)
+	ref := e.reg.Push(t, testenv.Image{Repo: "faults/crash", Tag: "v1.9.2", Fault: "crash"})
+	r := e.run(nil, append(e.installArgs("v1.9.2"), "--image", ref)...)
+	if r.code != 4 {
+		t.Fatalf("first install: exit %d, want 4\n%s", r.code, r.errOut)
+	}
+	first := e.inspect(t)
+
+	s, code := e.status()
+	if code != 4 || !s.Installing || s.Container != e.name || s.HTTPPort != e.http || !strings.Contains(s.Problem, "first install did not finish") {
+		t.Errorf("status after the failed first install: exit %d %+v", code, s)
+	}
+
+	r = e.run([]string{"APPSMITH_INSTALL_LINK_DIR=" + e.linkDir}, "--yes", "--progress", "plain")
+	if r.code != 4 {
+		t.Fatalf("re-run with only --dir: exit %d, want 4 (waiting again)\n%s", r.code, r.errOut)
+	}
+	contains(t, "re-run stderr", r.errOut, "Wait until Appsmith is ready", "the container stopped")
+	if strings.Contains(r.errOut, "Remove the old container") || strings.Contains(r.errOut, "Create the container") {
+		t.Errorf("the re-run replaced the container:\n%s", r.errOut)
+	}
+	again := e.inspect(t)
+	if again.ID != first.ID || again.Image != first.Image || again.Ports != first.Ports {
+		t.Errorf("the re-run moved the instance:\nbefore %+v\nafter  %+v", first, again)
+	}
+	if !strings.Contains(again.Ports, "127.0.0.1:"+strconv.Itoa(e.http)+"->80") {
+		t.Errorf("ports %s, want 127.0.0.1:%d", again.Ports, e.http)
+	}
+}
+
+// A first install that timed out finishes on a re-run with only --dir,
+// which then records it as installed.
+func TestTimedOutFirstInstallFinishesOnARerun(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2", BootDelay: 25 * time.Second})
+	r := e.run(nil, append(e.installArgs("v1.9.2"), "--timeout", "10s")...)
+	if r.code != 4 {
+		t.Fatalf("first install: exit %d, want 4\n%s", r.code, r.errOut)
+	}
+	first := e.inspect(t)
+	r = e.run([]string{"APPSMITH_INSTALL_LINK_DIR=" + e.linkDir}, "--yes", "--progress", "plain")
+	e.mustSucceed(r, "re-run with only --dir")
+	if again := e.inspect(t); again != first {
+		t.Errorf("the re-run moved the instance:\nbefore %+v\nafter  %+v", first, again)
+	}
+	s, code := e.status()
+	if code != 0 || !s.Healthy || s.Installing || s.Version != "v1.9.2" || s.ContainerID != first.ID {
+		t.Fatalf("status after the re-run: exit %d %+v", code, s)
+	}
+}
+
+type placed struct{ ID, Name, Image, Ports string }
+
+// inspect finds the install's container by its labels and says where it is.
+func (e *env) inspect(t *testing.T) placed {
+	t.Helper()
+	ctx := context.Background()
+	list, err := e.cli.ContainerList(ctx, client.ContainerListOptions{All: true,
+		Filters: make(client.Filters).Add("label", "io.appsmith-install.dir="+e.dir)})
+	if err != nil || len(list.Items) != 1 {
+		t.Fatalf("containers of %s: %d, %v", e.dir, len(list.Items), err)
+	}
+	c, err := e.cli.ContainerInspect(ctx, list.Items[0].ID, client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ports []string
+	for p, bs := range c.Container.HostConfig.PortBindings {
+		for _, b := range bs {
+			ports = append(ports, fmt.Sprintf("%s:%s->%s", b.HostIP, b.HostPort, p))
+		}
+	}
+	sort.Strings(ports)
+	return placed{c.Container.ID, strings.TrimPrefix(c.Container.Name, "/"), c.Container.Config.Image, strings.Join(ports, ",")}
 }
