@@ -101,6 +101,7 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 	} else if !errors.Is(err, state.ErrNoState) {
 		obs.add("state", Fail, "move the file aside; it is rewritten after a successful install", "%v", err)
 	}
+	in.checkDataVersion(obs, o, layout)
 	obs.LinkNeeded = in.linkNeeded(o.LinkDir)
 	if in.TLS != nil {
 		for _, w := range in.TLS.Warnings {

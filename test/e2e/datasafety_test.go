@@ -153,3 +153,55 @@ func (e *env) inspect(t *testing.T) placed {
 	sort.Strings(ports)
 	return placed{c.Container.ID, strings.TrimPrefix(c.Container.Name, "/"), c.Container.Config.Image, strings.Join(ports, ",")}
 }
+
+// After `appsmith uninstall` (data kept), an install of another version onto
+// the kept data is refused with nothing changed: Appsmith's migrations cannot
+// be undone. The recorded version brings the instance back.
+func TestInstallOntoKeptDataRefusesAnotherVersion(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.8.15"})
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2")...), "install")
+	e.mustSucceed(e.run(nil, "uninstall", "--progress", "plain"), "uninstall")
+	before := tree(t, e.dir)
+
+	for _, v := range []string{"v1.8.15", "latest"} {
+		r := e.run(nil, e.installArgs(v)...)
+		if r.code != 3 {
+			t.Fatalf("install %s onto v1.9.2 data: exit %d, want 3\n%s", v, r.code, r.errOut)
+		}
+		contains(t, "stderr", r.errOut, "written by Appsmith v1.9.2", "install the recorded version v1.9.2")
+		if after := tree(t, e.dir); after != before {
+			t.Fatalf("the refused install of %s changed the dir:\nbefore\n%s\nafter\n%s", v, before, after)
+		}
+		if _, err := e.cli.ContainerInspect(context.Background(), e.name, client.ContainerInspectOptions{}); err == nil {
+			t.Fatalf("the refused install of %s created a container", v)
+		}
+	}
+
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2")...), "install of the recorded version")
+	if s, code := e.status(); code != 0 || s.Version != "v1.9.2" {
+		t.Fatalf("after reinstall: exit %d %+v", code, s)
+	}
+}
+
+// tree lists every file under dir with its size, mode and modification time.
+func tree(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%s %v %d %s\n", p, fi.Mode(), fi.Size(), fi.ModTime().Format(time.RFC3339Nano))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
