@@ -102,6 +102,7 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 		obs.add("state", Fail, "move the file aside; it is rewritten after a successful install", "%v", err)
 	}
 	in.checkDataVersion(obs, o, layout)
+	in.checkLostEnv(obs, layout)
 	obs.LinkNeeded = in.linkNeeded(o.LinkDir)
 	if in.TLS != nil {
 		for _, w := range in.TLS.Warnings {
@@ -171,8 +172,7 @@ func (in *Installer) observeStacks(obs *Observation, o Options, layout stacks.La
 	}
 	probe := env.Clone()
 	added, err := layout.CompleteEnv(probe, envOptions(o))
-	if lost := (*stacks.LostKeysError)(nil); errors.As(err, &lost) {
-		obs.add("docker.env", Fail, lost.Hint(), "%v", lost)
+	if reportLostKeys(obs, err) {
 		return nil
 	}
 	if err != nil {

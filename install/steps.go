@@ -23,6 +23,9 @@ func (r *run) writeEnv(_ context.Context, rep engine.Reporter) error {
 	if _, err := os.Stat(r.layout.DockerEnv()); err == nil {
 		return errors.New(r.layout.DockerEnv() + " appeared while installing: not overwriting it; re-run the install")
 	}
+	if err := r.layout.CheckNoEnv(""); err != nil {
+		return refusedKeys(err) // Observe refused this already; the data appeared since
+	}
 	env, err := stacks.DefaultEnv(envOptions(r.o))
 	if err != nil {
 		return err
@@ -40,12 +43,11 @@ func (r *run) completeEnv(_ context.Context, rep engine.Reporter) error {
 		return fmt.Errorf("%s: %w", r.layout.DockerEnv(), err)
 	}
 	added, err := r.layout.CompleteEnv(env, envOptions(r.o))
-	if lost := (*stacks.LostKeysError)(nil); errors.As(err, &lost) {
-		// Observe refused this already; the file changed since.
-		return &engine.Error{Code: engine.ExitPreflight, Err: lost, Hint: lost.Hint()}
+	if err != nil {
+		return refusedKeys(err) // Observe refused a lost key already; the file changed since
 	}
-	if err != nil || len(added) == 0 {
-		return err
+	if len(added) == 0 {
+		return nil
 	}
 	// A copy of the file as it was, beside it: the never-lose-a-secret rule.
 	backup := r.layout.DockerEnv() + ".bak-" + r.in.now().UTC().Format("20060102T150405Z")

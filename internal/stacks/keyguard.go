@@ -20,6 +20,7 @@ var EncryptionKeys = []string{KeyEncryptionPassword, KeyEncryptionSalt}
 // copies found, never a value.
 type LostKeysError struct {
 	Env    string   // the docker.env path
+	Absent bool     // the whole file is missing
 	Keys   []string // the missing encryption keys
 	Data   string   // why the instance counts as holding data
 	Copies []string // files that hold every missing key, newest first
@@ -27,14 +28,21 @@ type LostKeysError struct {
 }
 
 func (e *LostKeysError) Error() string {
-	return fmt.Sprintf("%s lacks %s, but %s: a new key would make every stored datasource credential unreadable",
-		e.Env, strings.Join(e.Keys, " and "), e.Data)
+	what := "lacks " + strings.Join(e.Keys, " and ")
+	if e.Absent {
+		what = "is missing, with " + strings.Join(e.Keys, " and ")
+	}
+	return fmt.Sprintf("%s %s, but %s: a new key would make every stored datasource credential unreadable",
+		e.Env, what, e.Data)
 }
 
 // Hint says how to put the keys back.
 func (e *LostKeysError) Hint() string {
 	keys := strings.Join(e.Keys, " and ")
 	switch {
+	case e.Absent && len(e.Copies) > 0:
+		return fmt.Sprintf("put a copy back (`cp -p %s %s`), then re-run (other copies: %s)",
+			e.Copies[0], e.Env, orNone(e.Copies[1:]))
 	case len(e.Copies) > 0:
 		return fmt.Sprintf("copy the %s line(s) from %s into %s, then re-run (other copies: %s)",
 			keys, e.Copies[0], e.Env, orNone(e.Copies[1:]))
@@ -62,6 +70,24 @@ func (l Layout) CompleteEnv(env *EnvFile, opts EnvOptions) ([]string, error) {
 		return nil, err
 	}
 	return complete(env, opts)
+}
+
+// CheckNoEnv is CheckKeys for a docker.env that does not exist, before a
+// new one with new keys is written: it refuses when the embedded database
+// directories hold data (whether an external database holds any cannot be
+// seen from here; a caller that knows the instance existed says so with
+// existed, e.g. from its state file).
+func (l Layout) CheckNoEnv(existed string) error {
+	why := l.HoldsDatabase(&EnvFile{}, "")
+	if why == "" {
+		why = existed
+	}
+	if why == "" {
+		return nil
+	}
+	e := &LostKeysError{Env: l.DockerEnv(), Absent: true, Keys: EncryptionKeys, Data: why}
+	e.Copies, e.Maybe = l.keyCopies(EncryptionKeys)
+	return e
 }
 
 // CheckKeys returns a *LostKeysError when env lacks an encryption key while

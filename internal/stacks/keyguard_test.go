@@ -102,3 +102,32 @@ func TestCompleteEnvFreshInstanceGetsKeys(t *testing.T) {
 		}
 	}
 }
+
+// A docker.env gone from an instance with data is not replaced by one with
+// new keys; a fresh dir, or one the caller knows nothing of, may get one.
+func TestCheckNoEnv(t *testing.T) {
+	dir := t.TempDir()
+	l := Layout{Root: filepath.Join(dir, "stacks")}
+	if err := l.CheckNoEnv(""); err != nil {
+		t.Fatalf("fresh dir: %v", err)
+	}
+	var lost *LostKeysError
+	if err := l.CheckNoEnv("appsmith.yaml records an installed instance"); !errors.As(err, &lost) || !lost.Absent {
+		t.Fatalf("recorded instance: %v", err)
+	}
+	writeFile(t, filepath.Join(l.PostgresDir(), "PG_VERSION"), "14")
+	copyPath := filepath.Join(dir, "backups", "tls-20260102T000000Z", "configuration", "docker.env")
+	writeFile(t, copyPath, lostSalt+"APPSMITH_ENCRYPTION_SALT=oldsalt\n")
+	err := l.CheckNoEnv("")
+	if !errors.As(err, &lost) || len(lost.Copies) != 1 {
+		t.Fatalf("postgres data: %v", err)
+	}
+	for _, want := range []string{"is missing", KeyEncryptionPassword, KeyEncryptionSalt, "data/postgres holds a database"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message lacks %q: %v", want, err)
+		}
+	}
+	if h := lost.Hint(); !strings.Contains(h, "cp -p "+copyPath+" "+l.DockerEnv()) {
+		t.Errorf("hint %q", h)
+	}
+}

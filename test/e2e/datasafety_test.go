@@ -48,6 +48,27 @@ func TestLostSaltIsRefusedOnData(t *testing.T) {
 	if baks, _ := filepath.Glob(path + ".bak*"); len(baks) != 0 {
 		t.Errorf("the refused run wrote %q", baks)
 	}
+
+	// The whole file gone, a copy kept elsewhere in the install: no new
+	// docker.env is written, and the copy is named.
+	kept := filepath.Join(e.dir, "backups", "mine", "docker.env")
+	if err := os.MkdirAll(filepath.Dir(kept), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(kept, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	r = e.run(nil, e.installArgs("v1.9.2")...)
+	if r.code != 3 {
+		t.Fatalf("docker.env removed: exit %d, want 3\n%s", r.code, r.errOut)
+	}
+	contains(t, "stderr", r.errOut, "docker.env is missing", "cp -p "+kept)
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("a new docker.env was written on data: %v", err)
+	}
 }
 
 // A docker.env line bash cannot parse stops Appsmith's entrypoint, which
