@@ -118,6 +118,9 @@ func (in *instance) status(ctx context.Context, deps Deps) (st Status) {
 
 func printStatus(stdio IO, st Status) {
 	health := "not ready"
+	if st.Installing {
+		health = "first install not finished"
+	}
 	if st.Healthy {
 		health = "healthy"
 	}
