@@ -2,6 +2,7 @@ package install
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
@@ -33,7 +34,11 @@ func (in *Installer) checkDataVersion(obs *Observation, o Options, layout stacks
 		recorded = refTag(s.Image)
 	}
 	asked := o.ExpectedVersionOrTag()
-	if o.ImageRef() == s.Image || asked == recorded {
+	if o.ImageRef() == s.Image {
+		in.checkFloatingTag(obs, s, layout)
+		return
+	}
+	if asked == recorded {
 		return
 	}
 	rv, rok := ParseVersion(recorded)
@@ -66,4 +71,31 @@ func readEnvOrEmpty(l stacks.Layout) *stacks.EnvFile {
 		return env
 	}
 	return &stacks.EnvFile{}
+}
+
+// checkFloatingTag: the recorded image has a floating tag (latest, release)
+// and the local image is gone or was replaced since: pulling it again may
+// bring a newer version than the one that wrote the data.
+func (in *Installer) checkFloatingTag(obs *Observation, s *state.State, layout stacks.Layout) {
+	if _, concrete := ParseVersion(refTag(s.Image)); concrete || strings.Contains(s.Image, "@") || s.Version == "" || s.ImageID == "" {
+		return
+	}
+	if obs.Image != nil && obs.Image.ID == s.ImageID {
+		return
+	}
+	how := "--version " + s.Version
+	if s.Tag == "" {
+		how = "--image " + withTag(s.Image, s.Version)
+	}
+	obs.add("version", Fail, "install the recorded version with "+how,
+		"%s may no longer be %s, the version that wrote the data in %s: the local image is gone or was replaced",
+		s.Image, s.Version, layout.Root)
+}
+
+// withTag replaces the tag of an image reference.
+func withTag(ref, tag string) string {
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	return ref + ":" + tag
 }

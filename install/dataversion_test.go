@@ -78,3 +78,38 @@ func TestInstallOntoKeptDataKeepsTheVersion(t *testing.T) {
 		})
 	}
 }
+
+// A floating tag recorded for kept data is taken again only while the local
+// image is the one that ran: a new pull may bring a newer version.
+func TestInstallOntoKeptDataWithAFloatingTag(t *testing.T) {
+	for _, present := range []bool{true, false} {
+		f := newFixture(t)
+		f.o.Version = "latest"
+		f.image = present
+		f.installed(t, "gone")
+		s, err := state.Load(f.o.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Tag, s.Version, s.ImageID = "latest", "v1.9.2", "sha256:img"
+		if err := state.Save(f.o.Dir, s); err != nil {
+			t.Fatal(err)
+		}
+		obs, err := f.in.Observe(context.Background(), f.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, fd := range obs.Findings {
+			if fd.Check == "version" {
+				got = append(got, fd.Message+" / "+fd.Hint)
+			}
+		}
+		switch {
+		case present && len(got) > 0:
+			t.Errorf("image still present: findings %q, want none", got)
+		case !present && (len(got) != 1 || !strings.Contains(got[0], "--version v1.9.2")):
+			t.Errorf("image gone: findings %q, want one naming --version v1.9.2", got)
+		}
+	}
+}
