@@ -226,3 +226,29 @@ func tree(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+// An install whose appsmith.yaml is lost takes a re-run's defaults from its
+// container: a re-run with only --dir converges on it instead of being
+// refused, or moved to the default name and ports.
+func TestLostStateFileRerunKeepsTheContainer(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2")...), "install")
+	first := e.inspect(t)
+	if err := os.Remove(filepath.Join(e.dir, "appsmith.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run([]string{"APPSMITH_INSTALL_LINK_DIR=" + e.linkDir}, "--yes", "--progress", "plain")
+	e.mustSucceed(r, "re-run with only --dir")
+	if again := e.inspect(t); again != first {
+		t.Errorf("the re-run moved the instance:\nbefore %+v\nafter  %+v", first, again)
+	}
+	s, code := e.status()
+	if code != 0 || !s.Healthy || s.ContainerID != first.ID || s.Version != "v1.9.2" || s.HTTPPort != e.http {
+		t.Fatalf("status after the re-run: exit %d %+v", code, s)
+	}
+	st, err := os.ReadFile(filepath.Join(e.dir, "appsmith.yaml"))
+	if err != nil || !strings.Contains(string(st), "edition: ce") || strings.Contains(string(st), "status:") {
+		t.Errorf("appsmith.yaml not recorded again as installed: %v\n%s", err, st)
+	}
+}
