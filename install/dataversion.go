@@ -22,7 +22,7 @@ func (in *Installer) checkDataVersion(obs *Observation, o Options, layout stacks
 	if s == nil {
 		if obs.HasEnv && layout.HoldsDatabase(readEnvOrEmpty(layout), o.DBURL) != "" {
 			obs.add("version", Warn, "install the version that wrote this data; if unsure, restore appsmith.yaml from a backup of "+o.Dir,
-				"%s holds data but no %s records its version: %s must be the version that wrote it", layout.Root, state.FileName, o.ImageRef())
+				"%s holds data but no %s records its version: make sure %s is the version that wrote it", layout.Root, state.FileName, o.ImageRef())
 		}
 		return
 	}

@@ -39,26 +39,21 @@ func (e *LostKeysError) Error() string {
 // Hint says how to put the keys back.
 func (e *LostKeysError) Hint() string {
 	keys := strings.Join(e.Keys, " and ")
+	others := ""
+	if len(e.Copies) > 1 {
+		others = " (other copies: " + strings.Join(e.Copies[1:], ", ") + ")"
+	}
 	switch {
 	case e.Absent && len(e.Copies) > 0:
-		return fmt.Sprintf("put a copy back (`cp -p %s %s`), then re-run (other copies: %s)",
-			e.Copies[0], e.Env, orNone(e.Copies[1:]))
+		return fmt.Sprintf("put a copy back (`cp -p %s %s`), then re-run%s", e.Copies[0], e.Env, others)
 	case len(e.Copies) > 0:
-		return fmt.Sprintf("copy the %s line(s) from %s into %s, then re-run (other copies: %s)",
-			keys, e.Copies[0], e.Env, orNone(e.Copies[1:]))
+		return fmt.Sprintf("copy the %s line(s) from %s into %s, then re-run%s", keys, e.Copies[0], e.Env, others)
 	case len(e.Maybe) > 0:
 		return fmt.Sprintf("no plain copy found; encrypted appsmithctl archives carry the keys (%s): decrypt one and copy %s into %s, or take them from your own backup of docker.env",
 			strings.Join(e.Maybe, ", "), keys, e.Env)
 	default:
 		return fmt.Sprintf("no copy found in this install; put %s back into %s from your own backup of docker.env (or a backup of this server)", keys, e.Env)
 	}
-}
-
-func orNone(s []string) string {
-	if len(s) == 0 {
-		return "none"
-	}
-	return strings.Join(s, ", ")
 }
 
 // CompleteEnv is the one way to complete an existing docker.env (see
