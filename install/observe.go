@@ -105,6 +105,8 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 		obs.add("state", Fail, "move the file aside; it is rewritten after a successful install", "%v", err)
 	}
 	in.checkRerun(obs, o)
+	in.checkDataVersion(obs, o, layout)
+	in.checkLostEnv(obs, layout)
 	in.observeLink(obs, o.LinkDir)
 	if in.TLS != nil {
 		for _, w := range in.TLS.Warnings {
@@ -156,7 +158,7 @@ func (in *Installer) observeStacks(obs *Observation, o Options, layout stacks.La
 	obs.LayoutOK = layout.Complete()
 	env, err := stacks.ParseEnv(data)
 	if err != nil {
-		obs.add("docker.env", Fail, "fix the file by hand; appsmith-install never rewrites an existing docker.env",
+		obs.add("docker.env", Fail, "fix that line by hand (Appsmith's entrypoint sources the file with bash; `bash -n "+layout.DockerEnv()+"` checks it); appsmith-install never rewrites an existing docker.env",
 			"%s: %v", layout.DockerEnv(), err)
 		return nil
 	}
@@ -173,7 +175,10 @@ func (in *Installer) observeStacks(obs *Observation, o Options, layout stacks.La
 			"the install's TLS differs from the options: %s", strings.Join(diffs, ", "))
 	}
 	probe := env.Clone()
-	added, err := stacks.Complete(probe, envOptions(o))
+	added, err := layout.CompleteEnv(probe, envOptions(o))
+	if reportLostKeys(obs, err) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

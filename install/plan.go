@@ -55,6 +55,10 @@ func (in *Installer) Plan(ctx context.Context, o Options, obs *Observation) (eng
 	// leaves the disk untouched and a running instance alone.
 	add(obs.Image == nil, engine.Step{ID: "pull", Title: "Pull " + o.ImageRef(),
 		Cause: "the image is not present locally", Run: r.pull})
+	// The options, before anything else is written: a first start that
+	// fails leaves them for the re-run, which then waits on the same
+	// container, image and ports instead of the defaults.
+	add(obs.State == nil || obs.State.Installing(), pendingStep(r))
 	// The stacks layout: docker.env and every mount source live in it.
 	add(!obs.LayoutOK, engine.Step{ID: "stacks", Title: "Create the stacks directory",
 		Cause: "the layout under " + r.layout.Root + " is missing or incomplete", Run: r.stacks})
@@ -111,7 +115,7 @@ func startCause(c *docker.Container, recreate bool) string {
 
 func stateMatches(obs *Observation, o Options) bool {
 	s, c := obs.State, obs.Container
-	return s != nil && c != nil && s.ContainerID == c.ID && s.Image == o.ImageRef() &&
+	return s != nil && c != nil && !s.Installing() && s.ContainerID == c.ID && s.Image == o.ImageRef() &&
 		s.HTTPPort == o.HTTPPort && s.HTTPSPort == o.HTTPSPort && s.BindAddress == o.BindAddress
 }
 

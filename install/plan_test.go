@@ -129,7 +129,7 @@ func TestPlanFreshInstall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "pull stacks docker-env container start ready state"
+	want := "pull record stacks docker-env container start ready state"
 	if strings.Join(ids, " ") != want {
 		t.Fatalf("steps %v, want %s", ids, want)
 	}

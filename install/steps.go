@@ -23,6 +23,9 @@ func (r *run) writeEnv(_ context.Context, rep engine.Reporter) error {
 	if _, err := os.Stat(r.layout.DockerEnv()); err == nil {
 		return errors.New(r.layout.DockerEnv() + " appeared while installing: not overwriting it; re-run the install")
 	}
+	if err := r.layout.CheckNoEnv(""); err != nil {
+		return refusedKeys(err) // Observe refused this already; the data appeared since
+	}
 	env, err := stacks.DefaultEnv(envOptions(r.o))
 	if err != nil {
 		return err
@@ -39,9 +42,12 @@ func (r *run) completeEnv(_ context.Context, rep engine.Reporter) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.layout.DockerEnv(), err)
 	}
-	added, err := stacks.Complete(env, envOptions(r.o))
-	if err != nil || len(added) == 0 {
-		return err
+	added, err := r.layout.CompleteEnv(env, envOptions(r.o))
+	if err != nil {
+		return refusedKeys(err) // Observe refused a lost key already; the file changed since
+	}
+	if len(added) == 0 {
+		return nil
 	}
 	// A copy of the file as it was, beside it: the never-lose-a-secret rule.
 	backup := r.layout.DockerEnv() + ".bak-" + r.in.now().UTC().Format("20060102T150405Z")
@@ -130,8 +136,14 @@ func (r *run) waitReady(ctx context.Context, rep engine.Reporter) error {
 }
 
 func (r *run) saveState(ctx context.Context, _ engine.Reporter) error {
+	return r.writeState(ctx, "")
+}
+
+// writeState records the install with status (state.StatusInstalling
+// before the instance was seen ready, "" after).
+func (r *run) writeState(ctx context.Context, status string) error {
 	now := r.in.now().UTC()
-	s := &state.State{InstalledAt: now}
+	s := &state.State{InstalledAt: now, Status: status}
 	if r.state != nil {
 		s.InstalledAt = r.state.InstalledAt
 	}
@@ -143,7 +155,10 @@ func (r *run) saveState(ctx context.Context, _ engine.Reporter) error {
 		r.image = img
 	}
 	s.InstallerVersion, s.UpdatedAt, s.Dir = r.in.Version, now, r.o.Dir
-	s.Container, s.ContainerID, s.Edition = r.o.ContainerName, r.container.ID, r.o.Edition
+	s.Container, s.Edition = r.o.ContainerName, r.o.Edition
+	if r.container != nil {
+		s.ContainerID = r.container.ID
+	}
 	s.Image, s.ImageID, s.Version = r.o.ImageRef(), r.image.ID, r.ready.Version
 	if r.o.Image == "" {
 		s.Registry, s.Tag = r.o.Registry, r.o.Version
@@ -162,7 +177,11 @@ func (r *run) saveState(ctx context.Context, _ engine.Reporter) error {
 		s.Link = r.state.Link
 	}
 	s.Database, s.Redis = kind(r.o.EmbeddedDB()), kind(r.o.RedisURL == "" || isLocalURL(r.o.RedisURL))
-	return state.Save(r.o.Dir, s)
+	if err := state.Save(r.o.Dir, s); err != nil {
+		return err
+	}
+	r.state = s
+	return nil
 }
 
 func (r *run) writeTLS(_ context.Context, rep engine.Reporter) error {

@@ -106,6 +106,12 @@ func (l *loader) fromState(s *state.State) {
 	}
 	l.opts.ContainerName = s.Container
 	l.opts.TLS = "keep" // TLS changes go through `appsmith tls`
+	if s.Installing() && s.TLS != "" && s.TLS != install.TLSCustom {
+		// A first install may have stopped before docker.env was written:
+		// its TLS choice must still reach it. (A certificate's files are
+		// not recorded; custom TLS stays as docker.env and ssl/ hold it.)
+		l.opts.TLS, l.opts.Domain = s.TLS, s.Domain
+	}
 	l.opts.HTTPPort, l.opts.HTTPSPort, l.opts.BindAddress = s.HTTPPort, s.HTTPSPort, s.BindAddress
 }
 

@@ -70,8 +70,8 @@ func newInstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 // loadOptions merges the option layers. The install dir is needed to find an
 // existing install's state, and may itself come from any layer, so the
 // layers are merged once for the dir and once for real.
-func loadOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) (install.Options, *install.TLSMaterial, error) {
-	l, err := mergeOptions(cmd, ro, fl, stdio)
+func loadOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, deps Deps) (install.Options, *install.TLSMaterial, error) {
+	l, err := mergeOptions(cmd, ro, fl, stdio, deps)
 	if err != nil {
 		return install.Options{}, nil, err
 	}
@@ -86,7 +86,7 @@ func loadOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) (
 	return o, m, l.usage(err)
 }
 
-func mergeOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) (*loader, error) {
+func mergeOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, deps Deps) (*loader, error) {
 	layers := func(l *loader) error {
 		if fl.config != "" {
 			if err := l.fromFile(fl.config); err != nil {
@@ -120,7 +120,7 @@ func mergeOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO) 
 		return nil, err
 	}
 	l := &loader{opts: install.Defaults(), sources: map[string]string{}}
-	if s, err := state.Load(dirOnly.Dir); err == nil {
+	if s := recorded(cmd.Context(), deps, dirOnly.Dir); s != nil {
 		l.fromState(s)
 	}
 	if err := layers(l); err != nil {
@@ -142,7 +142,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
-	o, tlsm, err := loadOptions(cmd, ro, fl, stdio)
+	o, tlsm, err := loadOptions(cmd, ro, fl, stdio, deps)
 	if err != nil {
 		return err
 	}

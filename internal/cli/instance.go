@@ -51,7 +51,7 @@ func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, 
 	if derr != nil {
 		return in, &engine.Error{Code: engine.ExitFailure, Err: derr, Hint: "start Docker (`sudo systemctl start docker`) or set DOCKER_HOST"}
 	}
-	if in.state != nil {
+	if in.state != nil && in.state.ContainerID != "" { // none yet while installing
 		if c, err := in.d.ContainerInspect(ctx, in.state.ContainerID); err == nil {
 			in.c = &c
 		} else if !errors.Is(err, docker.ErrNotFound) {

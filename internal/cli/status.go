@@ -34,6 +34,7 @@ type Status struct {
 	Problem          string     `json:"problem,omitempty"` // why it is not healthy
 	InstallerVersion string     `json:"installer_version,omitempty"`
 	Warnings         []string   `json:"warnings,omitempty"` // such as a damaged appsmith.yaml
+	Installing       bool       `json:"installing,omitempty"` // the first install was not seen ready yet
 	// Unfinished operations (a run killed half-way), each with the command
 	// that finishes or undoes it; other changes are refused until then.
 	Unfinished []Unfinished `json:"unfinished,omitempty"`
@@ -116,8 +117,9 @@ func (in *instance) recorded() Status {
 	return st
 }
 
-func (in *instance) status(ctx context.Context, deps Deps) Status {
-	st := in.recorded()
+func (in *instance) status(ctx context.Context, deps Deps) (st Status) {
+	defer in.markInstalling(&st)
+	st = in.recorded()
 	c := in.c
 	if c == nil {
 		st.Problem = "the container is gone; `" + hint.Install(in.dir, "--yes") + "` recreates it on the same data"
@@ -162,6 +164,9 @@ func (in *instance) status(ctx context.Context, deps Deps) Status {
 
 func printStatus(stdio IO, st Status) {
 	health := "not ready"
+	if st.Installing {
+		health = "first install not finished"
+	}
 	if st.Healthy {
 		health = "healthy"
 	}

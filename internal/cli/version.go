@@ -37,7 +37,7 @@ func newVersionCmd(ro *rootOpts, stdio IO) *cobra.Command {
 				if dir == "" {
 					dir = hint.DefaultDir
 				}
-				if s, err := state.Load(dir); err == nil {
+				if s, err := state.Load(dir); err == nil && !s.Installing() { // no version before it was seen ready
 					v.Appsmith = &installedVersion{Version: s.Version, Image: s.Image, Dir: dir}
 				}
 			}

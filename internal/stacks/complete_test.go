@@ -56,7 +56,7 @@ func TestComplete(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := mustParse(t, tt.in)
 			before := env.Clone()
-			added, err := Complete(env, tt.opts)
+			added, err := complete(env, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +88,7 @@ func TestComplete(t *testing.T) {
 				tt.check(t, env)
 			}
 			// A second run has nothing to add.
-			if again, err := Complete(env, tt.opts); err != nil || len(again) != 0 {
+			if again, err := complete(env, tt.opts); err != nil || len(again) != 0 {
 				t.Errorf("second Complete added %q (%v)", again, err)
 			}
 		})

@@ -106,17 +106,16 @@ func DefaultEnv(opts EnvOptions) (*EnvFile, error) {
 	return env, nil
 }
 
-// Complete adds to an existing docker.env the keys a working instance needs
+// complete adds to an existing docker.env the keys a working instance needs
 // and the file lacks, and returns their names (never their values). It
 // never changes a value that is present, even an empty one, and never
 // regenerates a secret. Optional placeholders of the template are not
 // added: they change nothing, except APPSMITH_ALLOWED_FRAME_ANCESTORS, whose
 // template value would loosen a policy the user may rely on.
 //
-// Callers that keep existing data should treat an added encryption
-// password or salt as a red flag: data encrypted with lost keys stays
-// unreadable.
-func Complete(env *EnvFile, opts EnvOptions) (added []string, err error) {
+// It is reached only through Layout.CompleteEnv, which refuses first when
+// an encryption key is missing from an instance that holds data.
+func complete(env *EnvFile, opts EnvOptions) (added []string, err error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}

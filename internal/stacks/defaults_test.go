@@ -138,7 +138,7 @@ func TestDefaultEnvRejectsControlCharacters(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), KeyCustomDomain) || strings.Contains(err.Error(), "a.example.com") {
 		t.Fatalf("got %v, want an error naming the key and not the value", err)
 	}
-	if _, err := Complete(mustParse(t, ""), EnvOptions{DBURL: "x\ny"}); err == nil {
+	if _, err := complete(mustParse(t, ""), EnvOptions{DBURL: "x\ny"}); err == nil {
 		t.Fatal("Complete accepted a value with a newline")
 	}
 }
@@ -149,7 +149,7 @@ func TestCompleteLeavesACompleteFileAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := mustParse(t, string(data))
-	added, err := Complete(env, EnvOptions{DBURL: "postgresql://other/x", CustomDomain: "other.example.com", DisableTelemetry: true})
+	added, err := complete(env, EnvOptions{DBURL: "postgresql://other/x", CustomDomain: "other.example.com", DisableTelemetry: true})
 	if err != nil {
 		t.Fatal(err)
 	}

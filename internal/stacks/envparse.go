@@ -3,6 +3,7 @@ package stacks
 import (
 	"bytes"
 	"fmt"
+	"strings"
 )
 
 // ParseError reports where docker.env cannot be read as bash would read it.
@@ -45,6 +46,9 @@ type parser struct {
 	i    int
 	line int
 	key  string // assignment being read, for errors
+	// command is set while reading a line that is not an assignment:
+	// there, shell operators end a word instead of being an error.
+	command bool
 }
 
 func (p *parser) errorf(line int, format string, args ...any) error {
@@ -90,16 +94,14 @@ func (p *parser) stmt() (stmt, error) {
 		}
 	}
 	if n == k || n == len(p.b) || (p.b[n] != '=' && p.b[n] != '+') {
-		p.i = p.toLineEnd(j)
-		return stmt{kind: kindOther, raw: p.b[start:p.i], line: line}, nil
+		return p.other(start, j, line)
 	}
 	p.key = string(p.b[k:n])
 	if p.b[n] == '+' {
 		if n+1 < len(p.b) && p.b[n+1] == '=' {
 			return stmt{}, p.errorf(line, "appending with += is not supported")
 		}
-		p.i = p.toLineEnd(j)
-		return stmt{kind: kindOther, raw: p.b[start:p.i], line: line}, nil
+		return p.other(start, j, line)
 	}
 	p.i = n + 1
 	val, err := p.word()
@@ -126,4 +128,31 @@ func (p *parser) stmt() (stmt, error) {
 		suffix: p.b[valueEnd:p.i],
 		val:    val,
 	}, nil
+}
+
+// other reads a line that is not an assignment (kept, never acted on) up to
+// its end, as bash would: its words may carry quotes that span lines. A
+// quote or expansion left open is an error, since bash stops sourcing the
+// file there and the entrypoint with it.
+func (p *parser) other(start, j, line int) (stmt, error) {
+	p.key, p.command, p.i = "", true, j
+	defer func() { p.command = false }()
+	for p.i < len(p.b) {
+		switch c := p.b[p.i]; {
+		case c == '\n':
+			p.i++
+			p.line++
+			return stmt{kind: kindOther, raw: p.b[start:p.i], line: line}, nil
+		case isBlank(c) || strings.IndexByte(shellOperators, c) >= 0:
+			p.i++
+		case c == '#': // at the start of a word: a comment
+			p.i = p.toLineEnd(p.i)
+			return stmt{kind: kindOther, raw: p.b[start:p.i], line: line}, nil
+		default:
+			if _, err := p.word(); err != nil {
+				return stmt{}, err
+			}
+		}
+	}
+	return stmt{kind: kindOther, raw: p.b[start:p.i], line: line}, nil
 }

@@ -5,6 +5,9 @@ import (
 	"strings"
 )
 
+// shellOperators end an unquoted word.
+const shellOperators = ";&|<>()"
+
 // word reads an assignment value at p.i by bash's rules for the word after
 // `NAME=`: quotes, backslashes and concatenation are resolved; expansions
 // ($, backquotes, a leading ~) are not performed but flagged, and their text
@@ -20,7 +23,11 @@ func (p *parser) word() (EnvValue, error) {
 		case isBlank(c) || c == '\n':
 			v.Text = text.String()
 			return v, nil
-		case strings.IndexByte(";&|<>()", c) >= 0:
+		case strings.IndexByte(shellOperators, c) >= 0:
+			if p.command {
+				v.Text = text.String()
+				return v, nil
+			}
 			return v, p.errorf(p.line, "unquoted shell operator in value (quote the value)")
 		case c == '\\':
 			switch {

@@ -1,7 +1,7 @@
 // Package state reads and writes <install dir>/appsmith.yaml: the record of
 // what appsmith-install installed (image, digest, ports, options). Day-two
-// commands start from it, so it is written atomically and only after the
-// instance it describes was seen ready.
+// commands start from it, so it is written atomically; before the instance
+// it describes was seen ready, it says so (StatusInstalling).
 package state
 
 import (
@@ -57,7 +57,19 @@ type State struct {
 	Link             string    `yaml:"link,omitempty"`   // the `appsmith` link this install made
 	TLS              string    `yaml:"tls,omitempty"`    // none, letsencrypt, custom, proxy
 	Domain           string    `yaml:"domain,omitempty"` // APPSMITH_CUSTOM_DOMAIN, ASCII form
+	// Status is StatusInstalling from before the first start until the
+	// instance was seen ready, so a re-run after a failed first start keeps
+	// its name, image and ports; empty once installed.
+	Status string `yaml:"status,omitempty"`
 }
+
+// StatusInstalling marks the options of a first install that was not seen
+// ready yet: no version, no container ID, maybe no data.
+const StatusInstalling = "installing"
+
+// Installing reports whether the state records a first install that has
+// not been seen ready.
+func (s *State) Installing() bool { return s != nil && s.Status == StatusInstalling }
 
 // Path is the state file of the install dir.
 func Path(dir string) string { return filepath.Join(dir, FileName) }

@@ -193,7 +193,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	e := newEnv(t)
 	r := e.run(nil, append(e.installArgs("v1.9.2"), "--dry-run")...)
 	e.mustSucceed(r, "dry run")
-	contains(t, "plan", r.out, "install: 8 steps", "Pull "+e.reg.Host()+"/appsmith/appsmith-ce:v1.9.2", "Create the container "+e.name)
+	contains(t, "plan", r.out, "install: 9 steps", "Pull "+e.reg.Host()+"/appsmith/appsmith-ce:v1.9.2", "Create the container "+e.name)
 	e.noDir()
 }
 

@@ -128,6 +128,8 @@ type status struct {
 	Dir         string `json:"dir"`
 	HTTPPort    int    `json:"http_port"`
 	HTTPSPort   int    `json:"https_port"`
+	Problem     string `json:"problem"`
+	Installing  bool   `json:"installing"`
 }
 
 func (e *env) status() (status, int) {
