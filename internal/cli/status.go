@@ -33,7 +33,7 @@ type Status struct {
 	Restarts         int        `json:"restarts"`
 	Problem          string     `json:"problem,omitempty"` // why it is not healthy
 	InstallerVersion string     `json:"installer_version,omitempty"`
-	Warnings         []string   `json:"warnings,omitempty"` // such as a damaged appsmith.yaml
+	Warnings         []string   `json:"warnings,omitempty"`   // such as a damaged appsmith.yaml
 	Installing       bool       `json:"installing,omitempty"` // the first install was not seen ready yet
 	// Unfinished operations (a run killed half-way), each with the command
 	// that finishes or undoes it; other changes are refused until then.
