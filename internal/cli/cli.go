@@ -63,6 +63,10 @@ func RealDeps() Deps {
 // Main runs the command line and returns the process exit code.
 func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 	name := filepath.Base(args[0])
+	var ro *rootOpts
+	errs := &errStream{w: stdio.Err, json: func() bool { return ro != nil && ro.progress == "json" }}
+	stdio.Err = errs
+	defer errs.flush()
 	root, ro := newRoot(name, stdio, deps)
 	root.SetArgs(args[1:])
 	root.SetIn(stdio.In)
@@ -77,6 +81,19 @@ func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 	}
 	code := engine.ExitCode(err)
 	var silent *silentError
+	if errs.json() {
+		// Failures are events too: the last line says how the command ended.
+		errs.flush()
+		ev := map[string]any{"kind": "error", "exit_code": code}
+		if !errors.As(err, &silent) {
+			ev["message"] = hint.WithDir(err.Error(), ro.usedDir)
+		}
+		if h := engine.HintOf(err); h != "" {
+			ev["hint"] = hint.WithDir(h, ro.usedDir)
+		}
+		_ = errs.event(ev)
+		return code
+	}
 	if !errors.As(err, &silent) {
 		if code == engine.ExitInterrupted {
 			fmt.Fprintln(stdio.Err, "interrupted: stopped cleanly; re-run the same command to continue")

@@ -156,6 +156,9 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 		if !stdio.IsTTY {
 			return engine.UsageError("no terminal to ask on: pass --yes to install unattended (with --dir, --version, ... or --config FILE)")
 		}
+		if mode == progress.ModeJSON {
+			return engine.UsageError("--progress json is for programs and needs --yes: the wizard draws on the terminal")
+		}
 		return runWizard(ctx, ro, stdio, deps, in, o)
 	}
 	if !fl.dryRun {
@@ -199,6 +202,15 @@ func observeAndPlan(ctx context.Context, in *install.Installer, o install.Option
 	plan, err := in.Plan(ctx, o, obs)
 	if show || err != nil {
 		renderFindings(stdio.Err, mode, withDir(obs.Findings, o.Dir, dirSource))
+	}
+	if err != nil && mode == progress.ModeJSON {
+		// A refused plan ends like a failed one, so a reader of the stream
+		// needs no special case: plan_failed, then the outcome.
+		if sink, serr := progress.New(mode, progress.Options{Out: stdio.Err}); serr == nil {
+			sink.Emit(engine.Event{Kind: engine.KindPlanFailed, Message: err.Error()})
+			sink.Emit(engine.Event{Kind: engine.KindOutcome, Outcome: engine.OutcomeFailed, Message: err.Error()})
+			_ = sink.Close()
+		}
 	}
 	return obs, plan, err
 }

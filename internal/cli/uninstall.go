@@ -92,8 +92,8 @@ func newUninstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 // confirmPurge lists what --purge deletes and what it keeps, and asks; with
 // no terminal to ask on, --yes is needed.
 func confirmPurge(stdio IO, dir string, c install.DirContent) error {
-	if !stdio.IsTTY {
-		return engine.UsageError("--purge deletes %s from %s with all data and secrets: pass --yes to confirm (there is no terminal to ask on)", ownedList(c), dir)
+	if !canPrompt(stdio) {
+		return engine.UsageError("--purge deletes %s from %s with all data and secrets: pass --yes to confirm (there is no terminal to ask on, or --progress json)", ownedList(c), dir)
 	}
 	fmt.Fprintf(stdio.Err, "--purge deletes from %s every app, datasource credential and backup of this instance:\n", dir)
 	for _, n := range c.Owned {

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -39,4 +41,60 @@ func TestJSONProgressIsNDJSON(t *testing.T) {
 	if last != "outcome" || lastEv["outcome"] != "done" {
 		t.Errorf("last event %q %v, want outcome done", last, lastEv)
 	}
+}
+
+// With --progress json, stderr is nothing but NDJSON even when a command
+// fails: failures are events (error, with message, hint and exit code), a
+// refused preflight ends with plan_failed and an outcome, and no text line
+// slips through.
+func TestJSONFailuresAreEvents(t *testing.T) {
+	e := newEnv(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+	for _, c := range []struct {
+		name  string
+		args  []string
+		code  int
+		kinds []string // kinds that must appear, in this order
+	}{
+		{"usage", []string{"--yes", "--progress", "json", "--http-port", "abc"}, 2, []string{"error"}},
+		{"preflight", append(e.installArgs("v1.9.2", "--http-port", busyPort), "--progress", "json"), 3, []string{"preflight", "plan_failed", "outcome", "error"}},
+		{"not installed", []string{"status", "--progress", "json"}, 5, []string{"error"}},
+		{"purge needs --yes", []string{"uninstall", "--purge", "--progress", "json"}, 5, []string{"error"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.run(nil, c.args...)
+			if r.code != c.code {
+				t.Fatalf("exit %d, want %d\n%s", r.code, c.code, r.errOut)
+			}
+			var kinds []string
+			var last map[string]any
+			for _, line := range strings.Split(strings.TrimSpace(r.errOut), "\n") {
+				var ev map[string]any
+				if err := json.Unmarshal([]byte(line), &ev); err != nil {
+					t.Fatalf("not NDJSON: %q\nall:\n%s", line, r.errOut)
+				}
+				k, _ := ev["kind"].(string)
+				kinds = append(kinds, k)
+				last = ev
+			}
+			i := 0
+			for _, k := range kinds {
+				if i < len(c.kinds) && k == c.kinds[i] {
+					i++
+				}
+			}
+			if i < len(c.kinds) {
+				t.Errorf("kinds %v, want %v in that order", kinds, c.kinds)
+			}
+			if last["kind"] != "error" || last["exit_code"] != float64(c.code) || last["message"] == "" {
+				t.Errorf("last event %v, want an error with exit_code %d", last, c.code)
+			}
+		})
+	}
+	e.noDir()
 }

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"strings"
+	"sync"
+	"time"
+)
+
+// errStream is the command's stderr. With --progress json it carries
+// nothing but NDJSON: a line some code writes as text (a note, a warning,
+// a prompt) becomes an event of kind "note" or "warning", and lines that
+// are already JSON objects (the progress sink's events) pass as they are.
+// Doing it here, at the one stream, rather than at each message, means no
+// message can slip through as text.
+type errStream struct {
+	w    io.Writer
+	json func() bool // asked at write time: flags are parsed after construction
+
+	mu      sync.Mutex
+	partial []byte
+}
+
+func (s *errStream) Write(p []byte) (int, error) {
+	if !s.json() {
+		return s.w.Write(p)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.partial = append(s.partial, p...)
+	for {
+		i := bytes.IndexByte(s.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := s.partial[:i]
+		if err := s.line(line); err != nil {
+			return 0, err
+		}
+		s.partial = s.partial[i+1:]
+	}
+}
+
+func (s *errStream) line(line []byte) error {
+	if len(line) > 0 && line[0] == '{' && json.Valid(line) {
+		_, err := s.w.Write(append(append([]byte(nil), line...), '\n'))
+		return err
+	}
+	text := strings.TrimSpace(string(line))
+	if text == "" {
+		return nil
+	}
+	kind := "note"
+	if rest, ok := strings.CutPrefix(text, "warning: "); ok {
+		kind, text = "warning", rest
+	}
+	return s.event(map[string]any{"kind": kind, "message": text})
+}
+
+// event writes one NDJSON event with its time.
+func (s *errStream) event(fields map[string]any) error {
+	fields["time"] = time.Now().UTC()
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.Write(append(b, '\n'))
+	return err
+}
+
+// flush writes what is left of an unfinished line (a prompt).
+func (s *errStream) flush() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.partial) > 0 && s.json() {
+		_ = s.line(s.partial)
+	}
+	s.partial = nil
+}
+
+// canPrompt: a question needs a terminal, and a stream that is only NDJSON
+// has no room for one.
+func canPrompt(stdio IO) bool {
+	if es, ok := stdio.Err.(*errStream); ok && es.json() {
+		return false
+	}
+	return stdio.IsTTY
+}
