@@ -9,13 +9,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
 // What appsmith-install creates in an install dir, and so all that
 // `uninstall --purge` may delete: the dir itself is removed only when
 // nothing else is left in it. Anything else there belongs to someone else.
-var ownedEntries = []string{"stacks", "backups", "journal", state.FileName}
+var ownedEntries = instance.Owned
 
 // isOwned: one of ownedEntries, or a temp file a killed atomic write of the
 // state file left behind (fsutil names them .<name>.tmp-*).
@@ -183,7 +184,7 @@ func InspectDir(dir string) (DirContent, error) {
 // holdsInstall: the state file, or the docker.env of a first install that
 // stopped before the state was written.
 func holdsInstall(dir string) bool {
-	for _, p := range []string{state.Path(dir), filepath.Join(dir, "stacks", "configuration", "docker.env")} {
+	for _, p := range []string{state.Path(dir), instance.Layout{Dir: dir}.Stacks().DockerEnv()} {
 		if _, err := os.Lstat(p); err == nil {
 			return true
 		}

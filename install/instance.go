@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
-	"github.com/appsmith-install/appsmith-install/internal/state"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 )
 
 // stacksMount is where the container expects the stacks volume.
@@ -24,11 +24,14 @@ func (in *Installer) observeInstance(ctx context.Context, d Docker, o Options, o
 		return fmt.Errorf("list containers: %w", err)
 	}
 	obs.containers = all
-	stacksDir := filepath.Join(o.Dir, "stacks")
+	stacksDir := instance.Layout{Dir: o.Dir}.Stacks().Root
 	for i := range all {
 		c := all[i]
-		ours := c.Labels[state.LabelManaged] == "true" && c.Labels[state.LabelDir] == o.Dir
+		ours := instance.Manages(c, o.Dir)
 		switch {
+		case ours && instance.Role(c) == instance.RolePrevious:
+			// Kept stopped by an upgrade for its rollback: not the instance,
+			// and on the same data by design.
 		case ours && obs.Container == nil:
 			obs.Container = &c
 		case ours:

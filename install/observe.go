@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -74,7 +74,7 @@ const (
 func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, error) {
 	obs := &Observation{}
 	o = WithCertDomain(o, in.TLS)
-	layout := stacks.Layout{Root: filepath.Join(o.Dir, "stacks")}
+	layout := instance.Layout{Dir: o.Dir}.Stacks()
 	d, derr := in.Connect(ctx)
 	if derr != nil {
 		d = nil

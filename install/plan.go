@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -39,7 +39,7 @@ func (in *Installer) Plan(ctx context.Context, o Options, obs *Observation) (eng
 	if err != nil {
 		return p, err
 	}
-	r := &run{in: in, d: d, o: o, layout: stacks.Layout{Root: filepath.Join(o.Dir, "stacks")}, container: obs.Container, linked: obs.Link}
+	r := &run{in: in, d: d, o: o, layout: instance.Layout{Dir: o.Dir}.Stacks(), container: obs.Container, linked: obs.Link}
 	if obs.Image != nil {
 		r.image = *obs.Image
 	}

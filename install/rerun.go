@@ -3,9 +3,9 @@ package install
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 )
 
@@ -29,13 +29,13 @@ func (in *Installer) checkRerun(obs *Observation, o Options) {
 	if o.Telemetry && obs.HasEnv && telemetryDisabled(o) {
 		obs.add("docker.env", Fail,
 			fmt.Sprintf("set %s=false in %s and run `%s`, or re-run without --telemetry",
-				stacks.KeyDisableTelemetry, stacks.Layout{Root: filepath.Join(o.Dir, "stacks")}.DockerEnv(), appsmithCmd(o, "restart")),
+				stacks.KeyDisableTelemetry, instance.Layout{Dir: o.Dir}.Stacks().DockerEnv(), appsmithCmd(o, "restart")),
 			"telemetry is off for this install (%s); an install never rewrites an existing docker.env", stacks.KeyDisableTelemetry)
 	}
 }
 
 func telemetryDisabled(o Options) bool {
-	l := stacks.Layout{Root: filepath.Join(o.Dir, "stacks")}
+	l := instance.Layout{Dir: o.Dir}.Stacks()
 	data, err := os.ReadFile(l.DockerEnv())
 	if err != nil {
 		return false

@@ -11,6 +11,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/fsutil"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -88,14 +89,9 @@ func (r *run) remove(ctx context.Context, _ engine.Reporter) error {
 
 func (r *run) create(ctx context.Context, _ engine.Reporter) error {
 	spec := docker.ContainerSpec{
-		Name:  r.o.ContainerName,
-		Image: r.o.ImageRef(),
-		Labels: map[string]string{
-			state.LabelManaged:   "true",
-			state.LabelDir:       r.o.Dir,
-			state.LabelInstaller: r.in.Version,
-			state.LabelLinkDir:   r.o.LinkDir,
-		},
+		Name:          r.o.ContainerName,
+		Image:         r.o.ImageRef(),
+		Labels:        instance.Labels(r.o.Dir, r.in.Version, r.o.LinkDir, instance.RoleCurrent),
 		Mounts:        []docker.Mount{{Source: r.layout.Root, Destination: stacksMount}},
 		Ports:         desiredPorts(r.o),
 		RestartPolicy: "unless-stopped",

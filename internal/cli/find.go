@@ -12,6 +12,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
@@ -47,7 +48,7 @@ func checkDirNotFile(dir, source string) error {
 // holdsInstall: the dir has a state file, or the stacks of an install whose
 // first start failed before the state was written.
 func holdsInstall(dir string) bool {
-	for _, p := range []string{state.Path(dir), filepath.Join(dir, "stacks", "configuration", "docker.env")} {
+	for _, p := range []string{state.Path(dir), instance.Layout{Dir: dir}.Stacks().DockerEnv()} {
 		if _, err := os.Stat(p); err == nil {
 			return true
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 )
 
 // guardUnfinished refuses a change while an earlier operation on the same
@@ -15,9 +16,9 @@ import (
 // and the command that finishes or undoes it (the journal's "recover"
 // meta: arguments of `appsmith`). Call it holding the lock.
 func guardUnfinished(dir string, skip func(*engine.Journal) bool) error {
-	js, err := engine.Unfinished(engine.JournalDir(dir))
+	js, err := engine.Unfinished(instance.Layout{Dir: dir}.Journal())
 	if err != nil {
-		return &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "the journal under " + engine.JournalDir(dir) + " is damaged; move it aside only once the instance is known good"}
+		return &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "the journal under " + instance.Layout{Dir: dir}.Journal() + " is damaged; move it aside only once the instance is known good"}
 	}
 	var open []string
 	fix := ""

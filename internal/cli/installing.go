@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
 // markInstalling: the state file records a first install that was never
 // seen ready (it failed or was interrupted). Status says so and names the
 // commands that show why and that wait again with the recorded options.
-func (in *instance) markInstalling(st *Status) {
+func (in *located) markInstalling(st *Status) {
 	if !in.state.Installing() {
 		return
 	}
@@ -49,11 +50,11 @@ func recorded(ctx context.Context, deps Deps, dir string) *state.State {
 	if err != nil {
 		return nil
 	}
-	cs, err := d.ContainerList(ctx, map[string]string{state.LabelManaged: "true", state.LabelDir: dir})
-	if err != nil || len(cs) != 1 {
+	cs, err := instance.Find(ctx, d, dir)
+	if err != nil || cs.Current == nil || len(cs.Extra) > 0 {
 		return nil // none, or several: the preflight names them
 	}
-	c := cs[0]
+	c := *cs.Current
 	if strings.HasPrefix(c.Image, "sha256:") {
 		return nil // its tag moved to another image: the reference is gone
 	}

@@ -13,11 +13,12 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
-// instance is an installed Appsmith found for a day-two command.
-type instance struct {
+// located is the installed Appsmith a day-two command acts on.
+type located struct {
 	dir      string
 	source   string            // "--dir", "APPSMITH_DIR" or "" (default or found on the engine)
 	state    *state.State      // nil when the state file is missing or damaged
@@ -30,16 +31,16 @@ type instance struct {
 // container labels (a state file lost with a restored dir, or damaged, must
 // not orphan a running instance). On error the instance, when not nil, holds
 // what is known (for status --json).
-func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, error) {
+func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*located, error) {
 	d, derr := deps.Docker(ctx)
 	if derr != nil {
 		d = nil
 	}
 	dir, src, err := ro.findDir(ctx, stdio, d)
 	if err != nil {
-		return &instance{}, err
+		return &located{}, err
 	}
-	in := &instance{dir: dir, source: src, d: d}
+	in := &located{dir: dir, source: src, d: d}
 	if in.state, err = state.Load(dir); err != nil && !errors.Is(err, state.ErrNoState) {
 		in.state = nil
 		in.warn(fmt.Sprintf("%s is damaged (%s): using the container's labels; move it aside, and a re-run of the install rewrites it",
@@ -59,13 +60,13 @@ func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, 
 		}
 	}
 	if in.c == nil {
-		cs, err := in.d.ContainerList(ctx, map[string]string{state.LabelManaged: "true", state.LabelDir: dir})
+		// The current container: one an upgrade keeps for its rollback
+		// (role previous) is not the instance.
+		cs, err := instance.Find(ctx, in.d, dir)
 		if err != nil {
 			return in, err
 		}
-		if len(cs) > 0 {
-			in.c = &cs[0]
-		}
+		in.c = cs.Current
 	}
 	// A dir whose install stopped before the state was written (a failed
 	// first start) still holds data and secrets: it is an install.
@@ -80,7 +81,7 @@ func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, 
 	return in, nil
 }
 
-func (in *instance) warn(w string) { in.warnings = append(in.warnings, w) }
+func (in *located) warn(w string) { in.warnings = append(in.warnings, w) }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
@@ -107,7 +108,7 @@ func firstLine(s string) string {
 }
 
 // locateContainer is locate for commands that act on the container.
-func locateContainer(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*instance, error) {
+func locateContainer(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*located, error) {
 	in, err := locate(ctx, ro, stdio, deps)
 	if err != nil {
 		return nil, err
@@ -116,7 +117,7 @@ func locateContainer(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*i
 }
 
 // requireContainer is for commands that act on the container.
-func (in *instance) requireContainer() error {
+func (in *located) requireContainer() error {
 	if in.c != nil {
 		return nil
 	}
@@ -124,7 +125,7 @@ func (in *instance) requireContainer() error {
 		Hint: "re-run `" + hint.Install(in.dir, "--yes") + "` to recreate it on the same data"}
 }
 
-func (in *instance) name() string {
+func (in *located) name() string {
 	if in.c != nil {
 		return in.c.Name
 	}
@@ -132,7 +133,7 @@ func (in *instance) name() string {
 }
 
 // baseURL is where the host reaches the instance's HTTP port.
-func (in *instance) baseURL() string {
+func (in *located) baseURL() string {
 	port, bind := 80, "0.0.0.0"
 	if in.state != nil {
 		port, bind = in.state.HTTPPort, in.state.BindAddress

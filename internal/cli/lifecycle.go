@@ -102,12 +102,12 @@ func newRestartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	return cmd
 }
 
-func (in *instance) startStep(cause string) engine.Step {
+func (in *located) startStep(cause string) engine.Step {
 	return engine.Step{ID: "start", Title: "Start " + in.name(), Cause: cause,
 		Run: func(ctx context.Context, _ engine.Reporter) error { return in.d.ContainerStart(ctx, in.c.ID) }}
 }
 
-func (in *instance) stopStep(cause string) engine.Step {
+func (in *located) stopStep(cause string) engine.Step {
 	return engine.Step{ID: "stop", Title: "Stop " + in.name(), Cause: cause,
 		Run: func(ctx context.Context, _ engine.Reporter) error {
 			return in.d.ContainerStop(ctx, in.c.ID, stopTimeout)
@@ -115,7 +115,7 @@ func (in *instance) stopStep(cause string) engine.Step {
 }
 
 // supervisorStep restarts one program with the container's supervisorctl.
-func (in *instance) supervisorStep(program string) engine.Step {
+func (in *located) supervisorStep(program string) engine.Step {
 	return engine.Step{ID: "supervisorctl", Title: "Restart " + program + " in " + in.name(), Cause: "supervisorctl restart " + program,
 		Run: func(ctx context.Context, r engine.Reporter) error {
 			res, err := in.d.Exec(ctx, in.c.ID, []string{"supervisorctl", "restart", program}, nil, nil)
@@ -139,7 +139,7 @@ func (in *instance) supervisorStep(program string) engine.Step {
 // checkProgram refuses a program the container's supervisor does not run,
 // before anything is restarted. The list is the supervisor's own: it differs
 // by version and by which databases are embedded.
-func (in *instance) checkProgram(ctx context.Context, program string) error {
+func (in *located) checkProgram(ctx context.Context, program string) error {
 	res, err := in.d.Exec(ctx, in.c.ID, []string{"supervisorctl", "status"}, nil, nil)
 	if err != nil {
 		return err
@@ -162,7 +162,7 @@ func (in *instance) checkProgram(ctx context.Context, program string) error {
 		"unknown program %q: the supervisor in %s runs %s", program, in.name(), strings.Join(names, ", "))
 }
 
-func (in *instance) readyStep(deps Deps, timeout time.Duration) engine.Step {
+func (in *located) readyStep(deps Deps, timeout time.Duration) engine.Step {
 	want := ""
 	if in.state != nil {
 		want = in.state.Version

@@ -16,6 +16,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 )
 
@@ -46,7 +47,7 @@ func newLogsCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				err = programLog(ctx, stdio.Out, stacks.Layout{Root: filepath.Join(dir, "stacks")}, args[0], n, follow)
+				err = programLog(ctx, stdio.Out, instance.Layout{Dir: dir}.Stacks(), args[0], n, follow)
 				return endOfFollow(ctx, err)
 			}
 			in, err := locateContainer(ctx, ro, stdio, deps)

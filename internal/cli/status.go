@@ -11,6 +11,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 )
 
 // Status is the documented output of `appsmith status --json` (README.md).
@@ -93,7 +94,7 @@ func printJSON(stdio IO, v any) error {
 
 // failedStatus is the status of an instance locate could not finish: not
 // installed, or the engine unreachable (what the state file says is kept).
-func (in *instance) failedStatus(err error) Status {
+func (in *located) failedStatus(err error) Status {
 	st := in.recorded()
 	st.State, st.Problem = "unknown", err.Error()
 	if in.state == nil {
@@ -106,7 +107,7 @@ func (in *instance) failedStatus(err error) Status {
 }
 
 // recorded is the status as far as the state file tells it.
-func (in *instance) recorded() Status {
+func (in *located) recorded() Status {
 	st := Status{State: "missing", Dir: in.dir, URL: in.baseURL() + "/", Warnings: in.warnings}
 	st.Unfinished = unfinished(in.dir)
 	if s := in.state; s != nil {
@@ -117,7 +118,7 @@ func (in *instance) recorded() Status {
 	return st
 }
 
-func (in *instance) status(ctx context.Context, deps Deps) (st Status) {
+func (in *located) status(ctx context.Context, deps Deps) (st Status) {
 	defer in.markInstalling(&st)
 	st = in.recorded()
 	c := in.c
@@ -209,7 +210,7 @@ func short(id string) string {
 }
 
 func unfinished(dir string) []Unfinished {
-	js, err := engine.Unfinished(engine.JournalDir(dir))
+	js, err := engine.Unfinished(instance.Layout{Dir: dir}.Journal())
 	if err != nil {
 		return []Unfinished{{Operation: "unreadable journal: " + err.Error()}}
 	}

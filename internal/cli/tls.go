@@ -198,7 +198,7 @@ func applyTLS(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, c tlsconf.
 }
 
 // httpsAddr is where the host reaches the instance's HTTPS port.
-func (in *instance) httpsAddr() string {
+func (in *located) httpsAddr() string {
 	port := 443
 	if in.state != nil {
 		port = in.state.HTTPSPort

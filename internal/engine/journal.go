@@ -58,9 +58,6 @@ type Journal struct {
 	crash failpoint
 }
 
-// JournalDir is where an install keeps its journals.
-func JournalDir(installDir string) string { return filepath.Join(installDir, "journal") }
-
 // Create starts the journal of a new operation in dir.
 func Create(dir, op string, plan Plan, meta map[string]string) (*Journal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {

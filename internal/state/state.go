@@ -31,6 +31,9 @@ const (
 	// an uninstall knows which other installs share a link without reading
 	// their (maybe not yet written) state files.
 	LabelLinkDir = "io.appsmith-install.link-dir"
+	// LabelRole is "current" or "previous" (an old container an upgrade
+	// keeps for its rollback); none means current.
+	LabelRole = "io.appsmith-install.role"
 )
 
 // State is the content of appsmith.yaml. It holds no secret: external

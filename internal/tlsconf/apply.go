@@ -14,6 +14,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -38,7 +39,7 @@ type Instance struct {
 }
 
 func (in Instance) layout() stacks.Layout {
-	return stacks.Layout{Root: filepath.Join(in.Dir, "stacks")}
+	return instance.Layout{Dir: in.Dir}.Stacks()
 }
 
 // Change is the TLS the instance should have afterwards.
@@ -65,9 +66,9 @@ const Op = "tls"
 // back by Recover.
 func Apply(ctx context.Context, in Instance, c Change, sink engine.Sink) error {
 	stamp := in.Now().UTC().Format("20060102T150405Z")
-	snap := filepath.Join(in.Dir, "backups", "tls-"+stamp)
+	snap := filepath.Join(instance.Layout{Dir: in.Dir}.Backups(), "tls-"+stamp)
 	plan := changePlan(in, &c, snap, stamp)
-	j, err := engine.Create(engine.JournalDir(in.Dir), Op+" "+c.Name, plan, map[string]string{"snapshot": snap, "recover": "tls recover"})
+	j, err := engine.Create(instance.Layout{Dir: in.Dir}.Journal(), Op+" "+c.Name, plan, map[string]string{"snapshot": snap, "recover": "tls recover"})
 	if err != nil {
 		return err
 	}

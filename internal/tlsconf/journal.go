@@ -6,12 +6,13 @@ import (
 	"strings"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 )
 
 // Unfinished lists the TLS changes whose journal did not end (a run killed
 // by a power loss or kill -9), oldest first.
 func Unfinished(dir string) ([]*engine.Journal, error) {
-	all, err := engine.Unfinished(engine.JournalDir(dir))
+	all, err := engine.Unfinished(instance.Layout{Dir: dir}.Journal())
 	if err != nil {
 		return nil, err
 	}

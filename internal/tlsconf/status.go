@@ -13,6 +13,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/certs"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -42,7 +43,7 @@ type CARoot struct {
 // Read reports the TLS of the install in dir; httpsAddr ("127.0.0.1:443")
 // is dialled to read the certificate actually served, when the domain is set.
 func Read(ctx context.Context, dir, httpsAddr string, now time.Time) Status {
-	l := stacks.Layout{Root: filepath.Join(dir, "stacks")}
+	l := instance.Layout{Dir: dir}.Stacks()
 	st := Status{CARoots: []CARoot{}}
 	if env, err := l.ReadEnv(); err == nil {
 		st.Domain, _ = env.Get(stacks.KeyCustomDomain)
