@@ -41,7 +41,10 @@ func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*located, e
 		return &located{}, err
 	}
 	in := &located{dir: dir, source: src, d: d}
-	if in.state, err = state.Load(dir); err != nil && !errors.Is(err, state.ErrNoState) {
+	var newer *state.NewerSchemaError
+	if in.state, err = state.Load(dir); errors.As(err, &newer) {
+		return in, &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "an older appsmith-install must not act on what a newer one recorded"}
+	} else if err != nil && !errors.Is(err, state.ErrNoState) {
 		in.state = nil
 		in.warn(fmt.Sprintf("%s is damaged (%s): using the container's labels; move it aside, and a re-run of the install rewrites it",
 			state.Path(dir), damage(err)))

@@ -39,6 +39,10 @@ const (
 // State is the content of appsmith.yaml. It holds no secret: external
 // database URLs are recorded only as "external".
 type State struct {
+	// Schema is the layout of this file (SchemaVersion when written); an
+	// older appsmith-install refuses a newer one by name instead of
+	// misreading it.
+	Schema           int       `yaml:"schema"`
 	InstallerVersion string    `yaml:"installer_version"`
 	InstalledAt      time.Time `yaml:"installed_at"`
 	UpdatedAt        time.Time `yaml:"updated_at"`
@@ -64,6 +68,40 @@ type State struct {
 	// instance was seen ready, so a re-run after a failed first start keeps
 	// its name, image and ports; empty once installed.
 	Status string `yaml:"status,omitempty"`
+	// History holds what the instance ran before each change of version,
+	// newest last: what `appsmith rollback` goes back to.
+	History []Revision `yaml:"history,omitempty"`
+}
+
+// Revision is what an instance ran before a change of version, and where
+// the data of that moment is kept.
+type Revision struct {
+	At          time.Time `yaml:"at"`        // when the change began
+	Operation   string    `yaml:"operation"` // "upgrade v1.9.2 → v1.9.38"
+	Version     string    `yaml:"version"`
+	Image       string    `yaml:"image"`
+	ImageID     string    `yaml:"image_id"`
+	ImageDigest string    `yaml:"image_digest,omitempty"`
+	Container   string    `yaml:"container,omitempty"`    // kept, stopped, with role "previous"
+	ContainerID string    `yaml:"container_id,omitempty"` //
+	// RollbackPoint is the copy of the stacks taken before the change (a
+	// snapshot directory or a backup archive): data and image go back together.
+	RollbackPoint string `yaml:"rollback_point,omitempty"`
+}
+
+// SchemaVersion is the newest layout of appsmith.yaml this build reads and
+// the one it writes. Files without a schema are version 1.
+const SchemaVersion = 1
+
+// NewerSchemaError: the file was written by a newer appsmith-install.
+type NewerSchemaError struct {
+	Path   string
+	Schema int
+}
+
+func (e *NewerSchemaError) Error() string {
+	return fmt.Sprintf("%s was written by a newer appsmith-install (schema %d; this one reads up to %d): run that version, or install a newer appsmith-install",
+		e.Path, e.Schema, SchemaVersion)
 }
 
 // StatusInstalling marks the options of a first install that was not seen
@@ -89,6 +127,14 @@ func Load(dir string) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The schema first, leniently: a newer file may hold fields this build
+	// does not know, and the user needs to hear why, not which field.
+	var head struct {
+		Schema int `yaml:"schema"`
+	}
+	if err := yaml.Unmarshal(data, &head); err == nil && head.Schema > SchemaVersion {
+		return nil, &NewerSchemaError{Path: Path(dir), Schema: head.Schema}
+	}
 	var s State
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -103,6 +149,7 @@ const header = "# Written by appsmith-install: what is installed here. Day-two c
 
 // Save writes the state atomically.
 func Save(dir string, s *State) error {
+	s.Schema = SchemaVersion
 	body, err := yaml.Marshal(s)
 	if err != nil {
 		return err

@@ -3,6 +3,8 @@ package state
 import (
 	"errors"
 	"os"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,7 +24,8 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *out != *in {
+	in.Schema = SchemaVersion
+	if !reflect.DeepEqual(out, in) {
 		t.Fatalf("round trip: got %+v, want %+v", out, in)
 	}
 }
@@ -34,5 +37,35 @@ func TestLoadRejectsUnknownKeys(t *testing.T) {
 	}
 	if _, err := Load(dir); err == nil {
 		t.Fatal("Load accepted an unknown key")
+	}
+}
+
+func TestSchemaAndHistory(t *testing.T) {
+	dir := t.TempDir()
+	in := &State{Dir: dir, Version: "v1.9.38", History: []Revision{{At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Operation: "upgrade v1.9.2 → v1.9.38", Version: "v1.9.2", Image: "appsmith/appsmith-ce:v1.9.2", ImageID: "sha256:1",
+		Container: "appsmith-previous", RollbackPoint: dir + "/backups/pre-upgrade"}}}
+	if err := Save(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Schema != SchemaVersion || len(out.History) != 1 || out.History[0] != in.History[0] {
+		t.Fatalf("round trip: %+v", out)
+	}
+	// A file of a newer installer is refused by name, even with fields this
+	// build does not know.
+	os.WriteFile(Path(dir), []byte("schema: 9\nversion: v3.0\nsomething_new: {a: 1}\n"), 0o644)
+	_, err = Load(dir)
+	var newer *NewerSchemaError
+	if !errors.As(err, &newer) || newer.Schema != 9 || !strings.Contains(err.Error(), "newer appsmith-install") {
+		t.Fatalf("newer file: %v", err)
+	}
+	// Files from before schemas existed read as they always did.
+	os.WriteFile(Path(dir), []byte("version: v1.9.2\ncontainer: appsmith\n"), 0o644)
+	if s, err := Load(dir); err != nil || s.Version != "v1.9.2" {
+		t.Fatalf("old file: %+v %v", s, err)
 	}
 }
