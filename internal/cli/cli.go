@@ -120,6 +120,9 @@ type rootOpts struct {
 	usedDir   string // the install dir the command acted on: hints name it
 	dirSource string // where the install's dir came from: "--dir", "APPSMITH_DIR", "dir in FILE", ...
 	helpErr   error  // help asked for a command that does not exist
+	// guardSkip: unfinished operations a command finishes itself (the TLS
+	// commands roll back an interrupted TLS change) and so is not refused for.
+	guardSkip func(*engine.Journal) bool
 }
 
 func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {

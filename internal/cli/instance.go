@@ -14,6 +14,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
+	"github.com/appsmith-install/appsmith-install/internal/lock"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
@@ -24,7 +25,8 @@ type located struct {
 	state    *state.State      // nil when the state file is missing or damaged
 	c        *docker.Container // nil when the container is gone
 	d        Engine
-	warnings []string // said on stderr; status --json carries them
+	warnings []string   // said on stderr; status --json carries them
+	lock     *lock.Lock // held by a command that changes the instance (locateForChange)
 }
 
 // locate finds the install in the dir: by its state file, else by the
@@ -32,6 +34,29 @@ type located struct {
 // not orphan a running instance). On error the instance, when not nil, holds
 // what is known (for status --json).
 func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*located, error) {
+	return locateIn(ctx, ro, stdio, deps, false)
+}
+
+// locateForChange is locate for a command that changes the instance: the
+// install dir's lock is taken as soon as the dir is known, BEFORE the first
+// look, so what the command decides from cannot change under it; and an
+// unfinished operation refuses it. The caller releases in.lock.
+func locateForChange(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*located, error) {
+	in, err := locateIn(ctx, ro, stdio, deps, true)
+	if err != nil && in.lock != nil {
+		in.release()
+	}
+	return in, err
+}
+
+func (in *located) release() {
+	if in.lock != nil {
+		in.lock.Release()
+		in.lock = nil
+	}
+}
+
+func locateIn(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, change bool) (*located, error) {
 	d, derr := deps.Docker(ctx)
 	if derr != nil {
 		d = nil
@@ -41,6 +66,14 @@ func locate(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*located, e
 		return &located{}, err
 	}
 	in := &located{dir: dir, source: src, d: d}
+	if change {
+		if in.lock, err = lockDir(dir); err != nil {
+			return in, err
+		}
+		if err := guardUnfinished(dir, ro.guardSkip); err != nil {
+			return in, err
+		}
+	}
 	var newer *state.NewerSchemaError
 	if in.state, err = state.Load(dir); errors.As(err, &newer) {
 		return in, &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "an older appsmith-install must not act on what a newer one recorded"}
@@ -117,6 +150,20 @@ func locateContainer(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*l
 		return nil, err
 	}
 	return in, in.requireContainer()
+}
+
+// locateContainerForChange is locateForChange for commands that act on the
+// container.
+func locateContainerForChange(ctx context.Context, ro *rootOpts, stdio IO, deps Deps) (*located, error) {
+	in, err := locateForChange(ctx, ro, stdio, deps)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.requireContainer(); err != nil {
+		in.release()
+		return nil, err
+	}
+	return in, nil
 }
 
 // requireContainer is for commands that act on the container.

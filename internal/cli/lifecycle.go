@@ -28,16 +28,17 @@ func newStartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 		Short: "Start the container and wait until Appsmith is ready",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := locateContainer(cmd.Context(), ro, stdio, deps)
+			in, err := locateContainerForChange(cmd.Context(), ro, stdio, deps)
 			if err != nil {
 				return err
 			}
+			defer in.release()
 			var steps []engine.Step
 			if !in.c.Running {
 				steps = append(steps, in.startStep("the container is "+in.c.State))
 			}
 			steps = append(steps, in.readyStep(deps, timeout))
-			return runPlan(cmd.Context(), ro, stdio, in.dir, engine.Plan{Name: "start", Steps: steps})
+			return runPlan(cmd.Context(), ro, stdio, in, engine.Plan{Name: "start", Steps: steps})
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", install.Defaults().Timeout, "how long to wait for Appsmith to become ready")
@@ -50,15 +51,16 @@ func newStopCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 		Short: "Stop the container (it stays stopped across reboots until `appsmith start`)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := locateContainer(cmd.Context(), ro, stdio, deps)
+			in, err := locateContainerForChange(cmd.Context(), ro, stdio, deps)
 			if err != nil {
 				return err
 			}
+			defer in.release()
 			if !in.c.Running {
 				fmt.Fprintf(stdio.Err, "%s is already stopped\n", in.name())
 				return nil
 			}
-			return runPlan(cmd.Context(), ro, stdio, in.dir, engine.Plan{Name: "stop", Steps: []engine.Step{in.stopStep("asked to")}})
+			return runPlan(cmd.Context(), ro, stdio, in, engine.Plan{Name: "stop", Steps: []engine.Step{in.stopStep("asked to")}})
 		},
 	}
 }
@@ -70,10 +72,11 @@ func newRestartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 		Short: "Restart the container, or one program inside it (supervisorctl restart PROGRAM)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in, err := locateContainer(cmd.Context(), ro, stdio, deps)
+			in, err := locateContainerForChange(cmd.Context(), ro, stdio, deps)
 			if err != nil {
 				return err
 			}
+			defer in.release()
 			var steps []engine.Step
 			switch {
 			case len(args) == 1:
@@ -95,7 +98,7 @@ func newRestartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 					Run: func(ctx context.Context, _ engine.Reporter) error { return in.d.ContainerStart(ctx, in.c.ID) }})
 			}
 			steps = append(steps, in.readyStep(deps, timeout))
-			return runPlan(cmd.Context(), ro, stdio, in.dir, engine.Plan{Name: "restart", Steps: steps})
+			return runPlan(cmd.Context(), ro, stdio, in, engine.Plan{Name: "restart", Steps: steps})
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", install.Defaults().Timeout, "how long to wait for Appsmith to become ready")
@@ -174,16 +177,12 @@ func (in *located) readyStep(deps Deps, timeout time.Duration) engine.Step {
 		}}
 }
 
-// runPlan runs a plan that changes the instance in dir, holding its lock,
-// rendering progress with the --progress sink.
-func runPlan(ctx context.Context, ro *rootOpts, stdio IO, dir string, p engine.Plan) error {
-	l, err := lockDir(dir)
-	if err != nil {
-		return err
-	}
-	defer l.Release()
-	if err := guardUnfinished(dir, nil); err != nil {
-		return err
+// runPlan runs a plan that changes the instance, rendering progress with
+// the --progress sink. The caller holds the instance's lock
+// (locateForChange).
+func runPlan(ctx context.Context, ro *rootOpts, stdio IO, in *located, p engine.Plan) error {
+	if in.lock == nil {
+		return fmt.Errorf("internal error: plan %q run without the install's lock", p.Name)
 	}
 	mode, err := progress.ParseMode(ro.progress)
 	if err != nil {

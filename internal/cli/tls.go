@@ -151,15 +151,14 @@ func applyTLS(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, c tlsconf.
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
-	in, err := locateContainer(ctx, ro, stdio, deps)
+	// A TLS change killed half-way is undone below, before a new one
+	// starts; another operation left unfinished is not this command's.
+	ro.guardSkip = tlsconf.IsTLS
+	in, err := locateContainerForChange(ctx, ro, stdio, deps)
 	if err != nil {
 		return err
 	}
-	l, err := lockDir(in.dir)
-	if err != nil {
-		return err
-	}
-	defer l.Release()
+	defer in.release()
 	if c.Mode == "" && in.state != nil { // CA changes keep the mode
 		c.Mode = in.state.TLS
 	}
@@ -179,11 +178,6 @@ func applyTLS(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, c tlsconf.
 	defer sink.Close()
 	inst := tlsconf.Instance{Dir: in.dir, ContainerID: in.c.ID, BaseURL: in.baseURL(), HTTPSAddr: in.httpsAddr(), Version: want,
 		Docker: in.d, HTTP: httpClient(deps), Timeout: timeout, Now: time.Now}
-	// A TLS change killed half-way is undone before a new one starts;
-	// another operation left unfinished is not this command's to undo.
-	if err := guardUnfinished(in.dir, tlsconf.IsTLS); err != nil {
-		return err
-	}
 	n, err := tlsconf.Recover(ctx, inst, sink)
 	if err != nil {
 		return err

@@ -28,10 +28,11 @@ func newUninstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			in, err := locate(ctx, ro, stdio, deps)
+			in, err := locateForChange(ctx, ro, stdio, deps)
 			if err != nil {
 				return err
 			}
+			defer in.release()
 			var content install.DirContent
 			if purge {
 				if content, err = install.InspectDir(in.dir); err != nil {
@@ -72,7 +73,7 @@ func newUninstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 				steps = append(steps, engine.Step{ID: "purge", Title: "Delete " + ownedList(content) + " from " + in.dir, Cause: purgeCause(content),
 					Run: func(context.Context, engine.Reporter) error { _, err := install.Purge(in.dir); return err }})
 			}
-			if err := runPlan(ctx, ro, stdio, in.dir, engine.Plan{Name: "uninstall", Steps: steps}); err != nil {
+			if err := runPlan(ctx, ro, stdio, in, engine.Plan{Name: "uninstall", Steps: steps}); err != nil {
 				return err
 			}
 			if purge && len(content.Foreign) > 0 {
