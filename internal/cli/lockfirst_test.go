@@ -28,7 +28,10 @@ func TestChangingCommandsLockBeforeTheyLook(t *testing.T) {
 	for _, args := range [][]string{{"stop"}, {"start"}, {"restart"}, {"uninstall"}, {"tls", "proxy"}} {
 		eng := emptyEngine()
 		looked := false
-		eng.containerInspect = func(string) (docker.Container, error) { looked = true; return docker.Container{ID: "c1", Running: true}, nil }
+		eng.containerInspect = func(string) (docker.Container, error) {
+			looked = true
+			return docker.Container{ID: "c1", Running: true}, nil
+		}
 		eng.containerList = func(map[string]string) ([]docker.Container, error) { looked = true; return nil, nil }
 		r := run(t, fakeDeps(eng), nil, append([]string{"--dir", dir}, args...)...)
 		if r.code != 1 || !strings.Contains(r.errOut, "pid") {
