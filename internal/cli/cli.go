@@ -18,6 +18,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/registry"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 )
 
@@ -32,9 +33,30 @@ type IO struct {
 }
 
 // Deps are the outside world. Tests replace Docker and Host.
+// One factory of everything outside the process, so commands and tests
+// never reach for the clock or a registry directly; nil fields fall back to
+// the real thing (see now and tags).
 type Deps struct {
 	Docker func(ctx context.Context) (Engine, error)
 	Host   install.Host
+	// Now is the clock (certificate validity, time stamps of events).
+	Now func() time.Time
+	// Tags lists the tags of an image repository (the wizard's version list).
+	Tags func(ctx context.Context, repo string) ([]string, error)
+}
+
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+func (d Deps) tags(ctx context.Context, repo string) ([]string, error) {
+	if d.Tags != nil {
+		return d.Tags(ctx, repo)
+	}
+	return registry.Tags(ctx, repo)
 }
 
 // Engine is every Engine API call the commands make.
@@ -57,6 +79,8 @@ func RealDeps() Deps {
 			return c, nil
 		},
 		Host: install.RealHost(),
+		Now:  time.Now,
+		Tags: registry.Tags,
 	}
 }
 

@@ -82,7 +82,7 @@ func loadOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, d
 	ro.usedDir, ro.dirSource = o.Dir, l.sources["dir"]
 	// Certificates, keys and CA files are read and checked before anything
 	// is written: a bad one is a usage error naming its flag.
-	m, err := install.LoadTLS(o, time.Now())
+	m, err := install.LoadTLS(o, deps.now())
 	return o, m, l.usage(err)
 }
 
@@ -150,6 +150,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 		Connect: func(ctx context.Context) (install.Docker, error) { return deps.Docker(ctx) },
 		Host:    deps.Host,
 		Version: buildinfo.Get().Version,
+		Now:     deps.Now,
 		TLS:     tlsm,
 	}
 	if !fl.yes && !fl.dryRun {

@@ -47,7 +47,7 @@ func newTLSCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		st := tlsconf.Read(cmd.Context(), in.dir, in.httpsAddr(), time.Now())
+		st := tlsconf.Read(cmd.Context(), in.dir, in.httpsAddr(), deps.now())
 		for i, p := range st.Problems {
 			st.Problems[i] = hint.WithDir(p, in.dir)
 		}
@@ -67,7 +67,7 @@ func newTLSCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	useCert.Flags().StringVar(&pass, "key-passphrase-file", "", "passphrase of an encrypted key (stored decrypted: Caddy cannot use it encrypted)")
 	useCert.Flags().StringVar(&domain, "domain", "", "domain (default: the certificate's single DNS name)")
 	useCert.RunE = change("use-cert", func([]string) (tlsconf.Change, error) {
-		_, m, err := loadTLS(install.Options{TLS: install.TLSCustom, Cert: cert, Key: key, KeyPassphraseFile: pass, Domain: domain})
+		_, m, err := loadTLS(install.Options{TLS: install.TLSCustom, Cert: cert, Key: key, KeyPassphraseFile: pass, Domain: domain}, deps.now())
 		if err != nil {
 			return tlsconf.Change{}, err
 		}
@@ -79,7 +79,7 @@ func newTLSCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	useLE := &cobra.Command{Use: "use-letsencrypt", Short: "Let Caddy get a Let's Encrypt certificate for --domain", Args: cobra.NoArgs}
 	useLE.Flags().StringVar(&leDomain, "domain", "", "the domain pointing at this machine")
 	useLE.RunE = change("use-letsencrypt", func([]string) (tlsconf.Change, error) {
-		o, _, err := loadTLS(install.Options{TLS: install.TLSLetsEncrypt, Domain: leDomain})
+		o, _, err := loadTLS(install.Options{TLS: install.TLSLetsEncrypt, Domain: leDomain}, deps.now())
 		if err != nil {
 			return tlsconf.Change{}, err
 		}
@@ -98,7 +98,7 @@ func newTLSCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 
 	addCA := &cobra.Command{Use: "add-ca FILE...", Short: "Trust custom CA roots (PEM or DER, bundles split)", Args: cobra.MinimumNArgs(1),
 		RunE: change("add-ca", func(args []string) (tlsconf.Change, error) {
-			_, m, err := loadTLS(install.Options{TLS: install.TLSKeep, CACerts: args})
+			_, m, err := loadTLS(install.Options{TLS: install.TLSKeep, CACerts: args}, deps.now())
 			if err != nil {
 				return tlsconf.Change{}, err
 			}
@@ -111,7 +111,7 @@ func newTLSCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 			return err
 		}
 		have := map[string]bool{}
-		for _, r := range tlsconf.Read(cmd.Context(), in.dir, "", time.Now()).CARoots {
+		for _, r := range tlsconf.Read(cmd.Context(), in.dir, "", deps.now()).CARoots {
 			have[r.File] = true
 		}
 		var names []string
@@ -136,13 +136,13 @@ func newTLSCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 }
 
 // loadTLS validates TLS inputs as an install does; errors name the flag.
-func loadTLS(o install.Options) (install.Options, *install.TLSMaterial, error) {
+func loadTLS(o install.Options, now time.Time) (install.Options, *install.TLSMaterial, error) {
 	l := &loader{sources: map[string]string{}}
 	o, err := install.NormalizeTLS(o)
 	if err != nil {
 		return o, nil, l.usage(err)
 	}
-	m, err := install.LoadTLS(o, time.Now())
+	m, err := install.LoadTLS(o, now)
 	return o, m, l.usage(err)
 }
 
@@ -177,7 +177,7 @@ func applyTLS(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, c tlsconf.
 	}
 	defer sink.Close()
 	inst := tlsconf.Instance{Dir: in.dir, ContainerID: in.c.ID, BaseURL: in.baseURL(), HTTPSAddr: in.httpsAddr(), Version: want,
-		Docker: in.d, HTTP: httpClient(deps), Timeout: timeout, Now: time.Now}
+		Docker: in.d, HTTP: httpClient(deps), Timeout: timeout, Now: deps.now}
 	n, err := tlsconf.Recover(ctx, inst, sink)
 	if err != nil {
 		return err

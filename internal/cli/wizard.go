@@ -14,7 +14,6 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/fsutil"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
-	"github.com/appsmith-install/appsmith-install/internal/registry"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 	"github.com/appsmith-install/appsmith-install/internal/tui"
 )
@@ -59,7 +58,7 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 	}
 	o = res.Options
 	ro.usedDir = o.Dir
-	if in.TLS, err = install.LoadTLS(o, time.Now()); err != nil {
+	if in.TLS, err = install.LoadTLS(o, deps.now()); err != nil {
 		return (&loader{sources: map[string]string{}}).usage(err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -81,7 +80,7 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 func wizardEnv(in *install.Installer, deps Deps) tui.Env {
 	return tui.Env{
 		Preflight: func(ctx context.Context, o install.Options) ([]install.Finding, *install.Observation, error) {
-			obs, err := withTLS(in, o).Observe(ctx, o)
+			obs, err := withTLS(in, o, deps.now()).Observe(ctx, o)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -90,11 +89,11 @@ func wizardEnv(in *install.Installer, deps Deps) tui.Env {
 		PortFree:     deps.Host.PortFree,
 		FileReadable: readable,
 		Tags: func(ctx context.Context, o install.Options) ([]string, error) {
-			return registry.Tags(ctx, repoOf(o))
+			return deps.tags(ctx, repoOf(o))
 		},
-		CheckTLS: func(o install.Options) error { _, err := install.LoadTLS(o, time.Now()); return err },
+		CheckTLS: func(o install.Options) error { _, err := install.LoadTLS(o, deps.now()); return err },
 		TLSDomain: func(o install.Options) (string, error) {
-			m, err := install.LoadTLS(o, time.Now())
+			m, err := install.LoadTLS(o, deps.now())
 			if err != nil || m.KeyPair == nil {
 				return "", err
 			}
@@ -102,7 +101,7 @@ func wizardEnv(in *install.Installer, deps Deps) tui.Env {
 		},
 		CheckDB: dbcheck.Reachable,
 		Plan: func(ctx context.Context, o install.Options) (engine.Plan, error) {
-			in := withTLS(in, o)
+			in := withTLS(in, o, deps.now())
 			obs, err := in.Observe(ctx, o)
 			if err != nil {
 				return engine.Plan{}, err
@@ -116,9 +115,9 @@ func wizardEnv(in *install.Installer, deps Deps) tui.Env {
 // will have them: without them the plan the wizard shows would lack its TLS
 // step. A copy, since the wizard checks while the user is still choosing.
 // A load error leaves them out: CheckTLS has reported it to the user.
-func withTLS(in *install.Installer, o install.Options) *install.Installer {
+func withTLS(in *install.Installer, o install.Options, now time.Time) *install.Installer {
 	c := *in
-	c.TLS, _ = install.LoadTLS(o, time.Now())
+	c.TLS, _ = install.LoadTLS(o, now)
 	return &c
 }
 
