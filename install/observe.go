@@ -105,6 +105,10 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 		obs.add("state", Fail, "move the file aside; it is rewritten after a successful install", "%v", err)
 	}
 	in.checkRerun(obs, o)
+	in.checkHTTPSPort(obs, o)
+	for _, n := range o.Notes {
+		obs.add("options", OK, "", "%s", n)
+	}
 	in.checkDataVersion(obs, o, layout)
 	in.checkLostEnv(obs, layout)
 	in.observeLink(obs, o.LinkDir)

@@ -50,6 +50,10 @@ type Options struct {
 
 	// Telemetry sends Appsmith's anonymous usage data; off unless asked for.
 	Telemetry bool `opt:"telemetry" yaml:"telemetry"`
+
+	// Notes say what Normalize changed in the input, for the preflight to
+	// tell the user; not an option.
+	Notes []string `yaml:"-"`
 }
 
 // Defaults are the options of a plain `appsmith-install --yes`.
@@ -166,6 +170,13 @@ func (o Options) Normalize() (Options, error) {
 	if o.DBURL != "" {
 		if err := checkURL(o.DBURL, stacks.KeyDBURL, "mongodb", "mongodb+srv", "postgresql", "postgres"); err != nil {
 			return bad("db-url", shorten(redactURL(o.DBURL), 100), err.Error())
+		}
+		// Appsmith's entrypoint and run-java.sh know only postgresql:; with
+		// postgres: they start the MongoDB backend against PostgreSQL, which
+		// never becomes ready. Both mean the same to PostgreSQL itself.
+		if rest, ok := strings.CutPrefix(o.DBURL, "postgres://"); ok {
+			o.DBURL = "postgresql://" + rest
+			o.Notes = append(o.Notes, "--db-url: written as postgresql://… (Appsmith recognises only that scheme; postgres:// would start it against MongoDB)")
 		}
 	}
 	if o.RedisURL != "" {

@@ -167,6 +167,11 @@ func applyTLS(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, c tlsconf.
 			fmt.Fprintf(stdio.Err, "warning: %s\n", w)
 		}
 	}
+	if c.Domain != nil {
+		if w := install.HTTPSPortWarning(*c.Domain, httpsPort(in)); w != "" {
+			fmt.Fprintf(stdio.Err, "warning: %s\n", w)
+		}
+	}
 	want := ""
 	if in.state != nil {
 		want = in.state.Version
@@ -226,11 +231,18 @@ func printTLS(stdio IO, st tlsconf.Status) {
 	for _, r := range st.CARoots {
 		note := ""
 		if r.Ignored {
-			note = " (ignored by the container: not .crt)"
+			note = " (not .crt: skipped by the OS store, taken by Java — see the problem below)"
 		}
 		fmt.Fprintf(w, "  CA root %s: %s, expires %s%s\n", r.File, r.Subject, r.NotAfter.Format("2006-01-02"), note)
 	}
 	for _, p := range st.Problems {
 		fmt.Fprintf(w, "  problem: %s\n", p)
 	}
+}
+
+// httpsPort is the host port the instance publishes HTTPS on.
+func httpsPort(in *located) int {
+	_, port, _ := net.SplitHostPort(in.httpsAddr())
+	n, _ := strconv.Atoi(port)
+	return n
 }

@@ -37,7 +37,10 @@ type CertStatus struct {
 type CARoot struct {
 	File string `json:"file"`
 	certs.Info
-	Ignored bool `json:"ignored,omitempty"` // not .crt: the container skips it
+	// Ignored: not .crt, so the OS trust store skips it — while Appsmith's
+	// entrypoint still feeds it to the Java truststore (a precedence slip
+	// in its find): half-trusted, which Problems reports.
+	Ignored bool `json:"ignored,omitempty"`
 }
 
 // Read reports the TLS of the install in dir; httpsAddr ("127.0.0.1:443")
@@ -78,7 +81,9 @@ func Read(ctx context.Context, dir, httpsAddr string, now time.Time) Status {
 	if c := st.Certificate; c != nil && c.DaysLeft < 30 {
 		st.Problems = append(st.Problems, "the certificate expires in "+strconv.Itoa(c.DaysLeft)+" days")
 	}
-	st.CARoots = caRoots(l, now)
+	var caProblems []string
+	st.CARoots, caProblems = caRoots(l, now)
+	st.Problems = append(st.Problems, caProblems...)
 	js, err := Unfinished(dir)
 	if err != nil {
 		st.Problems = append(st.Problems, err.Error())
@@ -103,23 +108,32 @@ func served(ctx context.Context, addr, domain string) (*x509.Certificate, error)
 	return conn.(*tls.Conn).ConnectionState().PeerCertificates[0], nil
 }
 
-func caRoots(l stacks.Layout, now time.Time) []CARoot {
+func caRoots(l stacks.Layout, now time.Time) ([]CARoot, []string) {
 	out := []CARoot{}
+	var problems []string
 	entries, _ := os.ReadDir(l.CACertsDir())
 	for _, e := range entries {
 		if !e.Type().IsRegular() {
 			continue
 		}
+		crt := filepath.Ext(e.Name()) == ".crt"
 		data, err := os.ReadFile(filepath.Join(l.CACertsDir(), e.Name()))
 		if err != nil {
+			problems = append(problems, "ca-certs/"+e.Name()+": "+err.Error())
 			continue
 		}
 		cs, err := certs.ReadPEMCerts(data)
 		if err != nil || len(cs) == 0 {
+			// The entrypoint hands every file there to keytool: one that is
+			// not a certificate makes that import fail at each start.
+			problems = append(problems, "ca-certs/"+e.Name()+" is not a PEM certificate, but the container's entrypoint feeds every file in ca-certs/ to the Java truststore: remove it (`appsmith tls add-ca FILE` adds CA roots as .crt)")
 			continue
 		}
-		out = append(out, CARoot{File: e.Name(), Info: certs.Describe(cs[0], now), Ignored: filepath.Ext(e.Name()) != ".crt"})
+		if !crt {
+			problems = append(problems, "ca-certs/"+e.Name()+" is not a .crt file: the OS trust store skips it while the Java truststore takes it, so only some connections trust it; rename it to .crt, or remove it")
+		}
+		out = append(out, CARoot{File: e.Name(), Info: certs.Describe(cs[0], now), Ignored: !crt})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
-	return out
+	return out, problems
 }
