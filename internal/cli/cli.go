@@ -18,8 +18,8 @@ import (
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
-	"github.com/appsmith-install/appsmith-install/internal/registry"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/registry"
 )
 
 // IO is where a command reads and writes, and what it knows of its
