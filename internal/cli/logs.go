@@ -3,11 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -22,12 +20,13 @@ import (
 
 func newLogsCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	var follow bool
-	var tail string
+	var tail, file string
 	cmd := &cobra.Command{
 		Use:   "logs [PROGRAM]",
 		Short: "Show the container log, or one program's log (backend, rts, editor, mongodb, redis, postgres, ...)",
 		Long: "Without PROGRAM: the container's own output (the entrypoint and supervisor).\n" +
-			"With PROGRAM: that process's log files from <dir>/stacks/logs/PROGRAM, readable even when the container is down.",
+			"With PROGRAM: that process's log files from <dir>/stacks/logs/PROGRAM, readable even when the container is down:\n" +
+			"the current container's files (stdout and stderr labelled when they are apart), not earlier containers' or other files.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -47,7 +46,7 @@ func newLogsCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				err = programLog(ctx, stdio.Out, instance.Layout{Dir: dir}.Stacks(), args[0], n, follow)
+				err = programLog(ctx, stdio.Out, instance.Layout{Dir: dir}.Stacks(), args[0], currentHost(ctx, d, dir), file, n, follow)
 				return endOfFollow(ctx, err)
 			}
 			in, err := locateContainer(ctx, ro, stdio, deps)
@@ -60,6 +59,7 @@ func newLogsCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines")
 	cmd.Flags().StringVarP(&tail, "tail", "n", "200", "lines from the end to show first, or all")
+	cmd.Flags().StringVar(&file, "file", "", "with PROGRAM: show this file of its log folder instead (an earlier container's, starting_page_init.log, ...)")
 	return cmd
 }
 
@@ -71,15 +71,28 @@ func endOfFollow(ctx context.Context, err error) error {
 	return err
 }
 
-// programLog prints the newest log file of a program and, with follow,
-// keeps printing as it grows (switching to a newer file on rotation).
-func programLog(ctx context.Context, w io.Writer, l stacks.Layout, program string, tail int, follow bool) error {
+// programLog prints the log of a program from the current container's
+// files: one file, or its stdout and stderr labelled as `tail` labels files
+// ("==> name <=="); with follow, it keeps printing what any of them gains,
+// labelling each switch. file picks another file of the folder by name.
+func programLog(ctx context.Context, w io.Writer, l stacks.Layout, program, host, file string, tail int, follow bool) error {
 	dir := l.LogsDir(program)
 	if strings.ContainsAny(program, "/\\") || program == "." || program == ".." {
 		return engine.UsageError("invalid program %q", program)
 	}
-	file, err := newestLog(dir)
-	if err != nil {
+	var files []logFile
+	if file != "" {
+		if strings.ContainsAny(file, "/\\") {
+			return engine.UsageError("invalid --file %q: a file name in %s", file, dir)
+		}
+		if _, err := os.Stat(filepath.Join(dir, file)); err != nil {
+			return engine.UsageError("no file %q in %s (%s)", file, dir, strings.Join(fileNames(dir), ", "))
+		}
+		files = []logFile{{path: filepath.Join(dir, file)}}
+	} else if files = programFiles(dir, program, host); len(files) == 0 {
+		if names := fileNames(dir); len(names) > 0 {
+			return engine.UsageError("no log of program %q in %s; its files: %s (pick one with --file)", program, dir, strings.Join(names, ", "))
+		}
 		known, _ := os.ReadDir(filepath.Dir(dir))
 		var names []string
 		for _, k := range known {
@@ -89,63 +102,76 @@ func programLog(ctx context.Context, w io.Writer, l stacks.Layout, program strin
 		}
 		return engine.UsageError("no logs for program %q in %s (programs with logs: %s)", program, filepath.Dir(dir), strings.Join(names, ", "))
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
+	labelled := len(files) > 1
+	last := ""
+	offsets := make([]int64, len(files))
+	emit := func(i int, data []byte) error {
+		if len(data) == 0 {
+			return nil
+		}
+		if labelled && last != files[i].path {
+			sep := ""
+			if last != "" {
+				sep = "\n"
+			}
+			if _, err := io.WriteString(w, sep+"==> "+filepath.Base(files[i].path)+" <==\n"); err != nil {
+				return err
+			}
+		}
+		last = files[i].path
+		_, err := w.Write(data)
 		return err
 	}
-	if _, err := w.Write(lastLines(data, tail)); err != nil {
-		return err
+	for i, f := range files {
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			return err
+		}
+		offsets[i] = int64(len(data))
+		if err := emit(i, lastLines(data, tail)); err != nil {
+			return err
+		}
 	}
-	offset := int64(len(data))
 	for follow {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(250 * time.Millisecond):
 		}
-		if newest, err := newestLog(dir); err == nil && newest != file {
-			file, offset = newest, 0
-		}
-		st, err := os.Stat(file)
-		if err != nil {
-			continue
-		}
-		if st.Size() < offset { // truncated in place
-			offset = 0
-		}
-		if st.Size() > offset {
-			f, err := os.Open(file)
+		for i, f := range files {
+			st, err := os.Stat(f.path)
 			if err != nil {
 				continue
 			}
-			n, _ := io.Copy(w, io.NewSectionReader(f, offset, st.Size()-offset))
-			f.Close()
-			offset += n
+			if st.Size() < offsets[i] { // truncated in place
+				offsets[i] = 0
+			}
+			if st.Size() > offsets[i] {
+				fh, err := os.Open(f.path)
+				if err != nil {
+					continue
+				}
+				data, _ := io.ReadAll(io.NewSectionReader(fh, offsets[i], st.Size()-offsets[i]))
+				fh.Close()
+				offsets[i] += int64(len(data))
+				if err := emit(i, data); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
 }
 
-func newestLog(dir string) (string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", err
-	}
-	type f struct {
-		path string
-		mod  time.Time
-	}
-	var files []f
+func fileNames(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var names []string
 	for _, e := range entries {
-		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
-			files = append(files, f{filepath.Join(dir, e.Name()), info.ModTime()})
+		if e.Type().IsRegular() {
+			names = append(names, e.Name())
 		}
 	}
-	if len(files) == 0 {
-		return "", errors.New("no log files")
-	}
-	sort.Slice(files, func(i, j int) bool { return files[i].mod.After(files[j].mod) })
-	return files[0].path, nil
+	return names
 }
 
 // lastLines returns the last n lines of data (n < 0: all).
@@ -169,4 +195,18 @@ func lastLines(data []byte, n int) []byte {
 		return nil
 	}
 	return bytes.Clone(data[i:])
+}
+
+// currentHost is the host name of the install's current container (the
+// engine's default: the first 12 characters of its ID), "" when the engine
+// cannot say.
+func currentHost(ctx context.Context, d Engine, dir string) string {
+	if d == nil {
+		return ""
+	}
+	cs, err := instance.Find(ctx, d, dir)
+	if err != nil || cs.Current == nil || len(cs.Current.ID) < 12 {
+		return ""
+	}
+	return cs.Current.ID[:12]
 }

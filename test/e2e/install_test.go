@@ -105,10 +105,31 @@ func TestInstallLifecycle(t *testing.T) {
 	// Day two.
 	r = e.run(nil, "restart", "backend", "--progress", "plain")
 	e.mustSucceed(r, "restart backend")
-	r = e.run(nil, "logs", "backend")
+	// The program's own log, of the current container: not a newer file of
+	// Appsmith's pages in the same folder, not an earlier container's file
+	// (the recreate above left one).
+	backendLogs := filepath.Join(e.dir, "stacks/logs/backend")
+	os.WriteFile(filepath.Join(backendLogs, "starting_page_init.log"), []byte("page init: not the backend\n"), 0o644)
+	cur, _ := e.status()
+	host := cur.ContainerID[:12]
+	olderHosts := 0
+	entries, _ := os.ReadDir(backendLogs)
+	for _, f := range entries {
+		if strings.HasPrefix(f.Name(), "backend-") && !strings.Contains(f.Name(), host) {
+			olderHosts++
+		}
+	}
+	if olderHosts == 0 {
+		t.Fatalf("no earlier container's backend log in %s: the check below proves nothing", backendLogs)
+	}
+	r = e.run(nil, "logs", "backend", "--tail", "all")
 	e.mustSucceed(r, "logs backend")
-	if strings.TrimSpace(r.out) == "" {
-		t.Error("logs backend printed nothing")
+	if !strings.Contains(r.out, "on "+host) || strings.Contains(r.out, "page init") || strings.Count(r.out, "Starting ServerApplication") != strings.Count(r.out, "on "+host) {
+		t.Errorf("logs backend is not the current container's backend log (host %s):\n%s", host, r.out)
+	}
+	r = e.run(nil, "logs", "backend", "--file", "starting_page_init.log")
+	if r.code != 0 || !strings.Contains(r.out, "page init") {
+		t.Errorf("logs backend --file: exit %d\n%s", r.code, r.out)
 	}
 	r = e.run(nil, "logs", "--tail", "all")
 	e.mustSucceed(r, "logs")
