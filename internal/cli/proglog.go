@@ -83,7 +83,9 @@ func programFiles(dir, program, host string) []logFile {
 			out = append(out, f)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].stream < out[j].stream || out[i].stream == out[j].stream && out[i].path < out[j].path })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].stream < out[j].stream || out[i].stream == out[j].stream && out[i].path < out[j].path
+	})
 	return out
 }
 
