@@ -134,4 +134,3 @@ func clone(s docker.ContainerSpec) docker.ContainerSpec {
 	}
 	return out
 }
-
