@@ -26,8 +26,9 @@ func DecodeInspect(b []byte) (Container, error) {
 // specFromInspect is the configuration a container was created with, as far
 // as API 1.41 reports it. The image's defaults stay merged in (the engine
 // keeps no record of which values came from where); only what the engine
-// generates on its own is left out: the hostname and the network alias that
-// are the short container ID, which a new container would get anew.
+// generates on its own is left out: the hostname that is the short
+// container ID, and the aliases it adds on every user-defined network (the
+// short ID and the hostname), which a new container gets anew.
 func specFromInspect(r container.InspectResponse) ContainerSpec {
 	s := ContainerSpec{Name: strings.TrimPrefix(r.Name, "/")}
 	short := r.ID
@@ -35,7 +36,9 @@ func specFromInspect(r container.InspectResponse) ContainerSpec {
 		short = short[:12]
 	}
 	var exposed network.PortSet
+	hostname := short
 	if c := r.Config; c != nil {
+		hostname = c.Hostname
 		s.Image = c.Image
 		s.Env = c.Env
 		s.Labels = c.Labels
@@ -80,7 +83,7 @@ func specFromInspect(r container.InspectResponse) ContainerSpec {
 			}
 			n := NetworkAttachment{Name: name}
 			for _, a := range e.Aliases {
-				if a != short {
+				if a != short && a != hostname {
 					n.Aliases = append(n.Aliases, a)
 				}
 			}
