@@ -105,6 +105,8 @@ func TestContainerConfigFromAPI141(t *testing.T) {
 			Interval: 15 * time.Second, Timeout: 15 * time.Second, StartPeriod: 45 * time.Second},
 		NetworkMode: "default",
 		Networks:    []NetworkAttachment{{Name: "bridge"}},
+		IpcMode:     "private",
+		Runtime:     "runc",
 		DNS:         nil,
 		DNSOptions:  []string{},
 		DNSSearch:   []string{},

@@ -55,6 +55,7 @@ func specFromInspect(r container.InspectResponse) ContainerSpec {
 			s.Hostname = c.Hostname
 		}
 		s.Domainname = c.Domainname
+		s.Tty, s.OpenStdin = c.Tty, c.OpenStdin
 		exposed = c.ExposedPorts
 	}
 	if h := r.HostConfig; h != nil {
@@ -120,6 +121,8 @@ func hostConfigToSpec(h *container.HostConfig, s *ContainerSpec) {
 	s.GroupAdd = h.GroupAdd
 	s.Tmpfs = h.Tmpfs
 	s.Init = h.Init
+	s.PidMode, s.IpcMode, s.UTSMode = string(h.PidMode), string(h.IpcMode), string(h.UTSMode)
+	s.Runtime = h.Runtime
 	for _, d := range h.Devices {
 		s.Devices = append(s.Devices, Device{PathOnHost: d.PathOnHost, PathInContainer: d.PathInContainer, CgroupPermissions: d.CgroupPermissions})
 	}

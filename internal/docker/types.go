@@ -100,6 +100,8 @@ type ContainerSpec struct {
 	StopSignal  string
 	Healthcheck *Healthcheck
 	Init        *bool // run an init as PID 1; nil: the engine's default
+	Tty         bool
+	OpenStdin   bool
 
 	Hostname   string // empty: the engine's (the short container ID)
 	Domainname string
@@ -126,7 +128,12 @@ type ContainerSpec struct {
 	GroupAdd       []string
 	Devices        []Device
 	Tmpfs          map[string]string // path -> mount options, as --tmpfs gives them
-	Resources      Resources
+	// Namespaces and runtime: empty is the engine's default.
+	PidMode   string
+	IpcMode   string
+	UTSMode   string
+	Runtime   string
+	Resources Resources
 }
 
 // LogConfig is a container's log driver, such as json-file with max-size.

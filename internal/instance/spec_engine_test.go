@@ -130,6 +130,10 @@ func TestSpecRoundTripOnEngine(t *testing.T) {
 		GroupAdd:    []string{"audio"},
 		Devices:     []docker.Device{{PathOnHost: "/dev/null", PathInContainer: "/dev/xnull", CgroupPermissions: "rwm"}},
 		Tmpfs:       map[string]string{"/run": "rw,noexec,size=1m"},
+		IpcMode:     "private",
+		Runtime:     "runc",
+		Tty:         true,
+		OpenStdin:   true,
 		Resources: docker.Resources{
 			Memory: 256 << 20, MemorySwap: 512 << 20, MemoryReservation: 128 << 20,
 			NanoCPUs: 5e8, CPUShares: 512, PidsLimit: &pids, ShmSize: 128 << 20, OomScoreAdj: 100,
