@@ -16,9 +16,10 @@ import (
 // image's PATH, Cmd, labels and healthcheck as if the container had asked
 // for them. Carried as they are, an upgrade would run the new image with the
 // old image's defaults: its old PATH, its old command, its old version
-// label. So every value equal to oldImage's (the config of the image c was
-// created from, ImageInspect of c.ImageID) is left out, and the new image's
-// applies. The one thing this cannot tell apart is a value the user set to
+// label. So every value equal to oldImage's is left out, and the new image's
+// applies. oldImage is the config of the image c was created from:
+// ImageInspect of c.ImageID, not of c.Image, whose tag may have moved since;
+// the engine keeps that image while c exists. The one thing this cannot tell apart is a value the user set to
 // exactly the image's default: it follows the new image too, which is what an
 // upgrade wants.
 //
