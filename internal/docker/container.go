@@ -3,12 +3,8 @@ package docker
 import (
 	"context"
 	"fmt"
-	"math"
-	"net/netip"
 	"time"
 
-	"github.com/moby/moby/api/types/container"
-	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 )
@@ -21,66 +17,30 @@ func (c *Client) ContainerCreate(ctx context.Context, spec ContainerSpec) (strin
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
+	first, rest := splitNetworks(spec)
+	var netCfg *network.NetworkingConfig
+	if first != nil {
+		netCfg = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{first.Name: endpoint(*first)}}
+	}
 	res, err := c.api.ContainerCreate(ctx, client.ContainerCreateOptions{
-		Name:       spec.Name,
-		Config:     cfg,
-		HostConfig: host,
+		Name:             spec.Name,
+		Config:           cfg,
+		HostConfig:       host,
+		NetworkingConfig: netCfg,
 	})
 	if err != nil {
 		return "", wrap(op, err)
 	}
+	// API 1.41 takes one network at create; the others are joined before
+	// the container ever starts. A half-connected container is removed: it
+	// was created just now, holds no data, and would start half-wired.
+	for _, n := range rest {
+		if _, err := c.api.NetworkConnect(ctx, n.Name, client.NetworkConnectOptions{Container: res.ID, EndpointConfig: endpoint(n)}); err != nil {
+			_, _ = c.api.ContainerRemove(context.WithoutCancel(ctx), res.ID, client.ContainerRemoveOptions{Force: true})
+			return "", wrap(op+": join network "+n.Name, err)
+		}
+	}
 	return res.ID, nil
-}
-
-// createConfig translates a spec into the API's create request, using only
-// what API 1.41 knows.
-func createConfig(spec ContainerSpec) (*container.Config, *container.HostConfig, error) {
-	cfg := &container.Config{
-		Image:  spec.Image,
-		Env:    spec.Env,
-		Labels: spec.Labels,
-	}
-	host := &container.HostConfig{
-		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyMode(spec.RestartPolicy)},
-	}
-	// Both fields exist since API 1.25, well below the 1.41 floor.
-	if spec.StopTimeout > 0 {
-		secs := int(spec.StopTimeout / time.Second)
-		cfg.StopTimeout = &secs
-	}
-	if spec.Log != nil {
-		host.LogConfig = container.LogConfig{Type: spec.Log.Driver, Config: spec.Log.Options}
-	}
-	// Mounts of type bind rather than Binds: a missing source is an error
-	// instead of an empty root-owned directory silently created by the
-	// engine, which would hide a wrong stacks path.
-	for _, m := range spec.Mounts {
-		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Destination})
-	}
-	if len(spec.Ports) > 0 {
-		cfg.ExposedPorts = network.PortSet{}
-		host.PortBindings = network.PortMap{}
-	}
-	for _, p := range spec.Ports {
-		if p.ContainerPort < 1 || p.ContainerPort > math.MaxUint16 || p.HostPort < 0 || p.HostPort > math.MaxUint16 {
-			return nil, nil, fmt.Errorf("invalid port binding %s:%d->%d", p.HostIP, p.HostPort, p.ContainerPort)
-		}
-		var ip netip.Addr // zero: all interfaces
-		if p.HostIP != "" {
-			var err error
-			if ip, err = netip.ParseAddr(p.HostIP); err != nil {
-				return nil, nil, fmt.Errorf("invalid host IP %q for port %d: %w", p.HostIP, p.ContainerPort, err)
-			}
-		}
-		port, _ := network.PortFrom(uint16(p.ContainerPort), network.TCP)
-		cfg.ExposedPorts[port] = struct{}{}
-		hostPort := ""
-		if p.HostPort != 0 {
-			hostPort = fmt.Sprint(p.HostPort)
-		}
-		host.PortBindings[port] = append(host.PortBindings[port], network.PortBinding{HostIP: ip, HostPort: hostPort})
-	}
-	return cfg, host, nil
 }
 
 // ContainerStart starts a created or stopped container.

@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"sort"
 	"time"
 )
 
@@ -11,14 +12,35 @@ func (c *Client) ImageInspect(ctx context.Context, ref string) (Image, error) {
 	if err != nil {
 		return Image{}, wrap("inspect image "+ref, err)
 	}
-	return Image{
+	img := Image{
 		ID:          res.ID,
 		RepoTags:    res.RepoTags,
 		RepoDigests: res.RepoDigests,
 		Arch:        res.Architecture,
 		Size:        res.Size,
 		Created:     parseTime(res.Created),
-	}, nil
+	}
+	if c := res.Config; c != nil {
+		img.Config = ImageConfig{
+			Env:         c.Env,
+			Cmd:         c.Cmd,
+			Entrypoint:  c.Entrypoint,
+			WorkingDir:  c.WorkingDir,
+			User:        c.User,
+			Labels:      c.Labels,
+			StopSignal:  c.StopSignal,
+			Healthcheck: healthFromAPI(c.Healthcheck),
+		}
+		for p := range c.ExposedPorts {
+			img.Config.ExposedPorts = append(img.Config.ExposedPorts, p)
+		}
+		for v := range c.Volumes {
+			img.Config.Volumes = append(img.Config.Volumes, v)
+		}
+		sort.Strings(img.Config.ExposedPorts)
+		sort.Strings(img.Config.Volumes)
+	}
+	return img, nil
 }
 
 // parseTime reads the engine's RFC 3339 timestamps; the engine writes

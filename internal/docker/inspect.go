@@ -59,6 +59,7 @@ func fromInspect(r container.InspectResponse) Container {
 		Name:     strings.TrimPrefix(r.Name, "/"),
 		ImageID:  r.Image,
 		Restarts: r.RestartCount,
+		Config:   specFromInspect(r),
 	}
 	if cfg := r.Config; cfg != nil {
 		ctr.Image = cfg.Image
@@ -91,11 +92,25 @@ func fromInspect(r container.InspectResponse) Container {
 	return ctr
 }
 
+// portBindings are the tcp ones: what the product publishes and shows.
 func portBindings(pm network.PortMap) []PortBinding {
 	var out []PortBinding
+	for _, p := range allPortBindings(pm) {
+		if p.Proto == "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// allPortBindings are the bindings of every protocol; Proto is left empty
+// for tcp.
+func allPortBindings(pm network.PortMap) []PortBinding {
+	var out []PortBinding
 	for port, bindings := range pm {
-		if port.Proto() != network.TCP {
-			continue
+		proto := string(port.Proto())
+		if port.Proto() == network.TCP {
+			proto = ""
 		}
 		for _, b := range bindings {
 			hp, _ := strconv.Atoi(b.HostPort)
@@ -103,7 +118,7 @@ func portBindings(pm network.PortMap) []PortBinding {
 			if b.HostIP.IsValid() {
 				ip = b.HostIP.String()
 			}
-			out = append(out, PortBinding{HostIP: ip, HostPort: hp, ContainerPort: int(port.Num())})
+			out = append(out, PortBinding{HostIP: ip, HostPort: hp, ContainerPort: int(port.Num()), Proto: proto})
 		}
 	}
 	// Map order is random; callers compare and print these.
@@ -111,6 +126,9 @@ func portBindings(pm network.PortMap) []PortBinding {
 		a, b := out[i], out[j]
 		if a.ContainerPort != b.ContainerPort {
 			return a.ContainerPort < b.ContainerPort
+		}
+		if a.Proto != b.Proto {
+			return a.Proto < b.Proto
 		}
 		if a.HostIP != b.HostIP {
 			return a.HostIP < b.HostIP

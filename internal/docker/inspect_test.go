@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,6 +58,7 @@ func TestContainerInspectTranslatesAPI141(t *testing.T) {
 		t.Errorf("StartedAt = %v, want %v", got.StartedAt, want.StartedAt)
 	}
 	got.StartedAt = want.StartedAt
+	got.Config = ContainerSpec{} // TestContainerConfigFromAPI141
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ContainerInspect:\n got %+v\nwant %+v", got, want)
 	}
@@ -70,6 +72,52 @@ func TestContainerInspectTranslatesAPI141(t *testing.T) {
 	}
 	if want := "inspect container gone: No such container: gone"; err.Error() != want {
 		t.Errorf("error = %q, want %q", err, want)
+	}
+}
+
+// Everything the container was created with, for a recreate: the udp port
+// too, the engine's hostname (the short ID) left out.
+func TestContainerConfigFromAPI141(t *testing.T) {
+	fixture, err := os.ReadFile("testdata/inspect-api-1.41.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeInspect(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ContainerSpec{
+		Name:   "appsmith",
+		Image:  "appsmith/appsmith-ee:v1.9.2",
+		Env:    []string{"APPSMITH_DISABLE_TELEMETRY=true", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Labels: map[string]string{"com.appsmith-install.managed": "true", "com.appsmith-install.version": "v1.9.2"},
+		Mounts: []Mount{{Type: MountBind, Source: "/opt/appsmith/stacks", Destination: "/appsmith-stacks"}},
+		Ports: []PortBinding{
+			{HostIP: "127.0.0.1", HostPort: 8080, ContainerPort: 80},
+			{HostIP: "", HostPort: 443, ContainerPort: 443},
+			{HostIP: "127.0.0.1", HostPort: 8443, ContainerPort: 443},
+			{HostIP: "", HostPort: 9000, ContainerPort: 9000, Proto: "udp"},
+		},
+		RestartPolicy: "unless-stopped",
+		Log:           &LogConfig{Driver: "json-file", Options: map[string]string{}},
+		Cmd:           []string{"/usr/bin/supervisord", "-n"},
+		Healthcheck: &Healthcheck{Test: []string{"CMD-SHELL", "curl -f http://localhost/api/v1/health"},
+			Interval: 15 * time.Second, Timeout: 15 * time.Second, StartPeriod: 45 * time.Second},
+		NetworkMode: "default",
+		Networks:    []NetworkAttachment{{Name: "bridge"}},
+		IpcMode:     "private",
+		Runtime:     "runc",
+		DNS:         nil,
+		DNSOptions:  []string{},
+		DNSSearch:   []string{},
+		Devices:     nil,
+		Resources:   Resources{ShmSize: 64 << 20, Ulimits: nil},
+	}
+	if !reflect.DeepEqual(got.Config, want) {
+		t.Errorf("Config:\n got %+v\nwant %+v", got.Config, want)
+	}
+	if _, err := DecodeInspect([]byte("{")); err == nil || !strings.Contains(err.Error(), "read container inspect output") {
+		t.Errorf("DecodeInspect of broken JSON: err = %v", err)
 	}
 }
 

@@ -8,6 +8,7 @@ package docker
 
 import (
 	"errors"
+	"os"
 	"time"
 )
 
@@ -34,6 +35,7 @@ type Image struct {
 	Arch        string
 	Size        int64
 	Created     time.Time
+	Config      ImageConfig
 }
 
 // PullEvent is one progress message of an image pull, per layer.
@@ -44,20 +46,34 @@ type PullEvent struct {
 	Total   int64
 }
 
-// Mount is a bind mount.
+// Mount is a file system mounted into a container: a host directory (bind,
+// the default), a named volume, or a tmpfs.
 type Mount struct {
-	Source      string // host path
-	Destination string // container path
+	Type        MountType // "" is a bind
+	Source      string    // host path (bind), volume name (volume), empty (tmpfs)
+	Destination string    // container path
+	ReadOnly    bool
+	// Propagation of a bind ("rshared", ...); empty: the engine's rprivate.
+	Propagation string
+	// NoCopy: an empty volume is not filled from the image's content.
+	NoCopy bool
+	// TmpfsSize in bytes and TmpfsMode of a tmpfs; 0: the engine's defaults.
+	TmpfsSize int64
+	TmpfsMode os.FileMode
 }
 
-// PortBinding publishes ContainerPort (tcp) on HostIP:HostPort.
+// PortBinding publishes ContainerPort on HostIP:HostPort.
 type PortBinding struct {
 	HostIP        string
-	HostPort      int
+	HostPort      int // 0: a port the engine picks
 	ContainerPort int
+	Proto         string // "udp", "sctp"; empty: tcp
 }
 
-// ContainerSpec is what the product creates.
+// ContainerSpec is what the product creates, and, read back by
+// ContainerInspect (Container.Config), everything a container was created
+// with, so that it can be created again with the same settings. Zero values
+// leave the choice to the image or the engine.
 type ContainerSpec struct {
 	Name          string
 	Image         string
@@ -66,12 +82,58 @@ type ContainerSpec struct {
 	Mounts        []Mount
 	Ports         []PortBinding
 	RestartPolicy string // "unless-stopped"
+	// RestartRetries is the on-failure policy's maximum retry count.
+	RestartRetries int
 	// StopTimeout is how long the engine waits after SIGTERM when it stops
 	// the container itself (reboot, engine shutdown); 0: the engine's 10 s.
 	StopTimeout time.Duration
 	// Log is the container's log driver and its options (rotation); nil:
 	// the engine's default, unbounded json-file.
 	Log *LogConfig
+
+	// The process; nil or empty keeps the image's. Entrypoint {""} clears
+	// the image's entrypoint (the engine then runs Cmd alone).
+	Cmd         []string
+	Entrypoint  []string
+	WorkingDir  string
+	User        string
+	StopSignal  string
+	Healthcheck *Healthcheck
+	Init        *bool // run an init as PID 1; nil: the engine's default
+	Tty         bool
+	OpenStdin   bool
+
+	Hostname   string // empty: the engine's (the short container ID)
+	Domainname string
+	// ExposedPorts are exposed without being published ("8080/tcp"); the
+	// published ones are exposed anyway.
+	ExposedPorts    []string
+	PublishAllPorts bool
+	// NetworkMode is the network the container is created on ("bridge",
+	// "host", a network's name; empty: the engine's default bridge);
+	// Networks lists every network it joins, that one included.
+	NetworkMode string
+	Networks    []NetworkAttachment
+	ExtraHosts  []string // "host:ip"
+	DNS         []string
+	DNSOptions  []string
+	DNSSearch   []string
+
+	CapAdd         []string
+	CapDrop        []string
+	Privileged     bool
+	SecurityOpt    []string
+	ReadonlyRootfs bool
+	Sysctls        map[string]string
+	GroupAdd       []string
+	Devices        []Device
+	Tmpfs          map[string]string // path -> mount options, as --tmpfs gives them
+	// Namespaces and runtime: empty is the engine's default.
+	PidMode   string
+	IpcMode   string
+	UTSMode   string
+	Runtime   string
+	Resources Resources
 }
 
 // LogConfig is a container's log driver, such as json-file with max-size.
@@ -101,6 +163,11 @@ type Container struct {
 	// StopTimeout as configured (0: the engine's default), and the log driver.
 	StopTimeout time.Duration
 	Log         LogConfig
+	// Config is everything the container was created with, as the engine
+	// reports it: the image's defaults (Env, Cmd, Labels...) merged in, the
+	// engine's generated hostname and aliases left out. See
+	// instance.SpecFromContainer for a spec that recreates it.
+	Config ContainerSpec
 }
 
 // LogsOptions selects container log output.
