@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/dockerfake"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
@@ -226,7 +227,7 @@ func TestRemovableLink(t *testing.T) {
 	link := filepath.Join(t.TempDir(), LinkName)
 	os.Symlink(exe, link)
 	var cs []docker.Container
-	d := &fakeDocker{containerList: func(l map[string]string) ([]docker.Container, error) {
+	d := &dockerfake.Engine{T: t, ContainerListFunc: func(_ context.Context, l map[string]string) ([]docker.Container, error) {
 		if l[state.LabelManaged] != "true" {
 			t.Errorf("listed with %v", l)
 		}

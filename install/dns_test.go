@@ -116,7 +116,7 @@ func TestExternalDatabaseReachability(t *testing.T) {
 
 func TestDockerRootDiskIsCheckedBeforeAPull(t *testing.T) {
 	f := newFixture(t)
-	f.d.info = func() (docker.EngineInfo, error) {
+	f.d.InfoFunc = func(context.Context) (docker.EngineInfo, error) {
 		return docker.EngineInfo{Host: "unix:///var/run/docker.sock", Arch: "x86_64", MemTotal: 8 << 30, DockerRootDir: "/var/lib/docker"}, nil
 	}
 	f.in.Host.DiskFree = func(p string) (uint64, error) {

@@ -89,7 +89,7 @@ func TestSavedDigestIsTheRepositoryUsed(t *testing.T) {
 	f.o, _ = f.o.Normalize()
 	ce := "appsmith/appsmith-ce@sha256:" + strings.Repeat("c", 64)
 	ee := "appsmith/appsmith-ee@sha256:" + strings.Repeat("e", 64)
-	f.d.imageInspect = func(string) (docker.Image, error) {
+	f.d.ImageInspectFunc = func(context.Context, string) (docker.Image, error) {
 		return docker.Image{ID: "sha256:img", RepoDigests: []string{ce, ee}}, nil
 	}
 	r := &run{in: f.in, d: f.d, o: f.o, container: &docker.Container{ID: "c1"}, ready: ReadyInfo{Version: "v1.9.2"}}
@@ -209,8 +209,8 @@ func TestRerunRefusesWhatItCannotApply(t *testing.T) {
 func TestContainerHasStopTimeoutAndLogRotation(t *testing.T) {
 	f := newFixture(t)
 	var spec docker.ContainerSpec
-	f.d.containerCreate = func(s docker.ContainerSpec) (string, error) { spec = s; return "c1", nil }
-	f.d.containerInspect = func(id string) (docker.Container, error) { return docker.Container{ID: id}, nil }
+	f.d.ContainerCreateFunc = func(_ context.Context, s docker.ContainerSpec) (string, error) { spec = s; return "c1", nil }
+	f.d.ContainerInspectFunc = func(_ context.Context, id string) (docker.Container, error) { return docker.Container{ID: id}, nil }
 	r := &run{in: f.in, d: f.d, o: f.o}
 	if err := r.create(context.Background(), nil); err != nil {
 		t.Fatal(err)
@@ -225,18 +225,16 @@ func TestContainerHasStopTimeoutAndLogRotation(t *testing.T) {
 
 func TestRecreateStopsBeforeRemoving(t *testing.T) {
 	f := newFixture(t)
-	var calls []string
-	f.d.containerStop = func(id string, timeout time.Duration) error {
-		calls = append(calls, "stop")
+	f.d.ContainerStopFunc = func(_ context.Context, id string, timeout time.Duration) error {
 		if timeout != StopTimeout {
 			t.Errorf("stop timeout %v", timeout)
 		}
 		return nil
 	}
-	f.d.containerRemove = func(string) error { calls = append(calls, "remove"); return nil }
+	f.d.ContainerRemoveFunc = func(context.Context, string) error { return nil }
 	r := &run{in: f.in, d: f.d, o: f.o, container: f.ours(true)}
-	if err := r.remove(context.Background(), nil); err != nil || strings.Join(calls, " ") != "stop remove" {
-		t.Fatalf("calls %v err %v", calls, err)
+	if err := r.remove(context.Background(), nil); err != nil || strings.Join(f.d.Methods(), " ") != "ContainerStop ContainerRemove" {
+		t.Fatalf("calls %v err %v", f.d.Calls(), err)
 	}
 }
 
@@ -246,12 +244,14 @@ func TestPortTakenAtStartRemovesTheCreatedContainer(t *testing.T) {
 		Ports: []docker.PortBinding{{HostIP: "127.0.0.1", HostPort: f.o.HTTPPort, ContainerPort: 80}}}
 	f.others = []docker.Container{other}
 	removed := ""
-	f.d.containerCreate = func(docker.ContainerSpec) (string, error) { return "c1", nil }
-	f.d.containerInspect = func(id string) (docker.Container, error) { return docker.Container{ID: id, State: "created"}, nil }
-	f.d.containerStart = func(string) error {
+	f.d.ContainerCreateFunc = func(context.Context, docker.ContainerSpec) (string, error) { return "c1", nil }
+	f.d.ContainerInspectFunc = func(_ context.Context, id string) (docker.Container, error) {
+		return docker.Container{ID: id, State: "created"}, nil
+	}
+	f.d.ContainerStartFunc = func(context.Context, string) error {
 		return errors.New("start container c1: driver failed programming external connectivity on endpoint x: Bind for 127.0.0.1:18080 failed: port is already allocated")
 	}
-	f.d.containerRemove = func(id string) error { removed = id; return nil }
+	f.d.ContainerRemoveFunc = func(_ context.Context, id string) error { removed = id; return nil }
 	r := &run{in: f.in, d: f.d, o: f.o}
 	if err := r.create(context.Background(), nil); err != nil {
 		t.Fatal(err)

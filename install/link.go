@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -106,12 +107,20 @@ func (r *run) link(context.Context, engine.Reporter) error {
 	return nil
 }
 
+// ContainerLister is what finding the installs that share a link needs of
+// the engine: an uninstall asks no more of it.
+type ContainerLister interface {
+	ContainerList(ctx context.Context, labels map[string]string) ([]docker.Container, error)
+}
+
+var _ ContainerLister = (*docker.Client)(nil)
+
 // RemovableLink is the `appsmith` link an uninstall of dir may remove, or
 // "": the one its state recorded, only while it still points at this binary
 // (never a link someone re-pointed at another program or another installer),
 // and only when no other install on the engine may use it. users lists
 // those installs' dirs, to say why the link stays.
-func RemovableLink(ctx context.Context, d Docker, dir, link string, executable func() (string, error)) (remove string, users []string, err error) {
+func RemovableLink(ctx context.Context, d ContainerLister, dir, link string, executable func() (string, error)) (remove string, users []string, err error) {
 	if link == "" || executable == nil {
 		return "", nil, nil
 	}
@@ -130,7 +139,7 @@ func RemovableLink(ctx context.Context, d Docker, dir, link string, executable f
 // names the link's dir; for containers of older installers (no label), all
 // but those whose state records another link — one without a readable
 // state, or one that found the link already there, may rely on it.
-func LinkUsers(ctx context.Context, d Docker, dir, link string) ([]string, error) {
+func LinkUsers(ctx context.Context, d ContainerLister, dir, link string) ([]string, error) {
 	cs, err := d.ContainerList(ctx, map[string]string{state.LabelManaged: "true"})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)

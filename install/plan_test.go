@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/dockerfake"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -34,7 +35,7 @@ func readyServer(t *testing.T, version string) int {
 
 type fixture struct {
 	o      Options
-	d      *fakeDocker
+	d      *dockerfake.Engine
 	in     *Installer
 	ctr    *docker.Container
 	image  bool
@@ -50,22 +51,23 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{o: o}
-	f.d = &fakeDocker{
-		info: func() (docker.EngineInfo, error) {
+	f.d = &dockerfake.Engine{
+		T: t,
+		InfoFunc: func(context.Context) (docker.EngineInfo, error) {
 			return docker.EngineInfo{ServerVersion: "20.10", APIVersion: "1.41", Arch: "x86_64", MemTotal: 8 << 30}, nil
 		},
-		containerList: func(map[string]string) ([]docker.Container, error) {
+		ContainerListFunc: func(context.Context, map[string]string) ([]docker.Container, error) {
 			cs := append([]docker.Container(nil), f.others...)
 			if f.ctr != nil {
 				cs = append(cs, *f.ctr)
 			}
 			return cs, nil
 		},
-		imageInspect: func(ref string) (docker.Image, error) {
+		ImageInspectFunc: func(_ context.Context, ref string) (docker.Image, error) {
 			if f.image {
 				return docker.Image{ID: "sha256:img"}, nil
 			}
-			return docker.Image{}, fmt.Errorf("%s: %w", ref, docker.ErrNotFound)
+			return docker.Image{}, dockerfake.NotFound(ref)
 		},
 	}
 	f.in = &Installer{

@@ -17,6 +17,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/dockerfake"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
@@ -55,7 +56,7 @@ func run(t *testing.T, deps Deps, env map[string]string, args ...string) result 
 }
 
 // emptyHost: nothing installed, a healthy machine with free ports.
-func fakeDeps(eng *fakeEngine) Deps {
+func fakeDeps(eng *dockerfake.Engine) Deps {
 	return Deps{
 		Docker: func(context.Context) (Engine, error) { return eng, nil },
 		Host: install.Host{
@@ -68,19 +69,20 @@ func fakeDeps(eng *fakeEngine) Deps {
 	}
 }
 
-func emptyEngine() *fakeEngine {
-	return &fakeEngine{
-		info: func() (docker.EngineInfo, error) {
+func emptyEngine(t *testing.T) *dockerfake.Engine {
+	return &dockerfake.Engine{
+		T: t,
+		InfoFunc: func(context.Context) (docker.EngineInfo, error) {
 			return docker.EngineInfo{Host: "unix:///var/run/docker.sock", ServerVersion: "20.10.24", APIVersion: "1.41", Arch: "x86_64", MemTotal: 8 << 30}, nil
 		},
-		containerList: func(map[string]string) ([]docker.Container, error) { return nil, nil },
-		imageInspect:  func(string) (docker.Image, error) { return docker.Image{}, fmt.Errorf("x: %w", docker.ErrNotFound) },
+		ContainerListFunc: func(context.Context, map[string]string) ([]docker.Container, error) { return nil, nil },
+		ImageInspectFunc:  func(context.Context, string) (docker.Image, error) { return docker.Image{}, dockerfake.NotFound("x") },
 	}
 }
 
 func TestDryRunPlanGolden(t *testing.T) {
 	dir := "/srv/appsmith-test" // never created: a dry run changes nothing
-	r := run(t, fakeDeps(emptyEngine()), nil, "--dry-run", "--dir", dir, "--version", "1.9.2", "--edition", "ce", "--link-dir", "", "--progress", "plain")
+	r := run(t, fakeDeps(emptyEngine(t)), nil, "--dry-run", "--dir", dir, "--version", "1.9.2", "--edition", "ce", "--link-dir", "", "--progress", "plain")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)
 	}
@@ -96,8 +98,8 @@ func TestDryRunPlanGolden(t *testing.T) {
 func TestConfigFileAndEnvGiveTheSamePlanAsFlags(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "install.yaml")
 	os.WriteFile(cfg, []byte("dir: /srv/appsmith-test\nversion: 1.9.2\nedition: ce\nlink_dir: ''\n"), 0o644)
-	fromFile := run(t, fakeDeps(emptyEngine()), nil, "--dry-run", "--config", cfg, "--progress", "plain")
-	fromEnv := run(t, fakeDeps(emptyEngine()), map[string]string{
+	fromFile := run(t, fakeDeps(emptyEngine(t)), nil, "--dry-run", "--config", cfg, "--progress", "plain")
+	fromEnv := run(t, fakeDeps(emptyEngine(t)), map[string]string{
 		"APPSMITH_INSTALL_DIR": "/srv/appsmith-test", "APPSMITH_INSTALL_VERSION": "v1.9.2", "APPSMITH_INSTALL_EDITION": "ce",
 		"APPSMITH_INSTALL_VERSION_X": "ignored"}, "--dry-run", "--link-dir", "", "--progress", "plain")
 	for _, r := range []result{fromFile, fromEnv} {
@@ -112,7 +114,7 @@ func TestConfigFileAndEnvGiveTheSamePlanAsFlags(t *testing.T) {
 func TestPrecedenceFlagsOverEnvOverFile(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "install.yaml")
 	os.WriteFile(cfg, []byte("http_port: 8080\nhttps_port: 8443\n"), 0o644)
-	r := run(t, fakeDeps(emptyEngine()), map[string]string{"APPSMITH_INSTALL_HTTP_PORT": "9090"},
+	r := run(t, fakeDeps(emptyEngine(t)), map[string]string{"APPSMITH_INSTALL_HTTP_PORT": "9090"},
 		"--dry-run", "--config", cfg, "--https-port", "9443", "--dir", "/srv/x", "--link-dir", "", "--progress", "plain")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)
@@ -149,7 +151,7 @@ func TestBadInputIsUsageErrorNamingTheSource(t *testing.T) {
 	}
 	for _, c := range cases {
 		dir := filepath.Join(t.TempDir(), "inst")
-		r := run(t, fakeDeps(emptyEngine()), c.env, append([]string{"--yes", "--dir", dir}, c.args...)...)
+		r := run(t, fakeDeps(emptyEngine(t)), c.env, append([]string{"--yes", "--dir", dir}, c.args...)...)
 		if r.code != 2 || !strings.Contains(r.errOut, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", c.args, r.code, r.errOut, c.want)
 		}
@@ -163,14 +165,14 @@ func TestBadInputIsUsageErrorNamingTheSource(t *testing.T) {
 }
 
 func TestNoTerminalNeedsYes(t *testing.T) {
-	r := run(t, fakeDeps(emptyEngine()), nil, "--dir", t.TempDir())
+	r := run(t, fakeDeps(emptyEngine(t)), nil, "--dir", t.TempDir())
 	if r.code != 2 || !strings.Contains(r.errOut, "--yes") {
 		t.Fatalf("exit %d, stderr %q; want exit 2 naming --yes", r.code, r.errOut)
 	}
 }
 
 func TestPreflightFailureExits3WithAllFindings(t *testing.T) {
-	deps := fakeDeps(emptyEngine())
+	deps := fakeDeps(emptyEngine(t))
 	deps.Host.PortFree = func(ip string, port int) error {
 		return fmt.Errorf("listen tcp %s:%d: bind: address already in use", ip, port)
 	}
@@ -217,7 +219,7 @@ func TestStatusJSONGolden(t *testing.T) {
 	if err := state.Save(dir, st); err != nil {
 		t.Fatal(err)
 	}
-	eng := &fakeEngine{containerInspect: func(id string) (docker.Container, error) {
+	eng := &dockerfake.Engine{T: t, ContainerInspectFunc: func(_ context.Context, id string) (docker.Container, error) {
 		if id != "c0ffee" {
 			return docker.Container{}, docker.ErrNotFound
 		}
@@ -235,7 +237,7 @@ func TestStatusJSONGolden(t *testing.T) {
 }
 
 func TestStatusNotInstalledExits5(t *testing.T) {
-	eng := &fakeEngine{containerList: func(map[string]string) ([]docker.Container, error) { return nil, nil }}
+	eng := &dockerfake.Engine{T: t, ContainerListFunc: func(context.Context, map[string]string) ([]docker.Container, error) { return nil, nil }}
 	r := run(t, fakeDeps(eng), nil, "--dir", t.TempDir(), "status")
 	if r.code != 5 || !strings.Contains(r.errOut, "no Appsmith installed") {
 		t.Fatalf("exit %d, stderr %q; want 5", r.code, r.errOut)
@@ -245,9 +247,10 @@ func TestStatusNotInstalledExits5(t *testing.T) {
 func TestUninstallPurgeNeedsYesWithoutTerminal(t *testing.T) {
 	dir := t.TempDir()
 	state.Save(dir, &state.State{Dir: dir, Container: "appsmith", ContainerID: "gone"})
-	eng := &fakeEngine{
-		containerInspect: func(string) (docker.Container, error) { return docker.Container{}, docker.ErrNotFound },
-		containerList:    func(map[string]string) ([]docker.Container, error) { return nil, nil },
+	eng := &dockerfake.Engine{
+		T:                    t,
+		ContainerInspectFunc: func(context.Context, string) (docker.Container, error) { return docker.Container{}, docker.ErrNotFound },
+		ContainerListFunc:    func(context.Context, map[string]string) ([]docker.Container, error) { return nil, nil },
 	}
 	r := run(t, fakeDeps(eng), nil, "--dir", dir, "uninstall", "--purge")
 	if r.code != 2 || !strings.Contains(r.errOut, "--yes") {
@@ -260,12 +263,12 @@ func TestUninstallPurgeNeedsYesWithoutTerminal(t *testing.T) {
 
 func TestVersionNamesTheInstalledAppsmith(t *testing.T) {
 	dir := t.TempDir()
-	r := run(t, fakeDeps(&fakeEngine{}), nil, "--dir", dir, "version")
+	r := run(t, fakeDeps(dockerfake.New(t)), nil, "--dir", dir, "version")
 	if r.code != 0 || !strings.HasPrefix(r.out, "appsmith-install ") || strings.Contains(r.out, "Appsmith v") {
 		t.Fatalf("without an install: exit %d %q", r.code, r.out)
 	}
 	state.Save(dir, &state.State{Dir: dir, Version: "v1.9.2", Image: "appsmith/appsmith-ce:v1.9.2"})
-	r = run(t, fakeDeps(&fakeEngine{}), nil, "--dir", dir, "version")
+	r = run(t, fakeDeps(dockerfake.New(t)), nil, "--dir", dir, "version")
 	if r.code != 0 || !strings.Contains(r.out, "Appsmith v1.9.2 in "+dir) {
 		t.Fatalf("with an install: exit %d %q", r.code, r.out)
 	}

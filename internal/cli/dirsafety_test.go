@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/dockerfake"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
@@ -20,16 +21,16 @@ func TestAllowNonEmptyDirFromEveryLayer(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
 	base := []string{"--dry-run", "--dir", dir, "--link-dir", "", "--progress", "plain"}
 
-	r := run(t, fakeDeps(emptyEngine()), nil, base...)
+	r := run(t, fakeDeps(emptyEngine(t)), nil, base...)
 	if r.code != 3 || !strings.Contains(r.errOut, "notes.txt") || !strings.Contains(r.errOut, "--allow-non-empty-dir") {
 		t.Fatalf("non-empty dir: exit %d, want 3 naming notes.txt and the flag\n%s", r.code, r.errOut)
 	}
 	cfg := filepath.Join(t.TempDir(), "install.yaml")
 	os.WriteFile(cfg, []byte("allow_non_empty_dir: true\n"), 0o644)
 	for name, r := range map[string]result{
-		"flag":   run(t, fakeDeps(emptyEngine()), nil, append(base, "--allow-non-empty-dir")...),
-		"env":    run(t, fakeDeps(emptyEngine()), map[string]string{"APPSMITH_INSTALL_ALLOW_NON_EMPTY_DIR": "true"}, base...),
-		"config": run(t, fakeDeps(emptyEngine()), nil, append(base, "--config", cfg)...),
+		"flag":   run(t, fakeDeps(emptyEngine(t)), nil, append(base, "--allow-non-empty-dir")...),
+		"env":    run(t, fakeDeps(emptyEngine(t)), map[string]string{"APPSMITH_INSTALL_ALLOW_NON_EMPTY_DIR": "true"}, base...),
+		"config": run(t, fakeDeps(emptyEngine(t)), nil, append(base, "--config", cfg)...),
 	} {
 		if r.code != 0 || !strings.Contains(r.out, "Create the stacks directory") {
 			t.Errorf("%s: exit %d\n%s%s", name, r.code, r.out, r.errOut)
@@ -43,7 +44,7 @@ func TestAllowNonEmptyDirFromEveryLayer(t *testing.T) {
 // TestProtectedDirIsUsageError: / is refused before anything is looked at,
 // naming where the value came from.
 func TestProtectedDirIsUsageError(t *testing.T) {
-	r := run(t, fakeDeps(emptyEngine()), map[string]string{"APPSMITH_DIR": "/"}, "--dry-run", "--progress", "plain")
+	r := run(t, fakeDeps(emptyEngine(t)), map[string]string{"APPSMITH_DIR": "/"}, "--dry-run", "--progress", "plain")
 	if r.code != 2 || !strings.Contains(r.errOut, `APPSMITH_DIR "/"`) || r.out != "" {
 		t.Fatalf("exit %d, stdout %q, stderr %q; want 2 naming APPSMITH_DIR", r.code, r.out, r.errOut)
 	}
@@ -56,9 +57,10 @@ func TestPurgePromptListsWhatGoesAndWhatStays(t *testing.T) {
 	state.Save(dir, &state.State{Dir: dir, Container: "appsmith", ContainerID: "gone"})
 	os.MkdirAll(filepath.Join(dir, "stacks", "configuration"), 0o700)
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
-	eng := &fakeEngine{
-		containerInspect: func(string) (docker.Container, error) { return docker.Container{}, docker.ErrNotFound },
-		containerList:    func(map[string]string) ([]docker.Container, error) { return nil, nil },
+	eng := &dockerfake.Engine{
+		T:                    t,
+		ContainerInspectFunc: func(context.Context, string) (docker.Container, error) { return docker.Container{}, docker.ErrNotFound },
+		ContainerListFunc:    func(context.Context, map[string]string) ([]docker.Container, error) { return nil, nil },
 	}
 	var out, errOut bytes.Buffer
 	code := Main(context.Background(), []string{"appsmith", "--dir", dir, "uninstall", "--purge"}, IO{

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/dockerfake"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -58,7 +59,7 @@ func TestEveryUsageErrorExits2(t *testing.T) {
 			if c.env == nil && !strings.Contains(strings.Join(args, " "), "--dir") {
 				args = append([]string{"--dir", dir}, args...)
 			}
-			r := run(t, fakeDeps(emptyEngine()), c.env, args...)
+			r := run(t, fakeDeps(emptyEngine(t)), c.env, args...)
 			if r.code != 2 {
 				t.Fatalf("%v: exit %d, want 2\nstdout: %s\nstderr: %s", args, r.code, r.out, r.errOut)
 			}
@@ -82,35 +83,6 @@ func TestEveryUsageErrorExits2(t *testing.T) {
 	}
 }
 
-// listEngine knows the given containers: by id, and by their labels.
-func listEngine(cs ...docker.Container) *fakeEngine {
-	return &fakeEngine{
-		containerList: func(labels map[string]string) ([]docker.Container, error) {
-			var out []docker.Container
-			for _, c := range cs {
-				match := true
-				for k, v := range labels {
-					if c.Labels[k] != v {
-						match = false
-					}
-				}
-				if match {
-					out = append(out, c)
-				}
-			}
-			return out, nil
-		},
-		containerInspect: func(id string) (docker.Container, error) {
-			for _, c := range cs {
-				if c.ID == id {
-					return c, nil
-				}
-			}
-			return docker.Container{}, docker.ErrNotFound
-		},
-	}
-}
-
 func managed(id, dir string, running bool) docker.Container {
 	st := "exited"
 	if running {
@@ -131,7 +103,7 @@ func TestDayTwoCommandFindsTheOnlyInstall(t *testing.T) {
 	requireNoDefaultInstall(t)
 	dir := t.TempDir()
 	state.Save(dir, &state.State{Dir: dir, Container: "appsmith-a", ContainerID: "a", Version: "v1.9.2"})
-	r := run(t, fakeDeps(listEngine(managed("a", dir, false))), nil, "status", "--json")
+	r := run(t, fakeDeps(dockerfake.New(t).Serve(managed("a", dir, false))), nil, "status", "--json")
 	var st Status
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil {
 		t.Fatalf("exit %d: %v\n%s%s", r.code, err, r.out, r.errOut)
@@ -151,8 +123,8 @@ func TestDayTwoCommandFindsTheOnlyInstall(t *testing.T) {
 func TestDayTwoCommandWithSeveralInstallsAsksForDir(t *testing.T) {
 	requireNoDefaultInstall(t)
 	a, b := t.TempDir(), t.TempDir()
-	eng := listEngine(managed("a", a, true), managed("b", b, true))
-	eng.containerStop = func(string, time.Duration) error { t.Fatal("stopped a container"); return nil }
+	eng := dockerfake.New(t).Serve(managed("a", a, true), managed("b", b, true))
+	eng.ContainerStopFunc = func(context.Context, string, time.Duration) error { t.Fatal("stopped a container"); return nil }
 	for _, args := range [][]string{{"status"}, {"stop"}, {"logs"}} {
 		r := run(t, fakeDeps(eng), nil, args...)
 		if r.code != 2 {
@@ -187,7 +159,7 @@ func TestStatusJSONIsAnObjectWhenTheEngineIsDown(t *testing.T) {
 	}
 
 	// Nothing installed: an object too, and exit 5.
-	r = run(t, fakeDeps(listEngine()), nil, "status", "--json", "--dir", t.TempDir())
+	r = run(t, fakeDeps(dockerfake.New(t).Serve()), nil, "status", "--json", "--dir", t.TempDir())
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil || r.code != 5 || st["state"] != "not-installed" || st["problem"] == nil {
 		t.Fatalf("not installed: exit %d %v %q", r.code, err, r.out)
 	}
@@ -199,7 +171,7 @@ func TestDamagedStateFileDoesNotBlockStatus(t *testing.T) {
 	os.WriteFile(state.Path(dir), []byte("container: [unclosed\n"), 0o644)
 	c := managed("a", dir, true)
 	c.Ports = []docker.PortBinding{{HostIP: "127.0.0.1", HostPort: port, ContainerPort: 80}}
-	r := run(t, fakeDeps(listEngine(c)), nil, "status", "--dir", dir)
+	r := run(t, fakeDeps(dockerfake.New(t).Serve(c)), nil, "status", "--dir", dir)
 	if r.code != 0 || !strings.Contains(r.out, "running, healthy") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
@@ -210,7 +182,7 @@ func TestDamagedStateFileDoesNotBlockStatus(t *testing.T) {
 
 	// A state file of the wrong shape is damaged too.
 	os.WriteFile(state.Path(dir), []byte("- a\n- b\n"), 0o644)
-	r = run(t, fakeDeps(listEngine(c)), nil, "status", "--dir", dir)
+	r = run(t, fakeDeps(dockerfake.New(t).Serve(c)), nil, "status", "--dir", dir)
 	if r.code != 0 || strings.Contains(r.errOut, "!!seq") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
@@ -219,7 +191,7 @@ func TestDamagedStateFileDoesNotBlockStatus(t *testing.T) {
 func TestHintsNameTheDir(t *testing.T) {
 	dir := t.TempDir()
 	state.Save(dir, &state.State{Dir: dir, Container: "appsmith", ContainerID: "gone"})
-	eng := listEngine()
+	eng := dockerfake.New(t).Serve()
 	for _, args := range [][]string{{"start"}, {"restart", "backend"}, {"logs"}} {
 		r := run(t, fakeDeps(eng), nil, append(args, "--dir", dir)...)
 		if r.code != 5 {
@@ -229,16 +201,16 @@ func TestHintsNameTheDir(t *testing.T) {
 	}
 	// A hint written without the dir (by the core) gets it at the edge.
 	c := managed("a", dir, false)
-	r := run(t, fakeDeps(listEngine(c)), nil, "restart", "backend", "--dir", dir)
+	r := run(t, fakeDeps(dockerfake.New(t).Serve(c)), nil, "restart", "backend", "--dir", dir)
 	contains(t, r.errOut, "`appsmith start --dir "+dir+"`")
 }
 
 func TestRestartRefusesAProgramTheSupervisorDoesNotRun(t *testing.T) {
 	dir := t.TempDir()
 	c := managed("a", dir, true)
-	eng := listEngine(c)
+	eng := dockerfake.New(t).Serve(c)
 	var ran [][]string
-	eng.exec = func(_ string, cmd, _ []string, _ io.Reader) (docker.ExecResult, error) {
+	eng.ExecFunc = func(_ context.Context, _ string, cmd, _ []string, _ io.Reader) (docker.ExecResult, error) {
 		ran = append(ran, cmd)
 		if cmd[1] == "status" {
 			return docker.ExecResult{ExitCode: 3, Stdout: []byte(
@@ -273,7 +245,7 @@ func contains(t *testing.T, s string, wants ...string) {
 // have been set long ago and forgotten.
 func TestDirFindingNamesAPPSMITH_DIR(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "inst")
-	deps := fakeDeps(emptyEngine())
+	deps := fakeDeps(emptyEngine(t))
 	deps.Host.Writable = func(string) error { return os.ErrPermission }
 	r := run(t, deps, map[string]string{"APPSMITH_DIR": dir}, "--yes", "--progress", "plain")
 	if r.code != 3 {
@@ -286,8 +258,8 @@ func TestPurgeNeedsTheDirNamedWhenNotDefault(t *testing.T) {
 	requireNoDefaultInstall(t)
 	dir := t.TempDir()
 	state.Save(dir, &state.State{Dir: dir, Container: "appsmith-a", ContainerID: "a"})
-	eng := listEngine(managed("a", dir, false))
-	eng.containerRemove = func(string) error { t.Fatal("removed a container"); return nil }
+	eng := dockerfake.New(t).Serve(managed("a", dir, false))
+	eng.ContainerRemoveFunc = func(context.Context, string) error { t.Fatal("removed a container"); return nil }
 	r := run(t, fakeDeps(eng), nil, "uninstall", "--purge", "--yes")
 	if r.code != 2 {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)

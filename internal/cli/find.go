@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
@@ -61,7 +62,7 @@ func holdsInstall(dir string) bool {
 // knows (by its container labels). With several, the user must choose: a
 // command acting on the wrong instance is worse than a question.
 // d may be nil (no engine): the default is then the answer.
-func (ro *rootOpts) findDir(ctx context.Context, stdio IO, d Engine) (dir, source string, err error) {
+func (ro *rootOpts) findDir(ctx context.Context, stdio IO, d install.ContainerLister) (dir, source string, err error) {
 	defer func() { ro.usedDir = dir }()
 	if dir, source, err = ro.givenDir(stdio); dir != "" || err != nil {
 		return dir, source, err

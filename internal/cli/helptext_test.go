@@ -10,7 +10,7 @@ import (
 // author needs no README to handle them.
 func TestHelpListsEnvironmentAndExitCodes(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"install", "--help"}} {
-		r := run(t, fakeDeps(emptyEngine()), nil, args...)
+		r := run(t, fakeDeps(emptyEngine(t)), nil, args...)
 		if r.code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, r.code, r.errOut)
 		}

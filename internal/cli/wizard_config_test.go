@@ -30,7 +30,7 @@ func TestWizardConfigAndCommandGiveTheSamePlan(t *testing.T) {
 	if err := os.WriteFile(cfg, yml, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fromFile := run(t, fakeDeps(emptyEngine()), nil, "--dry-run", "--config", cfg, "--progress", "plain")
+	fromFile := run(t, fakeDeps(emptyEngine(t)), nil, "--dry-run", "--config", cfg, "--progress", "plain")
 
 	words := shellWords(t, tui.EquivalentCommand(o))
 	if words[0] != "appsmith-install" {
@@ -42,7 +42,7 @@ func TestWizardConfigAndCommandGiveTheSamePlan(t *testing.T) {
 			args = append(args, w)
 		}
 	}
-	fromFlags := run(t, fakeDeps(emptyEngine()), nil, append(args, "--dry-run", "--progress", "plain")...)
+	fromFlags := run(t, fakeDeps(emptyEngine(t)), nil, append(args, "--dry-run", "--progress", "plain")...)
 	for _, r := range []result{fromFile, fromFlags} {
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.errOut)

@@ -58,7 +58,7 @@ func TestWizardEnvOwnCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := fakeDeps(emptyEngine())
+	deps := fakeDeps(emptyEngine(t))
 	in := &install.Installer{Connect: func(ctx context.Context) (install.Docker, error) { return deps.Docker(ctx) }, Host: deps.Host}
 	env := wizardEnv(in, deps)
 	if d, err := env.TLSDomain(o); err != nil || d != "app.example.com" {

@@ -3,7 +3,8 @@
 // few types the rest of the code needs. It never runs the docker CLI.
 //
 // Callers declare the narrow interface they use (see install/, internal/cli)
-// and *Client satisfies it; tests substitute structs of funcs.
+// and *Client satisfies it; unit tests substitute internal/dockerfake, which
+// has every method of *Client.
 package docker
 
 import (
