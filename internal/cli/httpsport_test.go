@@ -12,7 +12,7 @@ func TestDomainOnAnotherHTTPSPortIsWarned(t *testing.T) {
 		port string
 		warn bool
 	}{{"8443", true}, {"443", false}} {
-		r := run(t, fakeDeps(emptyEngine()), nil, "--dry-run", "--dir", t.TempDir()+"/a", "--version", "1.9.2", "--edition", "ce",
+		r := run(t, fakeDeps(emptyEngine(t)), nil, "--dry-run", "--dir", t.TempDir()+"/a", "--version", "1.9.2", "--edition", "ce",
 			"--link-dir", "", "--tls", "letsencrypt", "--domain", "appsmith.example.com", "--https-port", c.port, "--http-port", "8080", "--progress", "plain")
 		if r.code != 0 {
 			t.Fatalf("exit %d\n%s", r.code, r.errOut)

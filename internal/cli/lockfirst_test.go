@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,13 +27,13 @@ func TestChangingCommandsLockBeforeTheyLook(t *testing.T) {
 	}
 	defer held.Release()
 	for _, args := range [][]string{{"stop"}, {"start"}, {"restart"}, {"uninstall"}, {"tls", "proxy"}} {
-		eng := emptyEngine()
+		eng := emptyEngine(t)
 		looked := false
-		eng.containerInspect = func(string) (docker.Container, error) {
+		eng.ContainerInspectFunc = func(context.Context, string) (docker.Container, error) {
 			looked = true
 			return docker.Container{ID: "c1", Running: true}, nil
 		}
-		eng.containerList = func(map[string]string) ([]docker.Container, error) { looked = true; return nil, nil }
+		eng.ContainerListFunc = func(context.Context, map[string]string) ([]docker.Container, error) { looked = true; return nil, nil }
 		r := run(t, fakeDeps(eng), nil, append([]string{"--dir", dir}, args...)...)
 		if r.code != 1 || !strings.Contains(r.errOut, "pid") {
 			t.Errorf("%v while the lock is held: exit %d\n%s", args, r.code, r.errOut)
