@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +21,20 @@ import (
 // frame stayed above the final one; under load in CI that was the order
 // the frames happened to come in.
 func TestProgressLeavesOneFrame(t *testing.T) {
-	for _, sz := range []size{{120, 40}, {80, 24}} {
+	for _, c := range []struct {
+		sz   size
+		keys bool // keys read: a footer under the frame
+	}{{size{120, 40}, true}, {size{80, 24}, false}} {
+		sz := c.sz
 		t.Run(sz.String(), func(t *testing.T) {
 			var out syncBuffer
-			ui := NewProgress(&out, WizardOptions{Width: sz.w, Height: sz.h, NoColor: true})
+			opts := WizardOptions{Width: sz.w, Height: sz.h, NoColor: true}
+			if c.keys {
+				in, w := io.Pipe()
+				defer w.Close()
+				opts.Input, opts.Interrupt = in, func() {}
+			}
+			ui := NewProgress(&out, opts)
 			// The wizard's last words are above, as in the terminal.
 			summary := "✓ Installing Appsmith\n" + strings.Repeat("  an option\n", 12)
 			play := func() *vt {
@@ -74,6 +85,39 @@ func TestProgressLeavesOneFrame(t *testing.T) {
 			// What follows starts right under the final frame.
 			if !strings.Contains(got, "Took              2.0s\n$ the next command") {
 				t.Errorf("the final frame does not end with its last line right above what follows:\n%s", got)
+			}
+		})
+	}
+}
+
+// TestProgressFrameNeverShrinks: from the first event to the outcome, each
+// frame the renderer gets is at least as tall as the one before (see
+// View), though the pull's layer rows and the log tail come and go.
+func TestProgressFrameNeverShrinks(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.String(), func(t *testing.T) {
+			m := newProgressModel(WizardOptions{Width: sz.w, Height: sz.h, Input: strings.NewReader("")}, (&clock{}).now)
+			last := 0
+			check := func(what string) {
+				t.Helper()
+				v := m.View().Content
+				n := strings.Count(v, "\n") + 1
+				if n < last || n > sz.h {
+					t.Fatalf("after %s the frame has %d rows, before %d, terminal %d:\n%s", what, n, last, sz.h, v)
+				}
+				if !strings.HasSuffix(v, "\n") {
+					t.Fatalf("after %s the frame's last row is not empty:\n%s", what, v)
+				}
+				last = n
+			}
+			s := &script{emit: func(e engine.Event) { m.Update(eventMsg{e}); check(string(e.Kind) + " " + e.Title + e.Status) }}
+			s.pulling()
+			s.booting()
+			s.succeed()
+			m.Update(doneMsg{success})
+			check("the outcome")
+			if !strings.Contains(m.View().Content, "is ready at") {
+				t.Fatalf("no outcome:\n%s", m.View().Content)
 			}
 		})
 	}
