@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -24,7 +25,8 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 	term := stdio.Getenv("TERM")
 	wo := tui.WizardOptions{NoColor: !progress.ColorAllowed(stdio.Getenv),
 		Accessible: stdio.Getenv("NO_COLOR") != "" || term == "dumb"}
-	res, err := tui.RunWizard(ctx, stdio.In, stdio.Err, o, wizardEnv(in, deps), wo)
+	screen := terminal(stdio.Err)
+	res, err := tui.RunWizard(ctx, stdio.In, screen, o, wizardEnv(in, deps), wo)
 	if errors.Is(err, context.Canceled) {
 		return &engine.Error{Code: engine.ExitInterrupted, Err: err}
 	}
@@ -64,7 +66,7 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wo.Input, wo.Interrupt = stdio.In, cancel
-	ui := tui.NewProgress(stdio.Err, wo)
+	ui := tui.NewProgress(screen, wo)
 	err = runLocked(ctx, in, o, stdio, progress.ModeTTY, ui)
 	final := tui.FinalSummary{URL: fmt.Sprintf("http://%s:%d/", hostFor(o.BindAddress), o.HTTPPort), Dir: o.Dir, Err: err, Hint: hint.WithDir(engine.HintOf(err), o.Dir)}
 	if s, serr := state.Load(o.Dir); serr == nil {
@@ -73,6 +75,18 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 	ui.Done(final)
 	_ = ui.Close()
 	return silenceIfShown(err)
+}
+
+// terminal is the file under the command's stderr stream. The wizard and
+// its progress view draw on it directly: bubbletea sizes the screen and
+// follows resizes only through the *os.File, and behind a wrapper it draws
+// into a 0×0 screen, which is blank. The stream rewrites text only for
+// --progress json, which never reaches the wizard.
+func terminal(w io.Writer) io.Writer {
+	if s, ok := w.(*errStream); ok {
+		return s.w
+	}
+	return w
 }
 
 // wizardEnv is what the wizard may ask of this machine, over the same

@@ -141,6 +141,9 @@ type progressModel struct {
 
 	quitArmed, stopping bool
 	plain               bool // accessible mode: words for symbols
+
+	tallest int // rows of the tallest frame drawn: see View
+	pad     int // blank rows above the footer or under the end of the last one
 }
 
 type eventMsg struct{ e engine.Event }

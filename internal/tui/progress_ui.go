@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
@@ -37,9 +38,13 @@ func NewProgress(out io.Writer, opts WizardOptions) ProgressUI {
 	if p := profile(opts.NoColor); p != nil {
 		popts = append(popts, tea.WithColorProfile(*p))
 	}
-	ui := &teaProgress{p: tea.NewProgram(m, popts...), done: make(chan struct{})}
+	ui := &teaProgress{p: tea.NewProgram(m, popts...), out: out, done: make(chan struct{})}
 	go func() {
-		_, ui.err = ui.p.Run()
+		var final tea.Model
+		final, ui.err = ui.p.Run()
+		if fm, ok := final.(*progressModel); ok {
+			ui.pad = fm.pad
+		}
 		close(ui.done)
 	}()
 	return ui
@@ -47,8 +52,10 @@ func NewProgress(out io.Writer, opts WizardOptions) ProgressUI {
 
 type teaProgress struct {
 	p    *tea.Program
+	out  io.Writer
 	done chan struct{}
 	err  error
+	pad  int // blank rows the final frame ends with
 	once sync.Once
 }
 
@@ -62,6 +69,13 @@ func (u *teaProgress) Close() error {
 	<-u.done
 	if errors.Is(u.err, tea.ErrProgramKilled) {
 		return nil // the terminal went away; the plan's outcome stands
+	}
+	if u.err == nil && u.pad > 0 {
+		// The program left the cursor on the frame's last row, under the
+		// blank rows that kept its height: what follows goes right under
+		// the outcome instead. They are on the screen (a frame is never
+		// taller than it), so this moves within it.
+		_, _ = io.WriteString(u.out, ansi.CursorUp(u.pad))
 	}
 	return u.err
 }

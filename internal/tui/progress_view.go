@@ -14,9 +14,35 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 )
 
-func (m *progressModel) View() tea.View { return tea.NewView(m.render()) }
+// View is the frame drawn inline, below what the wizard printed. While the
+// view runs it never gets shorter: when bubbletea's inline renderer
+// (v2.0.10) redraws a shorter frame, it moves the cursor up by at most the
+// new height, so if its last redraw ended on a row below that (a log tail
+// scrolled at the bottom), it starts the new frame that many rows too low
+// and the top of the old frame is left above it, in the scrollback for
+// good. Blank rows keep the height instead, above the footer so it stays
+// at the bottom; Close moves the cursor back up over the ones under the
+// final frame. The last row is always empty: when the program ends the
+// renderer erases the row it leaves the cursor on.
+func (m *progressModel) View() tea.View {
+	h := max(m.height-1, 1)
+	lines := strings.Split(m.frame(h), "\n")
+	m.tallest = max(m.tallest, len(lines))
+	m.pad = max(min(m.tallest, h)-len(lines), 0)
+	at := len(lines)
+	if m.footer() != "" {
+		at-- // the footer's row
+	}
+	pad := make([]string, m.pad)
+	lines = append(lines[:at], append(pad, lines[at:]...)...)
+	return tea.NewView(strings.Join(lines, "\n") + "\n")
+}
 
-func (m *progressModel) render() string {
+// render is the frame as text; tests compare it with golden files.
+func (m *progressModel) render() string { return m.frame(m.height) }
+
+// frame is the view's text, at most height rows.
+func (m *progressModel) frame(height int) string {
 	var b strings.Builder
 	b.WriteString(sTitle.Render("Appsmith installer") + "  " + sActive.Render(m.stage()))
 	if !m.started.IsZero() {
@@ -42,7 +68,7 @@ func (m *progressModel) render() string {
 	// The log tail takes the rows left over: it matters while the container
 	// boots, and after a failure, where it often says why.
 	if len(m.logs) > 0 && (m.final == nil || m.stage() == "Failed") {
-		room := m.height - strings.Count(head, "\n") - 4
+		room := height - strings.Count(head, "\n") - 4
 		if n := min(room, 12, len(m.logs)); n > 0 {
 			head += "\n" + sLabel.Render("Container log") + "\n"
 			for _, l := range m.logs[len(m.logs)-n:] {
@@ -50,20 +76,24 @@ func (m *progressModel) render() string {
 			}
 		}
 	}
-	foot := ""
+	if foot := m.footer(); foot != "" {
+		head += "\n" + foot
+	}
+	return fit(strings.TrimRight(head, "\n"), m.width, height)
+}
+
+// footer is the frame's last line while the plan runs: what a key does.
+func (m *progressModel) footer() string {
 	switch {
 	case m.final != nil:
 	case m.stopping:
-		foot = sWarn.Render("Stopping cleanly… a re-run continues from here.")
+		return sWarn.Render("Stopping cleanly… a re-run continues from here.")
 	case m.quitArmed:
-		foot = sWarn.Render("Press Ctrl-C again to stop; a re-run continues from here.")
+		return sWarn.Render("Press Ctrl-C again to stop; a re-run continues from here.")
 	case m.opts.Input != nil:
-		foot = keys("ctrl+c", "stop (a re-run continues)")
+		return keys("ctrl+c", "stop (a re-run continues)")
 	}
-	if foot != "" {
-		head += "\n" + foot
-	}
-	return fit(strings.TrimRight(head, "\n"), m.width, m.height)
+	return ""
 }
 
 // mark is a step's symbol; a word in accessible mode (see model.mark).

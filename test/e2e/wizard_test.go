@@ -125,8 +125,9 @@ func TestWizardInstallsInATerminal(t *testing.T) {
 	t.Logf("final screen:\n%s", m.screen())
 	sb := m.scrollback()
 	// One header: the progress view's. The wizard's screens were drawn
-	// on the alternate screen and leave only what was decided.
-	for text, want := range map[string]int{"Appsmith installer": 1, "Checks › Options": 0, "Installing Appsmith": 1, "appsmith-install --yes": 1} {
+	// on the alternate screen and leave only what was decided. The final
+	// frame is whole, to its last line.
+	for text, want := range map[string]int{"Appsmith installer": 1, "Checks › Options": 0, "Installing Appsmith": 1, "appsmith-install --yes": 1, "Took": 1} {
 		if n := strings.Count(sb, text); n != want {
 			t.Errorf("the scrollback holds %q %d times, want %d:\n%s", text, n, want, sb)
 		}
