@@ -29,11 +29,14 @@ func run(role string, args []string) int {
 		return appsmithctl(imageLayout, args, os.Stdout, os.Stderr)
 	case "healthcheck":
 		return healthcheck()
-	case "mongodump", "mongorestore", "mongosh":
-		fmt.Fprintf(os.Stderr, "%s: not implemented in the stand-in yet\n", role)
-		return 1
+	case "mongosh":
+		return mongosh(imageLayout, args, os.Stdout, os.Stderr)
+	case "mongodump":
+		return mongodump(imageLayout, args, os.Stdout, os.Stderr)
+	case "mongorestore":
+		return mongorestore(imageLayout, args, os.Stdin, os.Stderr)
 	}
-	fmt.Fprintf(os.Stderr, "standin: unknown role %q (install me as entrypoint.sh, supervisorctl, appsmithctl, healthcheck)\n", role)
+	fmt.Fprintf(os.Stderr, "standin: unknown role %q (install me as entrypoint.sh, supervisorctl, appsmithctl, healthcheck, mongosh, mongodump, mongorestore)\n", role)
 	return 2
 }
 
