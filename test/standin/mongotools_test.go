@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/appsmith-install/appsmith-install/test/stacksgen"
 	"github.com/appsmith-install/appsmith-install/test/standin/spec"
 )
 
@@ -404,5 +405,21 @@ func TestCorruptOnStart(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A generated benchmark tree is data the stand-in opens and counts.
+func TestGeneratedStacksOpen(t *testing.T) {
+	l := newRoot(t)
+	if _, err := stacksgen.Generate(l.stacks(), stacksgen.Options{Size: 1 << 20, Seed: 3, Version: "v1.9.2"}); err != nil {
+		t.Fatal(err)
+	}
+	runOn(t, l, "v1.9.38", spec.Config{})
+	var out, errb bytes.Buffer
+	if code := appsmithctl(l, []string{"mongo-eval", "db.users.countDocuments()"}, &out, &errb); code != 0 || !strings.HasSuffix(strings.TrimSpace(out.String()), fmt.Sprint("\n", stacksgen.SeedUsers)) {
+		t.Errorf("count on generated data: %d %q %q", code, out.String(), errb.String())
+	}
+	if st := readState(t, l); st.FCV != "5.0" || st.AppsmithVersion != "v1.9.38" {
+		t.Errorf("state after upgrading generated data: %+v", st)
 	}
 }
