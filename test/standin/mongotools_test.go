@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/appsmith-install/appsmith-install/test/stacksgen"
@@ -293,37 +293,78 @@ func TestRestoreRefusesDamagedArchives(t *testing.T) {
 	}
 }
 
+// With --oplog a dump taken while the application writes is one point in
+// time; without, each collection is read when the dump reaches it, as the
+// real tool does. The dump is held mid-stream (its reader stops reading)
+// inside a collection larger than the socket buffers, the application writes
+// to a collection the dump has not reached yet, then the dump goes on.
 func TestDumpWhileWriting(t *testing.T) {
 	l, _ := startMongo(t, "v1.9.2", spec.Config{})
-	seed(t, l, "events", 50)
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			var o, e bytes.Buffer
-			mongosh(l, []string{"--quiet", testDBURL, "--eval", fmt.Sprintf("db.events.insertOne({n: %d}); db.audit.insertOne({n: %d})", i, i)}, &o, &e)
+	seed(t, l, "bulk", 5000) // ~500 KB: the server blocks writing it
+	seed(t, l, "events", 10)
+	for _, oplog := range []bool{true, false} {
+		before, _ := strconv.Atoi(count(t, l, "events"))
+		conn, err := dialMongo(l, mongoRequest{Op: "dump", User: "appsmith", Pass: "s3cret", Oplog: oplog})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	var archives [][]byte
-	for i := 0; i < 5; i++ {
-		archives = append(archives, dump(t, l, "--archive", "--oplog", fullDump))
+		if _, err := conn.reply(); err != nil {
+			t.Fatal(err)
+		}
+		head := make([]byte, 4096)
+		if _, err := io.ReadFull(conn.br, head); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(head, []byte(`C {"ns":"appsmith.bulk"}`)) {
+			t.Fatalf("the dump is not inside the bulk collection yet:\n%s", head)
+		}
+		seed(t, l, "events", 7)
+		rest, err := io.ReadAll(conn.br)
+		conn.c.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := perNS(t, append(head, rest...))
+		want := before
+		if !oplog {
+			want += 7
+		}
+		if n["appsmith.events"] != want || n["appsmith.bulk"] != 5000 {
+			t.Errorf("oplog %v: archive holds %v, want %d events", oplog, n, want)
+		}
 	}
-	close(stop)
-	wg.Wait()
-	for i, a := range archives {
-		dst, _ := startMongo(t, "v1.9.2", spec.Config{})
-		if code, errs := restore(dst, a, "--archive", "--oplogReplay"); code != 0 {
-			t.Fatalf("archive %d taken while writing: %s", i, errs)
+	archive := dump(t, l, "--archive", "--oplog", fullDump)
+	dst, _ := startMongo(t, "v1.9.2", spec.Config{})
+	if code, errs := restore(dst, archive, "--archive", "--oplogReplay"); code != 0 {
+		t.Fatalf("restore --oplogReplay: %s", errs)
+	}
+	if got := count(t, dst, "events"); got != "24" {
+		t.Errorf("restored %s events, want 24", got)
+	}
+}
+
+// perNS counts the documents of each collection of an archive.
+func perNS(t *testing.T, archive []byte) map[string]int {
+	t.Helper()
+	ar, err := newArchiveReader(bytes.NewReader(archive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	ns := ""
+	for {
+		tag, body, err := ar.next()
+		if err == io.EOF {
+			return n
 		}
-		if n, err := strconv.Atoi(count(t, dst, "events")); err != nil || n < 50 {
-			t.Errorf("archive %d restored %d events (%v), want at least the 50 seeded", i, n, err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch tag {
+		case 'C':
+			ns = string(body)
+		case 'D':
+			n[ns]++
 		}
 	}
 }
