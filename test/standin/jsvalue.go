@@ -82,6 +82,10 @@ func (p *jsParser) errorf(format string, a ...any) error {
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*`)
+
+// plainKey is the key util.inspect prints without quotes (Node's keyStrRegExp).
+var plainKey = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z_0-9]*$`)
+
 var numberRE = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`)
 
 func (p *jsParser) ident() string {
@@ -226,15 +230,13 @@ func inspectAt(v any, depth int) string {
 		}
 		return inspectAt(o, depth)
 	case ordered:
-		if len(x) == 1 && x[0].k == "$oid" {
-			if s, ok := x[0].v.(string); ok {
-				return "ObjectId('" + s + "')"
-			}
+		if s, ok := inspectEJSON(x); ok {
+			return s
 		}
 		parts := make([]string, len(x))
 		for i, p := range x {
 			k := p.k
-			if identRE.FindString(k) != k {
+			if !plainKey.MatchString(k) {
 				k = "'" + k + "'"
 			}
 			parts[i] = k + ": " + inspectAt(p.v, depth+1)
@@ -249,6 +251,42 @@ func inspectAt(v any, depth int) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// inspectEJSON prints the extended-JSON wrappers as mongosh shows the BSON
+// types they stand for.
+func inspectEJSON(o ordered) (string, bool) {
+	if len(o) != 1 {
+		return "", false
+	}
+	inner, _ := o[0].v.(ordered)
+	field := func(k string) string {
+		v, _ := inner.get(k)
+		return fmt.Sprint(v)
+	}
+	switch o[0].k {
+	case "$oid":
+		if s, ok := o[0].v.(string); ok {
+			return "ObjectId('" + s + "')", true
+		}
+	case "$numberLong":
+		if s, ok := o[0].v.(string); ok {
+			return "Long('" + s + "')", true
+		}
+	case "$timestamp":
+		if inner != nil {
+			return fmt.Sprintf("Timestamp({ t: %s, i: %s })", field("t"), field("i")), true
+		}
+	case "$binary":
+		if inner != nil {
+			sub := strings.TrimLeft(field("subType"), "0")
+			if sub == "" {
+				sub = "0"
+			}
+			return fmt.Sprintf("Binary.createFromBase64('%s', %s)", field("base64"), sub), true
+		}
+	}
+	return "", false
 }
 
 func wrap(open, close string, parts []string, depth int) string {

@@ -102,7 +102,11 @@ func (m *mongod) handle(c net.Conn) {
 	}
 	switch req.Op {
 	case "command":
-		reply(m.command(req.DB, req.Cmd))
+		v, err := m.command(req.DB, req.Cmd)
+		if o, ok := v.(ordered); ok && err == nil {
+			v = append(o, clusterTime()...)
+		}
+		reply(v, err)
 	case "dump":
 		// The reply line says whether the stream follows.
 		if req.Oplog && req.DB != "" {
@@ -115,6 +119,22 @@ func (m *mongod) handle(c net.Conn) {
 		reply(m.restore(br, req.Drop, req.OplogReplay))
 	default:
 		reply(nil, merr(59, "CommandNotFound", "no such command: '%s'", req.Op))
+	}
+}
+
+// clusterTime is what every reply of a replica-set member carries (the
+// embedded mongod runs as replica set mr1), in extended JSON.
+func clusterTime() ordered {
+	ts := ordered{{"$timestamp", ordered{{"t", time.Now().Unix()}, {"i", 1}}}}
+	return ordered{
+		{"$clusterTime", ordered{
+			{"clusterTime", ts},
+			{"signature", ordered{
+				{"hash", ordered{{"$binary", ordered{{"base64", "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}, {"subType", "00"}}}}},
+				{"keyId", ordered{{"$numberLong", "0"}}},
+			}},
+		}},
+		{"operationTime", ts},
 	}
 }
 
