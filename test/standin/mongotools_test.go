@@ -172,6 +172,17 @@ func TestSeedAndCount(t *testing.T) {
 	if got := eval(t, l, "db.getCollectionNames()"); got != "[ 'users' ]" {
 		t.Errorf("collections %q", got)
 	}
+	// The documents are on disk: they outlive a restart of mongod.
+	if out, code := ctl(t, l, "stop", "mongodb"); code != 0 {
+		t.Fatalf("stop mongodb: %d %s", code, out)
+	}
+	refused(t, l, "db.users.countDocuments()", "ECONNREFUSED")
+	if out, code := ctl(t, l, "start", "mongodb"); code != 0 {
+		t.Fatalf("start mongodb: %d %s", code, out)
+	}
+	if got := count(t, l, "users"); got != "451" {
+		t.Errorf("count after a mongod restart = %q, want 451", got)
+	}
 	refused(t, l, "db.users.find()", "unsupported method")
 	refused(t, l, "db.users.countDocuments({i: 1})", "without a filter")
 }
