@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
@@ -129,8 +130,8 @@ func TestImageValidation(t *testing.T) {
 func TestRegistryPushAndStandardSet(t *testing.T) {
 	reg := StartRegistry(t)
 	refs := StandardImages(t, reg)
-	if len(refs) != 15 {
-		t.Errorf("%d standard images, want 15: %v", len(refs), refs)
+	if len(refs) != 20 {
+		t.Errorf("%d standard images, want 20: %v", len(refs), refs)
 	}
 	for _, want := range []string{"appsmith/appsmith-ce:v1.8.15", "appsmith/appsmith-ee:latest", "faults/illegal-instruction:v1.9.2"} {
 		if refs[want] != reg.Host()+"/"+want {
@@ -165,5 +166,78 @@ func TestStandinBinaryIsCached(t *testing.T) {
 	dir, _ := cacheDir()
 	if p2, err := buildStandin(); err != nil || p2 != p1 || p1 != filepath.Join(dir, "standin-"+sum+"-linux-"+runtime.GOARCH) {
 		t.Errorf("second build: %q %v; first %q", p2, err, p1)
+	}
+}
+
+// Every standard release bakes in the MongoDB its real image ships.
+func TestStandardVersions(t *testing.T) {
+	want := map[string]string{"v1.8.15": "4.4", "v1.9.1": "5.0", "v1.9.2": "5.0", "v1.9.38": "5.0", "v1.99": "6.0", "v2.0.1": "7.0", "v2.2.0": "7.0"}
+	if len(StandardVersions) != len(want) {
+		t.Errorf("StandardVersions = %v", StandardVersions)
+	}
+	for _, v := range StandardVersions {
+		cfg, err := Image{Repo: "appsmith/appsmith-ce", Tag: v}.standinConfig()
+		if err != nil || cfg.MongoVersion != want[v] {
+			t.Errorf("%s: MongoDB %q (%v), want %s", v, cfg.MongoVersion, err, want[v])
+		}
+	}
+}
+
+// A faulty tag lives beside the good ones in one repository, so a test can
+// upgrade by changing only the tag.
+func TestFaultTagInTheSameRepository(t *testing.T) {
+	reg := StartRegistry(t)
+	good := reg.Push(t, Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	bad := reg.Push(t, Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.38", Fault: spec.FaultCorruptOnStart})
+	if strings.TrimSuffix(good, ":v1.9.2") != strings.TrimSuffix(bad, ":v1.9.38") {
+		t.Fatalf("different repositories: %s, %s", good, bad)
+	}
+	repo, err := name.NewRepository(reg.Host()+"/appsmith/appsmith-ce", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags, err := remote.List(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(tags, ",") != "v1.9.2,v1.9.38" {
+		t.Errorf("tags %v", tags)
+	}
+	for ref, fault := range map[string]string{good: "", bad: spec.FaultCorruptOnStart} {
+		r, err := name.ParseReference(ref, name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := remote.Image(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg spec.Config
+		readImageFile(t, img, "opt/standin/config.json", &cfg)
+		if cfg.Fault != fault {
+			t.Errorf("%s: fault %q, want %q", ref, cfg.Fault, fault)
+		}
+	}
+}
+
+func readImageFile(t *testing.T, img v1.Image, path string, v any) {
+	t.Helper()
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			t.Fatalf("%s not in the image", path)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Name == path {
+			if err := json.NewDecoder(tr).Decode(v); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
 	}
 }

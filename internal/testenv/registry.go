@@ -100,7 +100,9 @@ func (r *Registry) RemoveFromEngineOnCleanup(tb testing.TB, cli *client.Client) 
 
 // StandardSet is the standard set of images: appsmith/appsmith-ce and
 // appsmith/appsmith-ee at each of StandardVersions plus "latest", and the
-// fault images under faults/.
+// fault images under faults/. A faulty release in the same repository as
+// good ones (an upgrade that changes only the tag) is one more Push:
+// Image{Repo: "appsmith/appsmith-ce", Tag: "v2.2.1", Fault: spec.FaultCorruptOnStart}.
 func StandardSet() []Image {
 	var set []Image
 	for _, repo := range []string{"appsmith/appsmith-ce", "appsmith/appsmith-ee"} {
@@ -109,16 +111,18 @@ func StandardSet() []Image {
 		}
 		set = append(set, Image{Repo: repo, Tag: "latest", Version: LatestVersion})
 	}
-	for _, f := range []string{"never-healthy", "crash", "illegal-instruction"} {
+	for _, f := range []string{"never-healthy", "crash", "illegal-instruction", "corrupt-on-start"} {
 		set = append(set, Image{Repo: "faults/" + f, Tag: "v1.9.2", Fault: f})
 	}
 	return set
 }
 
 // StandardVersions are the releases of the standard set, oldest first: the
-// last pre-MongoDB-5 image, the first checkpoint, the FCV-raising fix, the
-// last 1.x checkpoint and a 2.x.
-var StandardVersions = []string{"v1.8.15", "v1.9.2", "v1.9.38", "v1.99", "v2.0.1"}
+// last pre-MongoDB-5 image, an ordinary MongoDB 5 release before the
+// checkpoint, the first checkpoint, the FCV-raising fix, the last 1.x
+// checkpoint, the first 2.x (MongoDB 7 at FCV 6.0) and the release that
+// lifts the FCV to 7.0.
+var StandardVersions = []string{"v1.8.15", "v1.9.1", "v1.9.2", "v1.9.38", "v1.99", "v2.0.1", "v2.2.0"}
 
 // LatestVersion is what the standard "latest" tag points at.
 const LatestVersion = "v2.0.1"

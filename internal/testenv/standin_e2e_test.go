@@ -21,6 +21,8 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+
+	"github.com/appsmith-install/appsmith-install/test/standin/spec"
 )
 
 // These tests run the standard stand-in images on the real engine, pulled
@@ -136,6 +138,14 @@ func TestStandinImages(t *testing.T) {
 		{"FCV refusal, then the way through", func(t *testing.T) {
 			testFCVPath(t, cli, quick)
 		}},
+		{"mongosh, mongodump and mongorestore over exec", func(t *testing.T) {
+			testDumpRestore(t, cli, quick("v1.9.2"))
+		}},
+		{"faulty tag in the same repository corrupts the data", func(t *testing.T) {
+			good := reg.Push(t, Image{Repo: "rollback/appsmith-ce", Tag: "v1.9.2", BootDelay: 100 * time.Millisecond})
+			bad := reg.Push(t, Image{Repo: "rollback/appsmith-ce", Tag: "v1.9.38", Fault: spec.FaultCorruptOnStart})
+			testCorruptRollback(t, cli, good, bad)
+		}},
 	}
 	var wg sync.WaitGroup
 	for _, sc := range scenarios {
@@ -146,6 +156,87 @@ func TestStandinImages(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// testDumpRestore seeds documents through mongosh, streams them out with
+// mongodump over the exec's stdout and into a second container with
+// mongorestore over its stdin, all through the Engine API.
+func testDumpRestore(t *testing.T, cli *client.Client, ref string) {
+	src := start(t, cli, ref, t.TempDir())
+	src.waitStatus("/api/v1/health", 200, 30*time.Second)
+	uri := readEnv(t, filepath.Join(src.stacks, "configuration", "docker.env"))["APPSMITH_DB_URL"]
+	if !strings.HasPrefix(uri, "mongodb://appsmith:") {
+		t.Fatalf("fresh v1.9.2 database URL %q", uri)
+	}
+	if fcv := MongoEval(t, cli, src.id, "db.adminCommand({getParameter: 1, featureCompatibilityVersion: 1}).featureCompatibilityVersion.version"); fcv != "5.0" {
+		t.Errorf("fresh v1.9.2 FCV %q", fcv)
+	}
+	SeedDocuments(t, cli, src.id, "users", 1200)
+	SeedDocuments(t, cli, src.id, "applications", 30)
+	archive := MongoDump(t, cli, src.id, uri, "--archive", "--gzip")
+	whole := MongoDump(t, cli, src.id, strings.TrimSuffix(uri, "appsmith"), "--archive", "--oplog")
+
+	dst := start(t, cli, ref, t.TempDir())
+	dst.waitStatus("/api/v1/health", 200, 30*time.Second)
+	dstURI := readEnv(t, filepath.Join(dst.stacks, "configuration", "docker.env"))["APPSMITH_DB_URL"]
+	SeedDocuments(t, cli, dst.id, "users", 3)
+	if code, errs := MongoRestore(t, cli, dst.id, dstURI, archive[:len(archive)/2], "--archive", "--gzip", "--drop"); code == 0 {
+		t.Errorf("a truncated archive was restored: %s", errs)
+	}
+	if n := CountDocuments(t, cli, dst.id, "users"); n != 3 {
+		t.Errorf("a refused restore left %d users, want the 3 there before", n)
+	}
+	if code, errs := MongoRestore(t, cli, dst.id, dstURI, archive, "--archive", "--gzip", "--drop"); code != 0 {
+		t.Fatalf("mongorestore: exit %d: %s", code, errs)
+	}
+	if u, a := CountDocuments(t, cli, dst.id, "users"), CountDocuments(t, cli, dst.id, "applications"); u != 1200 || a != 30 {
+		t.Errorf("restored %d users and %d applications, want 1200 and 30", u, a)
+	}
+	if code, errs := MongoRestore(t, cli, dst.id, dstURI, whole, "--archive", "--drop", "--oplogReplay"); code != 0 {
+		t.Fatalf("mongorestore --oplogReplay: exit %d: %s", code, errs)
+	}
+	if u := CountDocuments(t, cli, dst.id, "users"); u != 1200 {
+		t.Errorf("after the --oplog archive: %d users", u)
+	}
+}
+
+// testCorruptRollback upgrades by changing only the tag to a release that
+// corrupts the data: the old tag alone stays broken, the old tag with the
+// pre-upgrade data comes back with every document.
+func testCorruptRollback(t *testing.T, cli *client.Client, good, bad string) {
+	stacks := t.TempDir()
+	in := start(t, cli, good, stacks)
+	in.waitStatus("/api/v1/health", 200, 30*time.Second)
+	SeedDocuments(t, cli, in.id, "users", 25)
+	if code, _ := in.stop(); code != 0 {
+		t.Fatalf("stop: %d", code)
+	}
+	saved := filepath.Join(t.TempDir(), "stacks")
+	if err := os.CopyFS(saved, os.DirFS(stacks)); err != nil {
+		t.Fatal(err)
+	}
+
+	up := start(t, cli, bad, stacks)
+	if code := up.waitExit(20 * time.Second); code == 0 {
+		t.Fatalf("the faulty release exited 0")
+	}
+	mustContain(t, "logs", up.logs(), "corrupt")
+	back := start(t, cli, good, stacks)
+	if code := back.waitExit(20 * time.Second); code == 0 {
+		t.Fatalf("the old tag started on corrupted data")
+	}
+
+	if err := os.RemoveAll(stacks); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(stacks, os.DirFS(saved)); err != nil {
+		t.Fatal(err)
+	}
+	again := start(t, cli, good, stacks)
+	again.waitStatus("/api/v1/health", 200, 30*time.Second)
+	if n := CountDocuments(t, cli, again.id, "users"); n != 25 {
+		t.Errorf("after the rollback with data: %d users, want 25", n)
+	}
 }
 
 // testRemoveCrashLoop checks removeContainer on what the product creates for

@@ -130,6 +130,7 @@ func (a *app) prepare(environ []string) error {
 		a.mongo.major = spec.MongoFor(a.version)
 	}
 	a.mongo.path = a.l.stacks("data", "mongodb", mongoStateFile)
+	a.mongo.docs = docStore{dir: a.l.stacks("data", "mongodb", "standin-docs")}
 	a.host = lookupEnv(environ, "HOSTNAME")
 	if a.host == "" {
 		a.host, _ = os.Hostname()
@@ -162,7 +163,26 @@ func (a *app) prepare(environ []string) error {
 		}
 	}
 	a.setupCACerts()
+	if a.cfg.Fault == spec.FaultCorruptOnStart {
+		return a.corruptData()
+	}
 	return nil
+}
+
+// corruptData tears the file the next start reads first (the mongod state,
+// or the backend's record when the database is external) and fails.
+func (a *app) corruptData() error {
+	path := a.backendStatePath()
+	if a.localMongo {
+		path = a.mongo.path
+	}
+	b, _ := os.ReadFile(path)
+	torn := append(b[:len(b)/2:len(b)/2], "\x00\x00\x00\xffWT_ERROR: non-specific WiredTiger error"...)
+	if err := os.WriteFile(path, torn, 0o644); err != nil {
+		return err
+	}
+	a.con.Printf("mongod: WiredTiger error (-31802) [%s]: __wt_block_read_off: read checksum error", path)
+	return exitf(100, "Unexpected error during start: data file %s is corrupt (stand-in fault %q)", path, spec.FaultCorruptOnStart)
 }
 
 // idLine is what `id` prints; the image runs as root like the real one.

@@ -392,6 +392,16 @@ func TestEntrypointVersionPaths(t *testing.T) {
 			{version: "v1.9.38", environ: []string{"APPSMITH_CHECKPOINT_OVERRIDE=v1.9"}, msg: "APPSMITH_CHECKPOINT_OVERRIDE=v1.9", fcv: "5.0"},
 			{version: "v1.9.38", fcv: "5.0"}, // the override was needed once
 		}},
+		{"every standard release in order; v1.9.1 is one hop, not the checkpoint", []step{
+			{version: "v1.8.15", fcv: "4.4"},
+			{version: "v1.9.1", fcv: "4.4"},
+			{version: "v1.9.38", code: 1, msg: "[v1.9.1]", fcv: "4.4"},
+			{version: "v1.9.2", fcv: "4.4"},
+			{version: "v1.9.38", fcv: "5.0"},
+			{version: "v1.99", fcv: "6.0"},
+			{version: "v2.0.1", fcv: "6.0", marker: "6.0\n"},
+			{version: "v2.2.0", fcv: "7.0", marker: "7.0\n"},
+		}},
 		{"checkpoint before 2.x", []step{
 			{version: "v1.9.38", fcv: "5.0"},
 			{version: "v1.95", fcv: "5.0"},

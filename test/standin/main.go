@@ -1,8 +1,10 @@
 // Command standin imitates the Appsmith container image for end-to-end tests:
 // exactly the behaviour APPSMITH.md describes (health and /info, docker.env
 // generation, the stacks layout, supervisorctl, an embedded "MongoDB" with a
-// version and featureCompatibilityVersion, checkpoint enforcement), plus fault
-// modes baked in at image build time. Nothing more: the product must drive it
+// version, a featureCompatibilityVersion and a small document store, the
+// mongosh, mongodump and mongorestore tools and `appsmithctl mongo-eval`
+// that drive it, checkpoint enforcement), plus fault modes baked in at image
+// build time. Nothing more: the product must drive it
 // as it would drive the real image.
 //
 // It is one static binary installed under several names; argv[0] picks the
@@ -29,11 +31,14 @@ func run(role string, args []string) int {
 		return appsmithctl(imageLayout, args, os.Stdout, os.Stderr)
 	case "healthcheck":
 		return healthcheck()
-	case "mongodump", "mongorestore", "mongosh":
-		fmt.Fprintf(os.Stderr, "%s: not implemented in the stand-in yet\n", role)
-		return 1
+	case "mongosh":
+		return mongosh(imageLayout, args, os.Stdout, os.Stderr)
+	case "mongodump":
+		return mongodump(imageLayout, args, os.Stdout, os.Stderr)
+	case "mongorestore":
+		return mongorestore(imageLayout, args, os.Stdin, os.Stderr)
 	}
-	fmt.Fprintf(os.Stderr, "standin: unknown role %q (install me as entrypoint.sh, supervisorctl, appsmithctl, healthcheck)\n", role)
+	fmt.Fprintf(os.Stderr, "standin: unknown role %q (install me as entrypoint.sh, supervisorctl, appsmithctl, healthcheck, mongosh, mongodump, mongorestore)\n", role)
 	return 2
 }
 

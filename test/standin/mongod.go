@@ -29,6 +29,9 @@ type mongod struct {
 	path  string
 	major string      // "5.0"
 	state *mongoState // nil while not running
+	docs  docStore
+	// user and pass are the credentials of APPSMITH_DB_URL, "" = no auth.
+	user, pass string
 }
 
 func (m *mongod) running() bool {
@@ -110,14 +113,22 @@ func (a *app) mongodbProgram() program {
 			dbLog.Close()
 			return nil, err
 		}
+		ln, err := a.mongo.listen(a.l)
+		if err != nil {
+			dbLog.Close()
+			return nil, err
+		}
 		a.mongo.mu.Lock()
 		a.mongo.state = st
+		a.mongo.user, a.mongo.pass = credentials(a.env["APPSMITH_DB_URL"])
 		a.mongo.mu.Unlock()
+		go a.mongo.serve(ln)
 		a.mongoLog(dbLog, log, "I", "NETWORK", 23016, "Waiting for connections", map[string]string{"port": "27017", "featureCompatibilityVersion": st.FCV})
 
 		done := make(chan error, 1)
 		go func() {
 			<-ctx.Done()
+			ln.Close()
 			a.mongo.mu.Lock()
 			a.mongo.state = nil
 			a.mongo.mu.Unlock()

@@ -28,6 +28,10 @@ const (
 	FaultCrash              = "crash"               // exits 1 right after start
 	FaultIllegalInstruction = "illegal-instruction" // embedded mongod dies like on a CPU without AVX
 	FaultRejectCert         = "reject-cert"         // "Caddy" refuses every custom certificate, as for a key type it cannot use
+	// FaultCorruptOnStart damages the database's data file on start and then
+	// exits, as a broken release that wrecks the data it migrates: only the
+	// pre-upgrade data (not just the old tag) brings the instance back.
+	FaultCorruptOnStart = "corrupt-on-start"
 )
 
 // DefaultBootDelay is how long the backend takes to come up when the image
@@ -55,7 +59,7 @@ func (c Config) Validate() error {
 		return err
 	}
 	switch c.Fault {
-	case FaultNone, FaultNeverHealthy, FaultCrash, FaultIllegalInstruction, FaultRejectCert:
+	case FaultNone, FaultNeverHealthy, FaultCrash, FaultIllegalInstruction, FaultRejectCert, FaultCorruptOnStart:
 	default:
 		return fmt.Errorf("unknown stand-in fault mode %q", c.Fault)
 	}
