@@ -181,7 +181,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 	if fl.dryRun {
 		return plan.Print(stdio.Out)
 	}
-	sink, err := progress.New(mode, progress.Options{Out: stdio.Err, NoColor: !progress.ColorAllowed(stdio.Getenv)})
+	sink, err := progress.New(mode, progress.Options{Out: terminal(stdio.Err), NoColor: !progress.ColorAllowed(stdio.Getenv)})
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
@@ -207,7 +207,7 @@ func observeAndPlan(ctx context.Context, in *install.Installer, o install.Option
 	if err != nil && mode == progress.ModeJSON {
 		// A refused plan ends like a failed one, so a reader of the stream
 		// needs no special case: plan_failed, then the outcome.
-		if sink, serr := progress.New(mode, progress.Options{Out: stdio.Err}); serr == nil {
+		if sink, serr := progress.New(mode, progress.Options{Out: terminal(stdio.Err)}); serr == nil {
 			sink.Emit(engine.Event{Kind: engine.KindPlanFailed, Message: err.Error()})
 			sink.Emit(engine.Event{Kind: engine.KindOutcome, Outcome: engine.OutcomeFailed, Message: err.Error()})
 			_ = sink.Close()

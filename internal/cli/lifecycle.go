@@ -188,7 +188,7 @@ func runPlan(ctx context.Context, ro *rootOpts, stdio IO, in *located, p engine.
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
-	sink, err := progress.New(mode, progress.Options{Out: stdio.Err, NoColor: !progress.ColorAllowed(stdio.Getenv)})
+	sink, err := progress.New(mode, progress.Options{Out: terminal(stdio.Err), NoColor: !progress.ColorAllowed(stdio.Getenv)})
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}

@@ -88,3 +88,17 @@ func canPrompt(stdio IO) bool {
 	}
 	return stdio.IsTTY
 }
+
+// terminal is the file under the command's stderr stream, for what draws on
+// the terminal itself: the wizard and its progress view (bubbletea sizes the
+// screen and follows resizes only through the *os.File; behind a wrapper it
+// draws into a 0×0 screen, which is blank) and the progress sinks (--progress
+// auto picks the live view only for a terminal). Their output is events or
+// drawing, never stray text, so passing the stream's rewriting by is safe:
+// the json sink writes NDJSON itself, and json mode never reaches the wizard.
+func terminal(w io.Writer) io.Writer {
+	if s, ok := w.(*errStream); ok {
+		return s.w
+	}
+	return w
+}

@@ -176,7 +176,7 @@ func applyTLS(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, c tlsconf.
 	if in.state != nil {
 		want = in.state.Version
 	}
-	sink, err := progress.New(mode, progress.Options{Out: stdio.Err, NoColor: !progress.ColorAllowed(stdio.Getenv)})
+	sink, err := progress.New(mode, progress.Options{Out: terminal(stdio.Err), NoColor: !progress.ColorAllowed(stdio.Getenv)})
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}

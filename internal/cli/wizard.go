@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -75,18 +74,6 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 	ui.Done(final)
 	_ = ui.Close()
 	return silenceIfShown(err)
-}
-
-// terminal is the file under the command's stderr stream. The wizard and
-// its progress view draw on it directly: bubbletea sizes the screen and
-// follows resizes only through the *os.File, and behind a wrapper it draws
-// into a 0×0 screen, which is blank. The stream rewrites text only for
-// --progress json, which never reaches the wizard.
-func terminal(w io.Writer) io.Writer {
-	if s, ok := w.(*errStream); ok {
-		return s.w
-	}
-	return w
 }
 
 // wizardEnv is what the wizard may ask of this machine, over the same
