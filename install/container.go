@@ -2,16 +2,15 @@ package install
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 )
 
-// StopTimeout is how long Appsmith gets to stop before it is killed: the
-// backend and the embedded databases need time to flush, and a kill risks
-// the data. `appsmith stop` waits this long, and the container carries it so
-// a reboot or an engine shutdown waits as long (the engine's default is 10 s).
-const StopTimeout = 2 * time.Minute
+// StopTimeout is instance.StopTimeout: `appsmith stop` waits this long, and
+// the container carries it so a reboot or an engine shutdown waits as long
+// (the engine's default is 10 s).
+const StopTimeout = instance.StopTimeout
 
 // containerLog rotates the container's json-file log: Appsmith logs a lot,
 // and the engine's default never removes a line. 5 × 100 MB keeps days of

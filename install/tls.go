@@ -10,16 +10,17 @@ import (
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/certs"
-	"github.com/appsmith-install/appsmith-install/internal/fsutil"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
+	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
-// TLS modes (APPSMITH.md "TLS and CA roots").
+// TLS modes (APPSMITH.md "TLS and CA roots"), as appsmith.yaml records them.
 const (
-	TLSNone        = "none"        // plain HTTP (and Caddy's self-signed HTTPS); no domain
-	TLSLetsEncrypt = "letsencrypt" // APPSMITH_CUSTOM_DOMAIN set, no ssl/*.pem: Caddy asks Let's Encrypt
-	TLSCustom      = "custom"      // APPSMITH_CUSTOM_DOMAIN set and ssl/fullchain.pem + ssl/privkey.pem
-	TLSProxy       = "proxy"       // a proxy terminates TLS: no domain, or Caddy's redirects loop
+	TLSNone        = state.TLSNone
+	TLSLetsEncrypt = state.TLSLetsEncrypt
+	TLSCustom      = state.TLSCustom
+	TLSProxy       = state.TLSProxy
 	// TLSKeep leaves an existing install's TLS files and domain as they are:
 	// what a re-run does unless TLS options are given (changes go through
 	// `appsmith tls`, which restarts and rolls back).
@@ -91,12 +92,7 @@ func (o *Options) normalizeTLS() *FieldError {
 }
 
 // TLSMaterial is the TLS input, read and checked, ready to be written.
-type TLSMaterial struct {
-	KeyPair  *certs.KeyPair // --tls custom
-	CAs      []certs.CA
-	Notes    []string // fix-ups made (a reordered chain, a decrypted key)
-	Warnings []string // expiring soon, non-CA roots, ...
-}
+type TLSMaterial = certs.Material
 
 // LoadTLS reads and validates every TLS file the options name, before
 // anything is written. Errors are *FieldError naming the flag and file.
@@ -178,44 +174,8 @@ func certFieldError(err error, o Options) error {
 	return &FieldError{Field: field, Value: value, Reason: reason}
 }
 
-// writeTLS writes the certificate pair and CA roots into the stacks. A
-// private key already there is kept beside the new one first: it is a
-// secret, and secrets are never overwritten without a copy.
-func writeTLS(l stacks.Layout, m *TLSMaterial, stamp string) error {
-	if m == nil {
-		return nil
-	}
-	if kp := m.KeyPair; kp != nil {
-		if err := fsutil.EnsureDir(l.SSLDir(), 0o755); err != nil {
-			return err
-		}
-		if old, err := os.ReadFile(l.PrivkeyPEM()); err == nil && !bytes.Equal(old, kp.PrivkeyPEM) {
-			if err := fsutil.WriteFileAtomic(l.PrivkeyPEM()+".bak-"+stamp, old, 0o600); err != nil {
-				return err
-			}
-		}
-		if err := fsutil.WriteFileAtomic(l.FullchainPEM(), kp.FullchainPEM, 0o644); err != nil {
-			return err
-		}
-		if err := fsutil.WriteFileAtomic(l.PrivkeyPEM(), kp.PrivkeyPEM, 0o600); err != nil {
-			return err
-		}
-	}
-	if len(m.CAs) > 0 {
-		if err := fsutil.EnsureDir(l.CACertsDir(), 0o755); err != nil {
-			return err
-		}
-	}
-	for _, ca := range m.CAs {
-		if err := fsutil.WriteFileAtomic(filepath.Join(l.CACertsDir(), ca.Name), ca.PEM, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// WriteTLS is writeTLS for day-two TLS changes.
-func WriteTLS(l stacks.Layout, m *TLSMaterial, stamp string) error { return writeTLS(l, m, stamp) }
+// writeTLS writes the certificate pair and CA roots into the stacks.
+func writeTLS(l stacks.Layout, m *TLSMaterial, stamp string) error { return instance.WriteTLS(l, m, stamp) }
 
 // tlsDiffers lists what an existing install would have to change to match
 // the TLS options; an install never makes those changes itself.

@@ -104,6 +104,14 @@ func (e *NewerSchemaError) Error() string {
 		e.Path, e.Schema, SchemaVersion)
 }
 
+// TLS modes as recorded in State.TLS (APPSMITH.md "TLS and CA roots").
+const (
+	TLSNone        = "none"        // plain HTTP (and Caddy's self-signed HTTPS); no domain
+	TLSLetsEncrypt = "letsencrypt" // APPSMITH_CUSTOM_DOMAIN set, no ssl/*.pem: Caddy asks Let's Encrypt
+	TLSCustom      = "custom"      // APPSMITH_CUSTOM_DOMAIN set and ssl/fullchain.pem + ssl/privkey.pem
+	TLSProxy       = "proxy"       // a proxy terminates TLS: no domain, or Caddy's redirects loop
+)
+
 // StatusInstalling marks the options of a first install that was not seen
 // ready yet: no version, no container ID, maybe no data.
 const StatusInstalling = "installing"

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/certs"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
@@ -44,16 +45,16 @@ func (in Instance) layout() stacks.Layout {
 
 // Change is the TLS the instance should have afterwards.
 type Change struct {
-	Name       string               // "use-cert", "add-ca", ... (the plan's name)
-	Mode       string               // install.TLS*: recorded in the state file
-	Domain     *string              // new APPSMITH_CUSTOM_DOMAIN; nil = unchanged, "" = cleared
-	Material   *install.TLSMaterial // certificate pair and/or CA roots to write
-	RemoveCert bool                 // delete ssl/fullchain.pem and ssl/privkey.pem
-	RemoveCAs  []string             // file names in ca-certs/
+	Name       string          // "use-cert", "add-ca", ... (the plan's name)
+	Mode       string          // install.TLS*: recorded in the state file
+	Domain     *string         // new APPSMITH_CUSTOM_DOMAIN; nil = unchanged, "" = cleared
+	Material   *certs.Material // certificate pair and/or CA roots to write
+	RemoveCert bool            // delete ssl/fullchain.pem and ssl/privkey.pem
+	RemoveCAs  []string        // file names in ca-certs/
 }
 
 // stopTimeout: as `appsmith stop`, the embedded databases need time to flush.
-const stopTimeout = install.StopTimeout
+const stopTimeout = instance.StopTimeout
 
 // Op is the journal operation name of TLS changes; the next TLS command
 // recognises its own unfinished operations by it.

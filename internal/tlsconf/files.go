@@ -6,8 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/fsutil"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -131,7 +131,7 @@ func write(l stacks.Layout, c Change, stamp string) error {
 			return err
 		}
 	}
-	if err := install.WriteTLS(l, c.Material, stamp); err != nil {
+	if err := instance.WriteTLS(l, c.Material, stamp); err != nil {
 		return err
 	}
 	if c.Domain == nil {

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/certs"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
@@ -56,13 +55,13 @@ func Read(ctx context.Context, dir, httpsAddr string, now time.Time) Status {
 	_, certErr := os.Stat(l.FullchainPEM())
 	switch s, _ := state.Load(dir); {
 	case st.Domain != "" && certErr == nil:
-		st.Mode = install.TLSCustom
+		st.Mode = state.TLSCustom
 	case st.Domain != "":
-		st.Mode = install.TLSLetsEncrypt
-	case s != nil && s.TLS == install.TLSProxy:
-		st.Mode = install.TLSProxy
+		st.Mode = state.TLSLetsEncrypt
+	case s != nil && s.TLS == state.TLSProxy:
+		st.Mode = state.TLSProxy
 	default:
-		st.Mode = install.TLSNone
+		st.Mode = state.TLSNone
 	}
 	if st.Domain != "" {
 		if c, err := served(ctx, httpsAddr, st.Domain); err == nil {
