@@ -381,9 +381,9 @@ func testFreshInstall(t *testing.T, cli *client.Client, ref string) {
 		t.Errorf("image config = %+v", cfg)
 	}
 
-	code, took := in.stop()
-	if code != 0 || took > 3*time.Second {
-		t.Errorf("docker stop: exit %d after %s, want 0 within a second or so", code, took)
+	// Exit 0: it stopped on SIGTERM; a stop that had to kill it gives 137.
+	if code, _ := in.stop(); code != 0 {
+		t.Errorf("docker stop: exit %d, want 0 (stopped on SIGTERM, not killed)", code)
 	}
 }
 
