@@ -103,7 +103,7 @@ type extractor struct {
 	opt    ExtractOptions
 	asRoot bool
 	st     ExtractStats
-	links  []string     // symlinks made: checked again at the end
+	links  []string      // symlinks made: checked again at the end
 	dirs   []*tar.Header // directory entries: metadata set at the end
 }
 
@@ -339,4 +339,3 @@ func (x *extractor) finish() error {
 	}
 	return nil
 }
-

@@ -56,22 +56,22 @@ func TestCopyTreeDeltaPass(t *testing.T) {
 		}
 	}
 	must(os.WriteFile(p("d00/sub0/f00000"), []byte("new content"), 0o644)) // content
-	must(os.WriteFile(p("added"), []byte("a new file"), 0o600))             // added
-	must(os.MkdirAll(p("new-dir/deep"), 0o700))                             // added dir
+	must(os.WriteFile(p("added"), []byte("a new file"), 0o600))            // added
+	must(os.MkdirAll(p("new-dir/deep"), 0o700))                            // added dir
 	must(os.WriteFile(p("new-dir/deep/x"), []byte("x"), 0o644))
-	must(os.Remove(p("d01/sub1/f00001")))                      // removed file
-	must(os.RemoveAll(p("d03")))                               // removed dir
-	must(os.Remove(p("d04/sub4/f00004")))                      // file -> symlink
-	must(os.Symlink("../../big.bin", p("d04/sub4/f00004")))    //
-	must(os.RemoveAll(p("d05")))                               // dir -> file
-	must(os.WriteFile(p("d05"), []byte("was a dir"), 0o644))   //
-	must(os.Remove(p("dangling")))                             // symlink -> dir
-	must(os.Mkdir(p("dangling"), 0o711))                       //
-	must(os.Remove(p("rel-link")))                             // link target
-	must(os.Symlink("d00/sub0/f00030", p("rel-link")))         //
-	must(os.Chmod(p("d06/sub6/f00006"), 0o600))                // mode only
-	mt := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)          //
-	must(os.Chtimes(p("d07/sub7/f00007"), mt, mt))             // mtime only
+	must(os.Remove(p("d01/sub1/f00001")))                    // removed file
+	must(os.RemoveAll(p("d03")))                             // removed dir
+	must(os.Remove(p("d04/sub4/f00004")))                    // file -> symlink
+	must(os.Symlink("../../big.bin", p("d04/sub4/f00004")))  //
+	must(os.RemoveAll(p("d05")))                             // dir -> file
+	must(os.WriteFile(p("d05"), []byte("was a dir"), 0o644)) //
+	must(os.Remove(p("dangling")))                           // symlink -> dir
+	must(os.Mkdir(p("dangling"), 0o711))                     //
+	must(os.Remove(p("rel-link")))                           // link target
+	must(os.Symlink("d00/sub0/f00030", p("rel-link")))       //
+	must(os.Chmod(p("d06/sub6/f00006"), 0o600))              // mode only
+	mt := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)        //
+	must(os.Chtimes(p("d07/sub7/f00007"), mt, mt))           // mtime only
 	if os.Geteuid() == 0 {
 		must(os.Chown(p("d08/sub8/f00008"), 4321, 4321)) // owner only
 	}
