@@ -26,6 +26,14 @@ type ExtractOptions struct {
 	AllowSetuid bool
 	// KeepOwners gives entries the archive's uid and gid (only as root).
 	KeepOwners bool
+	// AllowAbsoluteSymlinks keeps symlinks whose target is absolute (in a
+	// backup of a container's volume they may mean a path inside the
+	// container). They are still never followed while extracting.
+	AllowAbsoluteSymlinks bool
+	// NoSync skips the final syncfs (one flush of dst's file system, far
+	// cheaper than an fsync per file for a big tree). For callers that sync
+	// by other means, and tests.
+	NoSync bool
 }
 
 const (
@@ -45,7 +53,7 @@ type ExtractStats struct {
 //   - names that are absolute or hold a ".." component;
 //   - an entry whose parent is a symlink (it never writes through a link,
 //     not even one it made itself, not even one pointing inside dst);
-//   - symlinks that are absolute or lead out of dst, lexically or through
+//   - symlinks that are absolute (unless allowed) or lead out of dst, lexically or through
 //     other links (checked again once everything is written);
 //   - hard links to anything but a regular file already extracted;
 //   - devices, fifos and other special files;
@@ -208,8 +216,15 @@ func (x *extractor) entry(hdr *tar.Header, tr io.Reader) error {
 		return x.file(name, hdr, tr)
 	case tar.TypeSymlink:
 		t := hdr.Linkname
-		if t == "" || strings.ContainsRune(t, 0) || strings.HasPrefix(t, "/") {
+		abs := strings.HasPrefix(t, "/")
+		if t == "" || strings.ContainsRune(t, 0) || (abs && !x.opt.AllowAbsoluteSymlinks) {
 			return fmt.Errorf("symlink to %q: absolute or empty", t)
+		}
+		if abs {
+			if err := x.root.Symlink(t, name); err != nil {
+				return err
+			}
+			return x.owner(name, hdr)
 		}
 		if j := path.Join(path.Dir(name), t); j == ".." || strings.HasPrefix(j, "../") {
 			return fmt.Errorf("symlink to %q leads out of the target", t)
@@ -328,6 +343,9 @@ func (x *extractor) finish() error {
 		if err := x.times(h.Name, h); err != nil {
 			return err
 		}
+	}
+	if x.opt.NoSync {
+		return nil
 	}
 	d, err := x.root.Open(".")
 	if err != nil {
