@@ -443,6 +443,9 @@ func (c *treeCopy) copyFile(j fileJob) error {
 	spath, dpath := filepath.Join(c.src, j.rel), filepath.Join(c.dst, j.rel)
 	if j.compare {
 		same, err := sameContent(spath, dpath)
+		if errors.Is(err, errNotRegular) {
+			return nil
+		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
@@ -450,9 +453,9 @@ func (c *treeCopy) copyFile(j fileJob) error {
 			return c.setMeta(j.rel, j.fi)
 		}
 	}
-	in, err := os.Open(spath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil // gone while we walk
+	in, err := openRegular(spath)
+	if errors.Is(err, errNotRegular) || errors.Is(err, fs.ErrNotExist) {
+		return nil // replaced or gone while we walk: the next pass sees it
 	} else if err != nil {
 		return err
 	}
@@ -490,8 +493,31 @@ func (c *treeCopy) copyFile(j fileJob) error {
 	return nil
 }
 
+var errNotRegular = errors.New("not a regular file")
+
+// openRegular opens a source file that the walk saw as a regular file, but
+// the app may have replaced since: a symlink is not followed (it could lead
+// out of the tree), a fifo does not block the copy.
+func openRegular(p string) (*os.File, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if errors.Is(err, unix.ELOOP) {
+		return nil, errNotRegular
+	} else if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errNotRegular
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
 func sameContent(a, b string) (bool, error) {
-	fa, err := os.Open(a)
+	fa, err := openRegular(a)
 	if err != nil {
 		return false, err
 	}

@@ -231,3 +231,33 @@ func TestCopyTreeSkipsSpecialFiles(t *testing.T) {
 		t.Errorf("stale entry kept where the source has a fifo: %v", err)
 	}
 }
+
+// A file the walk saw, replaced by a symlink (or a fifo) before its copy
+// starts: the copy neither follows the link out of the tree nor blocks.
+func TestCopyFileReplacedDuringWalk(t *testing.T) {
+	src, dst := t.TempDir(), t.TempDir()
+	outside := filepath.Join(t.TempDir(), "secret")
+	os.WriteFile(outside, []byte("not part of the tree"), 0o600)
+	for _, replace := range []func(p string) error{
+		func(p string) error { return os.Symlink(outside, p) },
+		func(p string) error { return syscall.Mkfifo(p, 0o644) },
+	} {
+		p := filepath.Join(src, "f")
+		os.RemoveAll(p)
+		os.WriteFile(p, []byte("x"), 0o644)
+		fi, _ := os.Lstat(p)
+		os.Remove(p)
+		if err := replace(p); err != nil {
+			t.Fatal(err)
+		}
+		c := &treeCopy{src: src, dst: dst, syncs: map[string]bool{}}
+		for _, compare := range []bool{false, true} {
+			if err := c.copyFile(fileJob{rel: "f", fi: fi, compare: compare}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := os.Lstat(filepath.Join(dst, "f")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("copied something: %v", err)
+		}
+	}
+}
