@@ -86,7 +86,9 @@ type Stats struct {
 // them). Each file is replaced atomically, so a crash leaves every file old or
 // new and running CopyTree again converges. dst's parent must exist; src and
 // dst may not contain each other. src and dst themselves may be symlinks to
-// directories: they are followed, everything below them is not.
+// directories: they are followed, everything below them is not. src is read
+// through an os.Root, so an entry the running app replaces by a link during
+// the walk cannot lead the copy out of src.
 func CopyTree(ctx context.Context, src, dst string, opts TreeOptions) (Stats, error) {
 	c := &treeCopy{src: src, dst: dst, opts: opts, root: os.Geteuid() == 0, syncs: map[string]bool{}}
 	c.stats.Started = time.Now()
@@ -118,6 +120,9 @@ type treeCopy struct {
 	src, dst string
 	opts     TreeOptions
 	root     bool
+	// srcRoot reads src: an entry the app swaps for a link while we walk
+	// may lead elsewhere in the tree, never out of it.
+	srcRoot *os.Root
 
 	stats    Stats
 	jobs     chan fileJob
@@ -162,6 +167,10 @@ func (c *treeCopy) run(parent context.Context) (Stats, error) {
 	if err := c.checkOverlap(); err != nil {
 		return c.stats, err
 	}
+	if c.srcRoot, err = os.OpenRoot(c.src); err != nil {
+		return c.stats, err
+	}
+	defer c.srcRoot.Close()
 	dfi, err := os.Stat(c.dst)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.Mkdir(c.dst, 0o700); err != nil {
@@ -252,7 +261,7 @@ func (c *treeCopy) markSync(dir string) {
 
 // walk brings the directory rel of dst in line with src's, then its children.
 func (c *treeCopy) walk(ctx context.Context, rel string) error {
-	sdir, ddir := filepath.Join(c.src, rel), filepath.Join(c.dst, rel)
+	ddir := filepath.Join(c.dst, rel)
 	if !c.root {
 		// Without root a 0500 directory of an earlier pass would refuse us;
 		// its mode is set back at the end.
@@ -260,11 +269,11 @@ func (c *treeCopy) walk(ctx context.Context, rel string) error {
 			return err
 		}
 	}
-	sents, err := readNames(sdir)
+	sents, err := readNames(c.srcRoot, dot(rel))
 	if err != nil {
 		return err
 	}
-	dents, err := readNames(ddir)
+	dents, err := readNames(nil, ddir)
 	if err != nil {
 		return err
 	}
@@ -286,7 +295,7 @@ func (c *treeCopy) walk(ctx context.Context, rel string) error {
 			return err
 		}
 		r := filepath.Join(rel, name)
-		sfi, err := os.Lstat(filepath.Join(c.src, r))
+		sfi, err := c.srcRoot.Lstat(r)
 		if errors.Is(err, fs.ErrNotExist) {
 			// Deleted while we walk (the app runs during a first pass): the
 			// next pass removes any copy.
@@ -348,8 +357,28 @@ func copyable(fi fs.FileInfo) bool {
 	return t == 0 || t == fs.ModeDir || t == fs.ModeSymlink
 }
 
-func readNames(dir string) (map[string]struct{}, error) {
-	ents, err := os.ReadDir(dir)
+// dot is rel as os.Root names it.
+func dot(rel string) string {
+	if rel == "" {
+		return "."
+	}
+	return rel
+}
+
+// readNames lists dir, inside root when root is set.
+func readNames(root *os.Root, dir string) (map[string]struct{}, error) {
+	var f *os.File
+	var err error
+	if root != nil {
+		f, err = root.Open(dir)
+	} else {
+		f, err = os.Open(dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ents, err := f.ReadDir(-1)
 	if err != nil {
 		return nil, err
 	}
@@ -411,7 +440,7 @@ func touchedSince(fi fs.FileInfo, t time.Time) bool {
 }
 
 func (c *treeCopy) symlink(rel string, sfi, dfi fs.FileInfo) error {
-	target, err := os.Readlink(filepath.Join(c.src, rel))
+	target, err := c.srcRoot.Readlink(rel)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // gone while we walk
 	} else if err != nil {
@@ -440,9 +469,9 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b 
 // copyFile writes one regular file through an AtomicFile: the old copy stays
 // whole until the new one is complete, with its owner, mode and times.
 func (c *treeCopy) copyFile(j fileJob) error {
-	spath, dpath := filepath.Join(c.src, j.rel), filepath.Join(c.dst, j.rel)
+	dpath := filepath.Join(c.dst, j.rel)
 	if j.compare {
-		same, err := sameContent(spath, dpath)
+		same, err := c.sameContent(j.rel, dpath)
 		if errors.Is(err, errNotRegular) {
 			return nil
 		}
@@ -453,7 +482,7 @@ func (c *treeCopy) copyFile(j fileJob) error {
 			return c.setMeta(j.rel, j.fi)
 		}
 	}
-	in, err := openRegular(spath)
+	in, err := c.openRegular(j.rel)
 	if errors.Is(err, errNotRegular) || errors.Is(err, fs.ErrNotExist) {
 		return nil // replaced or gone while we walk: the next pass sees it
 	} else if err != nil {
@@ -498,15 +527,24 @@ var errNotRegular = errors.New("not a regular file")
 // openRegular opens a source file that the walk saw as a regular file, but
 // the app may have replaced since: a symlink is not followed (it could lead
 // out of the tree), a fifo does not block the copy.
-func openRegular(p string) (*os.File, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
-	if errors.Is(err, unix.ELOOP) {
-		return nil, errNotRegular
-	} else if err != nil {
+func (c *treeCopy) openRegular(rel string) (*os.File, error) {
+	lfi, err := c.srcRoot.Lstat(rel)
+	if err != nil {
 		return nil, err
 	}
+	if !lfi.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
+	f, err := c.srcRoot.OpenFile(rel, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if err != nil {
+		if fi, lerr := c.srcRoot.Lstat(rel); lerr == nil && !fi.Mode().IsRegular() {
+			return nil, errNotRegular // swapped between the two calls
+		}
+		return nil, err
+	}
+	// Still the file we looked at: not something a link swapped in led to.
 	fi, err := f.Stat()
-	if err == nil && !fi.Mode().IsRegular() {
+	if err == nil && (!fi.Mode().IsRegular() || !os.SameFile(lfi, fi)) {
 		err = errNotRegular
 	}
 	if err != nil {
@@ -516,8 +554,9 @@ func openRegular(p string) (*os.File, error) {
 	return f, nil
 }
 
-func sameContent(a, b string) (bool, error) {
-	fa, err := openRegular(a)
+// sameContent compares the source file rel with the copy at b.
+func (c *treeCopy) sameContent(rel, b string) (bool, error) {
+	fa, err := c.openRegular(rel)
 	if err != nil {
 		return false, err
 	}

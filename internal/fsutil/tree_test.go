@@ -250,7 +250,12 @@ func TestCopyFileReplacedDuringWalk(t *testing.T) {
 		if err := replace(p); err != nil {
 			t.Fatal(err)
 		}
-		c := &treeCopy{src: src, dst: dst, syncs: map[string]bool{}}
+		root, err := os.OpenRoot(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer root.Close()
+		c := &treeCopy{src: src, dst: dst, srcRoot: root, syncs: map[string]bool{}}
 		for _, compare := range []bool{false, true} {
 			if err := c.copyFile(fileJob{rel: "f", fi: fi, compare: compare}); err != nil {
 				t.Fatal(err)
