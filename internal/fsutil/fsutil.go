@@ -1,6 +1,8 @@
 // Package fsutil holds the file-system primitives every writer in the project
 // goes through, so that a crash or a full disk never leaves a half-written
-// configuration or a secret readable by others.
+// configuration or a secret readable by others: atomic writes (whole or
+// streamed), tree copies with a delta pass and exact restores (snapshots of a
+// stacks directory of many GB), and safe extraction of archives.
 package fsutil
 
 import (
