@@ -100,6 +100,7 @@ func TestExtractTarRoundTrip(t *testing.T) {
 	makeTree(t, src, 1500)
 	want := scan(t, src, false)
 	dst := t.TempDir()
+	openOnCleanup(t, dst)
 	st, err := ExtractTar(context.Background(), bytes.NewReader(tarTree(t, src)), dst,
 		ExtractOptions{AllowSetuid: true, KeepOwners: true, AllowAbsoluteSymlinks: true})
 	if err != nil {
@@ -218,6 +219,7 @@ func noEscape(t testing.TB, base string) {
 
 func TestExtractTarModes(t *testing.T) {
 	dst := t.TempDir()
+	openOnCleanup(t, dst)
 	mt := time.Date(2023, 5, 6, 7, 8, 9, 0, time.UTC)
 	archive := hdrs(t,
 		tar.Header{Typeflag: tar.TypeDir, Name: "ro/", Mode: 0o555, ModTime: mt},

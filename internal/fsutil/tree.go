@@ -262,12 +262,16 @@ func (c *treeCopy) markSync(dir string) {
 // walk brings the directory rel of dst in line with src's, then its children.
 func (c *treeCopy) walk(ctx context.Context, rel string) error {
 	ddir := filepath.Join(c.dst, rel)
-	if !c.root {
-		// Without root a 0500 directory of an earlier pass would refuse us;
-		// its mode is set back at the end.
-		if err := ensureOwnerRWX(ddir); err != nil {
-			return err
+	// Without root a 0500 directory of an earlier pass would refuse a
+	// change; it is opened up at the first one and its mode is set back at
+	// the end (root needs neither, and an unchanged directory gets neither).
+	opened := c.root
+	writable := func() error {
+		if opened {
+			return nil
 		}
+		opened = true
+		return ensureOwnerRWX(ddir)
 	}
 	sents, err := readNames(c.srcRoot, dot(rel))
 	if err != nil {
@@ -280,6 +284,9 @@ func (c *treeCopy) walk(ctx context.Context, rel string) error {
 	// What src no longer has goes first: it frees space for what comes.
 	for name := range dents {
 		if _, ok := sents[name]; !ok {
+			if err := writable(); err != nil {
+				return err
+			}
 			if err := c.remove(filepath.Join(ddir, name)); err != nil {
 				return err
 			}
@@ -312,6 +319,9 @@ func (c *treeCopy) walk(ctx context.Context, rel string) error {
 			dfi = nil
 		}
 		if dfi != nil && (dfi.Mode().Type() != sfi.Mode().Type() || !copyable(sfi)) {
+			if err := writable(); err != nil {
+				return err
+			}
 			if err := c.remove(dpath); err != nil {
 				return err
 			}
@@ -321,6 +331,9 @@ func (c *treeCopy) walk(ctx context.Context, rel string) error {
 		case sfi.IsDir():
 			atomic.AddInt64(&c.stats.Dirs, 1)
 			if dfi == nil {
+				if err := writable(); err != nil {
+					return err
+				}
 				if err := os.Mkdir(dpath, 0o700); err != nil {
 					return err
 				}
@@ -332,15 +345,21 @@ func (c *treeCopy) walk(ctx context.Context, rel string) error {
 			c.dirMetas = append(c.dirMetas, dirMeta{r, sfi})
 		case sfi.Mode().Type() == fs.ModeSymlink:
 			atomic.AddInt64(&c.stats.Symlinks, 1)
-			if err := c.symlink(r, sfi, dfi); err != nil {
+			if err := c.symlink(r, sfi, dfi, writable); err != nil {
 				return err
 			}
 		case sfi.Mode().IsRegular():
 			atomic.AddInt64(&c.stats.Files, 1)
 			atomic.AddInt64(&c.stats.Bytes, sfi.Size())
 			if dfi == nil || c.changed(sfi, dfi) {
+				if err := writable(); err != nil {
+					return err
+				}
 				c.jobs <- fileJob{rel: r, fi: sfi}
 			} else if c.opts.Checksum {
+				if err := writable(); err != nil {
+					return err
+				}
 				c.jobs <- fileJob{rel: r, fi: sfi, compare: true}
 			} else if err := c.setMeta(r, sfi); err != nil {
 				return err
@@ -439,7 +458,7 @@ func touchedSince(fi fs.FileInfo, t time.Time) bool {
 	return ok && !time.Unix(st.Ctim.Sec, st.Ctim.Nsec).Before(t)
 }
 
-func (c *treeCopy) symlink(rel string, sfi, dfi fs.FileInfo) error {
+func (c *treeCopy) symlink(rel string, sfi, dfi fs.FileInfo, writable func() error) error {
 	target, err := c.srcRoot.Readlink(rel)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // gone while we walk
@@ -451,10 +470,16 @@ func (c *treeCopy) symlink(rel string, sfi, dfi fs.FileInfo) error {
 		if cur, err := os.Readlink(dpath); err == nil && cur == target {
 			return c.setMeta(rel, sfi)
 		}
+		if err := writable(); err != nil {
+			return err
+		}
 		if err := c.remove(dpath); err != nil {
 			return err
 		}
 		atomic.AddInt64(&c.stats.Removed, -1) // replaced, not removed
+	}
+	if err := writable(); err != nil {
+		return err
 	}
 	if err := os.Symlink(target, dpath); err != nil {
 		return err

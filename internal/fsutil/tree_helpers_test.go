@@ -111,6 +111,7 @@ func makeTree(t testing.TB, root string, n int) {
 		}
 	}
 	must(os.MkdirAll(root, 0o755))
+	openOnCleanup(t, root)
 	base := time.Date(2024, 3, 1, 12, 0, 0, 123456789, time.UTC)
 	var dirs []string
 	for i := range 30 {
@@ -183,3 +184,16 @@ func makeTree(t testing.TB, root string, n int) {
 // as a real tree is when its first pass starts; otherwise every file counts
 // as touched during the pass and is copied again.
 func settle() { time.Sleep(stampSlack + 50*time.Millisecond) }
+
+// openOnCleanup lets t.TempDir's cleanup remove the read-only directories a
+// test made under root when it does not run as root.
+func openOnCleanup(t testing.TB, root string) {
+	t.Cleanup(func() {
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				os.Chmod(p, 0o700)
+			}
+			return nil
+		})
+	})
+}

@@ -14,6 +14,7 @@ import (
 
 func TestCopyTreeIsExact(t *testing.T) {
 	src, dst := filepath.Join(t.TempDir(), "src"), filepath.Join(t.TempDir(), "dst")
+	openOnCleanup(t, dst)
 	makeTree(t, src, 3000)
 	want := scan(t, src, true)
 	st, err := CopyTree(context.Background(), src, dst, TreeOptions{})
@@ -31,6 +32,7 @@ func TestCopyTreeIsExact(t *testing.T) {
 func TestCopyTreeDeltaPass(t *testing.T) {
 	ctx := context.Background()
 	src, dst := filepath.Join(t.TempDir(), "src"), filepath.Join(t.TempDir(), "dst")
+	openOnCleanup(t, dst)
 	makeTree(t, src, 2000)
 	settle()
 	first, err := CopyTree(ctx, src, dst, TreeOptions{})
@@ -143,6 +145,7 @@ func TestCopyTreeSameSizeSameMtime(t *testing.T) {
 func TestRestoreTree(t *testing.T) {
 	ctx := context.Background()
 	target, snap := filepath.Join(t.TempDir(), "stacks"), filepath.Join(t.TempDir(), "snap")
+	openOnCleanup(t, snap)
 	makeTree(t, target, 2000)
 	settle()
 	want := scan(t, target, true)
