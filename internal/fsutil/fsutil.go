@@ -1,6 +1,8 @@
 // Package fsutil holds the file-system primitives every writer in the project
 // goes through, so that a crash or a full disk never leaves a half-written
-// configuration or a secret readable by others.
+// configuration or a secret readable by others: atomic writes (whole or
+// streamed), tree copies with a delta pass and exact restores (snapshots of a
+// stacks directory of many GB), and safe extraction of archives.
 package fsutil
 
 import (
@@ -16,43 +18,16 @@ import (
 // same directory (rename is atomic only within a file system) and gets perm
 // before any byte is written, so a secret is never readable by others, not
 // even for a moment. If path is a symlink, the link itself is replaced.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	// CreateTemp opens with 0600 and O_EXCL: nobody else can read or
-	// pre-create it.
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	a, err := CreateAtomic(path, perm)
 	if err != nil {
+		return err
+	}
+	defer a.Abort()
+	if _, err := a.Write(data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-			err = fmt.Errorf("write %s: %w", path, err)
-		}
-	}()
-	// Chmod is not filtered by the umask, so the mode is exactly perm.
-	if err = f.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	// Without this the rename itself may be lost on power failure.
-	return syncDir(dir)
+	return a.Commit()
 }
 
 // EnsureDir makes path a directory. A directory it creates gets exactly perm
