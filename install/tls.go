@@ -175,7 +175,9 @@ func certFieldError(err error, o Options) error {
 }
 
 // writeTLS writes the certificate pair and CA roots into the stacks.
-func writeTLS(l stacks.Layout, m *TLSMaterial, stamp string) error { return instance.WriteTLS(l, m, stamp) }
+func writeTLS(l stacks.Layout, m *TLSMaterial, stamp string) error {
+	return instance.WriteTLS(l, m, stamp)
+}
 
 // tlsDiffers lists what an existing install would have to change to match
 // the TLS options; an install never makes those changes itself.
