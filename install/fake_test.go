@@ -21,6 +21,7 @@ type fakeDocker struct {
 	containerStop    func(id string, timeout time.Duration) error
 	containerRemove  func(id string) error
 	containerLogs    func(id string, o docker.LogsOptions, stdout, stderr io.Writer) error
+	exec             func(id string, cmd, env []string, stdin io.Reader) (docker.ExecResult, error)
 }
 
 var _ Docker = (*fakeDocker)(nil)
@@ -50,4 +51,7 @@ func (f *fakeDocker) ContainerRemove(_ context.Context, id string) error {
 }
 func (f *fakeDocker) ContainerLogs(_ context.Context, id string, o docker.LogsOptions, stdout, stderr io.Writer) error {
 	return f.containerLogs(id, o, stdout, stderr)
+}
+func (f *fakeDocker) Exec(_ context.Context, id string, cmd, env []string, stdin io.Reader) (docker.ExecResult, error) {
+	return f.exec(id, cmd, env, stdin)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
@@ -54,7 +55,7 @@ func (in *Installer) observeInstance(ctx context.Context, d Docker, o Options, o
 			obs.add("instance", OK, "", "existing install found: container %s (%s), converging", c.Name, c.State)
 		}
 		if c.Running && samePorts(c.Ports, desiredPorts(o)) {
-			if info, err := probeReady(ctx, in.Host.HTTP, baseURL(o), o.ExpectedVersion()); err == nil {
+			if info, err := instance.Probe(ctx, in.Host.HTTP, baseURL(o), o.ExpectedVersion()); err == nil {
 				obs.Ready = &info
 			}
 		}

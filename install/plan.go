@@ -10,6 +10,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -127,7 +128,7 @@ type run struct {
 	layout    stacks.Layout
 	container *docker.Container
 	image     docker.Image
-	ready     ReadyInfo
+	ready     instance.ReadyInfo
 	state     *state.State
 	linked    string
 	created   bool // the container was created by this run (a failed start removes it)

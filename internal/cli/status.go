@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
+	inst "github.com/appsmith-install/appsmith-install/internal/instance"
 )
 
 // Status is the documented output of `appsmith status --json` (README.md).
@@ -150,7 +150,7 @@ func (in *instance) status(ctx context.Context, deps Deps) (st Status) {
 	if in.state != nil {
 		want = in.state.Version
 	}
-	info, err := install.Probe(ctx, httpClient(deps), in.baseURL(), want)
+	info, err := inst.Probe(ctx, httpClient(deps), in.baseURL(), want)
 	if info.Version != "" {
 		st.Version = info.Version
 	}

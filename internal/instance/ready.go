@@ -1,4 +1,4 @@
-package install
+package instance
 
 import (
 	"context"
@@ -7,13 +7,22 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/releases"
 )
+
+// ReadyDocker is what readiness needs of the engine: the container's state,
+// its log and a command inside it (supervisorctl).
+type ReadyDocker interface {
+	ContainerInspect(ctx context.Context, nameOrID string) (docker.Container, error)
+	ContainerLogs(ctx context.Context, id string, opts docker.LogsOptions, stdout, stderr io.Writer) error
+	Exec(ctx context.Context, id string, cmd []string, env []string, stdin io.Reader) (docker.ExecResult, error)
+}
+
+var _ ReadyDocker = (*docker.Client)(nil)
 
 // ReadyInfo is what a ready instance reports at /info.
 type ReadyInfo struct {
@@ -25,19 +34,6 @@ type ReadyInfo struct {
 // Probe asks the instance once whether it is ready: health 200, then /info
 // with the expected version ("" = any).
 func Probe(ctx context.Context, hc *http.Client, base, want string) (ReadyInfo, error) {
-	return probeReady(ctx, hc, base, want)
-}
-
-// WaitReady waits until the container id answers ready at base, failing fast
-// on a fatal log line, an exit or a crash loop; see waiter.wait.
-func WaitReady(ctx context.Context, d Docker, hc *http.Client, id, base, want string, timeout time.Duration, r engine.Reporter) (ReadyInfo, error) {
-	v, _ := releases.Parse(want)
-	return waiter{docker: d, http: hc, id: id, base: base, want: want, timeout: timeout, r: r, markers: releases.FatalMarkers(v)}.wait(ctx)
-}
-
-// probeReady asks the instance once: health 200, then /info with the
-// expected version ("" = any).
-func probeReady(ctx context.Context, hc *http.Client, base, want string) (ReadyInfo, error) {
 	var info ReadyInfo
 	if err := get(ctx, hc, base+"/api/v1/health", nil); err != nil {
 		return info, err
@@ -52,6 +48,16 @@ func probeReady(ctx context.Context, hc *http.Client, base, want string) (ReadyI
 		return info, &wrongVersion{got: info.Version, want: want}
 	}
 	return info, nil
+}
+
+// WaitReady waits until the container id answers ready at base, failing fast
+// when it never will: a fatal line of the release want (releases.FatalMarkers)
+// in the container log or in a program's log file under the stacks' logs/, a
+// program supervisor gave up on, an exit or a crash loop. It deletes nothing
+// on failure: the container and its logs stay for `appsmith logs`.
+func WaitReady(ctx context.Context, d ReadyDocker, hc *http.Client, id, base, want string, timeout time.Duration, r engine.Reporter) (ReadyInfo, error) {
+	v, _ := releases.Parse(want)
+	return waiter{docker: d, http: hc, id: id, base: base, want: want, timeout: timeout, r: r, markers: releases.FatalMarkers(v)}.wait(ctx)
 }
 
 type wrongVersion struct{ got, want string }
@@ -86,7 +92,7 @@ func get(ctx context.Context, hc *http.Client, url string, into any) error {
 
 // waiter waits for one container to become ready.
 type waiter struct {
-	docker  Docker
+	docker  ReadyDocker
 	http    *http.Client
 	id      string
 	base    string
@@ -96,11 +102,17 @@ type waiter struct {
 	markers []releases.Marker // log lines that mean it will never be ready
 }
 
-const logTailLines = 30
+const (
+	logTailLines = 30
+	// supervisorEvery is how often supervisor's own view is asked: an exec
+	// costs the engine more than a health probe.
+	supervisorEvery = 2 * time.Second
+)
 
-// wait polls health and /info, follows the container log for fatal markers
-// and watches the container itself for exits and crash loops. It deletes
-// nothing on failure: the container and its log stay for `appsmith logs`.
+// wait polls health and /info and watches every channel a failure shows on:
+// program output reaches `docker logs` only through supervisor's forwarder,
+// so the program log files and supervisor's state are watched too, and the
+// container itself for exits and crash loops.
 func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 	c0, err := w.docker.ContainerInspect(ctx, w.id)
 	if err != nil {
@@ -112,6 +124,8 @@ func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 	go func() {
 		_ = w.docker.ContainerLogs(ctx, w.id, docker.LogsOptions{Follow: true, Since: c0.StartedAt.Add(-time.Second)}, logs, logs)
 	}()
+	files := newFileWatch(c0, w.markers)
+	sup := newSupervisorWatch(w.docker, w.id)
 	// Poll fast at first: the time between "ready" and noticing it is pure
 	// installer overhead. A real boot takes minutes; then slow down.
 	start := time.Now()
@@ -130,7 +144,11 @@ func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 		if m := logs.fatal(); m != "" {
 			return ReadyInfo{}, w.notReady("the container log shows a fatal error", logs, m)
 		}
-		info, err := probeReady(ctx, w.http, w.base, w.want)
+		files.poll()
+		if f := files.fatal(); f != nil {
+			return ReadyInfo{}, w.fileFatal(logs, files, f)
+		}
+		info, err := Probe(ctx, w.http, w.base, w.want)
 		if err == nil {
 			return info, nil
 		}
@@ -143,8 +161,16 @@ func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 			c, err := w.docker.ContainerInspect(ctx, w.id)
 			if err == nil && (!c.Running && c.State != "restarting" || c.Restarts > c0.Restarts) {
 				time.Sleep(300 * time.Millisecond) // let the last log lines arrive
-				return ReadyInfo{}, w.notReady(fmt.Sprintf("the container stopped (state %s, exit code %d)", c.State, c.ExitCode), logs, logs.fatal())
+				files.poll()
+				marker := logs.fatal()
+				if f := files.fatal(); marker == "" && f != nil {
+					marker = f.line
+				}
+				return ReadyInfo{}, w.notReady(fmt.Sprintf("the container stopped (state %s, exit code %d)", c.State, c.ExitCode), logs, marker)
 			}
+		}
+		if p, ok := sup.check(ctx); !ok {
+			return ReadyInfo{}, w.programFailed(logs, files, p)
 		}
 		select {
 		case <-ctx.Done():
@@ -157,76 +183,57 @@ func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 	}
 }
 
-func (w waiter) notReady(why string, logs *logWatch, marker string) error {
+// fileFatal: a program's log file shows a fatal line that `docker logs` did
+// not (yet) carry.
+func (w waiter) fileFatal(logs *logWatch, files *fileWatch, f *fileLine) error {
+	why := fmt.Sprintf("the %s log shows a fatal error (%s)", f.program, f.path)
+	return w.notReady(why, logs, f.line, files.tailSection(f.path))
+}
+
+// programFailed: supervisor gave up on a program; its log file says why.
+func (w waiter) programFailed(logs *logWatch, files *fileWatch, p programState) error {
+	why := fmt.Sprintf("supervisor gave up on %s: %s", p.name, p.state)
+	if p.desc != "" {
+		why += " (" + p.desc + ")"
+	}
+	var sections []string
+	marker := logs.fatal()
+	for _, path := range files.programFiles(p.name) {
+		tail := lastLines(path, logTailLines/2)
+		if marker == "" {
+			for _, l := range tail {
+				if _, ok := releases.Match(w.markers, l); ok {
+					marker = l
+				}
+			}
+		}
+		sections = append(sections, section("last lines of "+path, tail))
+	}
+	return w.notReady(why, logs, marker, sections...)
+}
+
+func (w waiter) notReady(why string, logs *logWatch, marker string, extra ...string) error {
 	var b strings.Builder
 	b.WriteString(why)
 	if marker != "" {
 		fmt.Fprintf(&b, "\n  fatal: %s", marker)
 	}
-	if tail := logs.tail(); len(tail) > 0 {
-		b.WriteString("\n  last log lines:")
-		for _, l := range tail {
-			b.WriteString("\n  | " + l)
-		}
+	for _, s := range extra {
+		b.WriteString(s)
 	}
+	b.WriteString(section("last log lines", logs.tail()))
 	return &engine.Error{Code: engine.ExitNotReady, Err: fmt.Errorf("%s", b.String()),
 		Hint: "the container and its data were kept: see `appsmith logs -f` and `appsmith status`; re-run the install to wait again"}
 }
 
-// logWatch collects container log lines written by the log follower.
-type logWatch struct {
-	mu      sync.Mutex
-	partial string
-	pending []string
-	ring    []string
-	markers []releases.Marker
-	marker  string
-}
-
-func newLogWatch(markers []releases.Marker) *logWatch { return &logWatch{markers: markers} }
-
-func (l *logWatch) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.partial += string(p)
-	for {
-		i := strings.IndexByte(l.partial, '\n')
-		if i < 0 {
-			break
-		}
-		l.add(strings.TrimRight(l.partial[:i], "\r"))
-		l.partial = l.partial[i+1:]
+func section(title string, lines []string) string {
+	if len(lines) == 0 {
+		return ""
 	}
-	return len(p), nil
-}
-
-func (l *logWatch) add(line string) {
-	l.pending = append(l.pending, line)
-	l.ring = append(l.ring, line)
-	if len(l.ring) > logTailLines {
-		l.ring = l.ring[len(l.ring)-logTailLines:]
+	var b strings.Builder
+	b.WriteString("\n  " + title + ":")
+	for _, l := range lines {
+		b.WriteString("\n  | " + l)
 	}
-	if _, ok := releases.Match(l.markers, line); ok && l.marker == "" {
-		l.marker = line
-	}
-}
-
-func (l *logWatch) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := l.pending
-	l.pending = nil
-	return out
-}
-
-func (l *logWatch) fatal() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.marker
-}
-
-func (l *logWatch) tail() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.ring...)
+	return b.String()
 }
