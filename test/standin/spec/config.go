@@ -28,6 +28,10 @@ const (
 	FaultCrash              = "crash"               // exits 1 right after start
 	FaultIllegalInstruction = "illegal-instruction" // embedded mongod dies like on a CPU without AVX
 	FaultRejectCert         = "reject-cert"         // "Caddy" refuses every custom certificate, as for a key type it cannot use
+	// FaultNoForward: supervisor's stdout forwarder (supervisor_stdout) is
+	// absent, so program output reaches only the log files under
+	// logs/<program>/ and never `docker logs`.
+	FaultNoForward = "no-forward"
 )
 
 // DefaultBootDelay is how long the backend takes to come up when the image
@@ -40,6 +44,10 @@ type Config struct {
 	BootDelay    string `json:"bootDelay,omitempty"`    // Go duration; "" = DefaultBootDelay
 	Fault        string `json:"fault,omitempty"`        // one of the Fault* constants
 	MongoVersion string `json:"mongoVersion,omitempty"` // "5.0"; "" = MongoFor(version)
+	// KeepRunning is supervisord's own behaviour: a program that fails to
+	// start is retried (BACKOFF) and then left FATAL while the container keeps
+	// running. Off by default, so most tests see a failure as an exit code.
+	KeepRunning bool `json:"keepRunning,omitempty"`
 }
 
 // Info is /opt/appsmith/info.json, the one place the real image states its version.
@@ -55,7 +63,7 @@ func (c Config) Validate() error {
 		return err
 	}
 	switch c.Fault {
-	case FaultNone, FaultNeverHealthy, FaultCrash, FaultIllegalInstruction, FaultRejectCert:
+	case FaultNone, FaultNeverHealthy, FaultCrash, FaultIllegalInstruction, FaultRejectCert, FaultNoForward:
 	default:
 		return fmt.Errorf("unknown stand-in fault mode %q", c.Fault)
 	}
