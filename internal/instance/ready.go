@@ -187,7 +187,7 @@ func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 // not (yet) carry.
 func (w waiter) fileFatal(logs *logWatch, files *fileWatch, f *fileLine) error {
 	why := fmt.Sprintf("the %s log shows a fatal error (%s)", f.program, f.path)
-	return w.notReady(why, logs, f.line, files.tailSection(f.path))
+	return withProgramHint(w.notReady(why, logs, f.line, files.tailSection(f.path)), f.program)
 }
 
 // programFailed: supervisor gave up on a program; its log file says why.
@@ -209,7 +209,16 @@ func (w waiter) programFailed(logs *logWatch, files *fileWatch, p programState) 
 		}
 		sections = append(sections, section("last lines of "+path, tail))
 	}
-	return w.notReady(why, logs, marker, sections...)
+	return withProgramHint(w.notReady(why, logs, marker, sections...), p.name)
+}
+
+// withProgramHint points at the failed program's own log, which the
+// container log may not carry.
+func withProgramHint(err error, program string) error {
+	if e, ok := err.(*engine.Error); ok {
+		e.Hint = "the container and its data were kept: see `appsmith logs " + program + "` and `appsmith status`; re-run the install to wait again"
+	}
+	return err
 }
 
 func (w waiter) notReady(why string, logs *logWatch, marker string, extra ...string) error {

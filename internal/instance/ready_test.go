@@ -214,6 +214,9 @@ func TestWaitFailsOnAMarkerOnlyInTheLogFile(t *testing.T) {
 		return allRunning("", nil)
 	}}
 	err := waitFor(t, d, booting(t))
+	if !strings.Contains(err.(*engine.Error).Hint, "appsmith logs backend") {
+		t.Errorf("the hint does not name the program's log: %s", err.(*engine.Error).Hint)
+	}
 	for _, want := range []string{"the backend log shows a fatal error", log, "fatal: 2026-01-01 00:00:00.100 ERROR APPSMITH BACKEND START ABORTED — CHECKPOINT MISSED", "Starting ServerApplication"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error lacks %q:\n%v", want, err)
