@@ -125,7 +125,7 @@ func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 		_ = w.docker.ContainerLogs(ctx, w.id, docker.LogsOptions{Follow: true, Since: c0.StartedAt.Add(-time.Second)}, logs, logs)
 	}()
 	files := newFileWatch(c0, w.markers)
-	sup := newSupervisorWatch(w.docker, w.id)
+	sup := newSupervisorWatch(w.docker, w.id, w.r.Warn)
 	// Poll fast at first: the time between "ready" and noticing it is pure
 	// installer overhead. A real boot takes minutes; then slow down.
 	start := time.Now()

@@ -270,7 +270,7 @@ func TestSupervisorWatchBackoffForLong(t *testing.T) {
 	d := &fakeDocker{t: t, exec: func(string, []string) (docker.ExecResult, error) {
 		return docker.ExecResult{Stdout: []byte("backend  " + state + "  Exited too quickly\n")}, nil
 	}}
-	s := newSupervisorWatch(d, cid)
+	s := newSupervisorWatch(d, cid, func(m string) { t.Errorf("warned: %s", m) })
 	s.now = func() time.Time { return now }
 	step := func(d time.Duration) (programState, bool) { now = now.Add(d); return s.check(context.Background()) }
 	if _, ok := step(0); !ok {
@@ -301,7 +301,7 @@ func TestSupervisorWatchWithoutSupervisorctl(t *testing.T) {
 		n++
 		return docker.ExecResult{ExitCode: 127}, nil
 	}}
-	s := newSupervisorWatch(d, cid)
+	s := newSupervisorWatch(d, cid, func(m string) { t.Errorf("warned: %s", m) })
 	now := time.Now()
 	s.now = func() time.Time { now = now.Add(supervisorEvery); return now }
 	for i := 0; i < 3; i++ {
@@ -311,5 +311,24 @@ func TestSupervisorWatchWithoutSupervisorctl(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("asked %d times", n)
+	}
+}
+
+// A program Appsmith can serve without is reported once, not fatal.
+func TestSupervisorWatchOptionalProgramFatal(t *testing.T) {
+	d := &fakeDocker{t: t, exec: func(string, []string) (docker.ExecResult, error) {
+		return docker.ExecResult{ExitCode: 3, Stdout: []byte("backend  STARTING\nkeycloak  FATAL  Exited too quickly\n")}, nil
+	}}
+	var warnings []string
+	s := newSupervisorWatch(d, cid, func(m string) { warnings = append(warnings, m) })
+	now := time.Now()
+	s.now = func() time.Time { now = now.Add(supervisorEvery); return now }
+	for i := 0; i < 3; i++ {
+		if p, ok := s.check(context.Background()); !ok {
+			t.Fatalf("an optional program failed the wait: %+v", p)
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "keycloak") {
+		t.Fatalf("warnings %q", warnings)
 	}
 }

@@ -12,6 +12,11 @@ import (
 // limit (startretries) turns most such loops into FATAL much sooner.
 const backoffTooLong = time.Minute
 
+// essential are the programs Appsmith cannot serve without (APPSMITH.md):
+// supervisor giving up on one of them fails the wait. Others (optional
+// programs some images carry) are reported, once, and waited past.
+var essential = map[string]bool{"backend": true, "editor": true, "rts": true, "mongodb": true, "redis": true, "postgres": true}
+
 // programState is one line of `supervisorctl status`.
 type programState struct{ name, state, desc string }
 
@@ -46,10 +51,12 @@ type supervisorWatch struct {
 	last    time.Time
 	off     bool // supervisorctl cannot run in this container
 	backoff map[string]time.Time
+	warn    func(string)
+	warned  map[string]bool
 }
 
-func newSupervisorWatch(d ReadyDocker, id string) *supervisorWatch {
-	return &supervisorWatch{docker: d, id: id, now: time.Now, backoff: map[string]time.Time{}}
+func newSupervisorWatch(d ReadyDocker, id string, warn func(string)) *supervisorWatch {
+	return &supervisorWatch{docker: d, id: id, now: time.Now, backoff: map[string]time.Time{}, warn: warn, warned: map[string]bool{}}
 }
 
 // check returns a program that failed, and false, when there is one.
@@ -68,6 +75,13 @@ func (s *supervisorWatch) check(ctx context.Context) (programState, bool) {
 		return programState{}, true
 	}
 	for _, p := range parseSupervisorStatus(string(res.Stdout)) {
+		if !essential[p.name] {
+			if p.state == "FATAL" && !s.warned[p.name] {
+				s.warned[p.name] = true
+				s.warn(fmt.Sprintf("supervisor gave up on %s (FATAL); Appsmith may still become ready without it", p.name))
+			}
+			continue
+		}
 		switch p.state {
 		case "FATAL":
 			return p, false
