@@ -31,6 +31,7 @@ type Docker interface {
 	ContainerStop(ctx context.Context, id string, timeout time.Duration) error
 	ContainerRemove(ctx context.Context, id string) error
 	ContainerLogs(ctx context.Context, id string, opts docker.LogsOptions, stdout, stderr io.Writer) error
+	Exec(ctx context.Context, id string, cmd []string, env []string, stdin io.Reader) (docker.ExecResult, error)
 }
 
 var _ Docker = (*docker.Client)(nil)

@@ -13,6 +13,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/certs"
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -92,7 +93,7 @@ func TestSavedDigestIsTheRepositoryUsed(t *testing.T) {
 	f.d.ImageInspectFunc = func(context.Context, string) (docker.Image, error) {
 		return docker.Image{ID: "sha256:img", RepoDigests: []string{ce, ee}}, nil
 	}
-	r := &run{in: f.in, d: f.d, o: f.o, container: &docker.Container{ID: "c1"}, ready: ReadyInfo{Version: "v1.9.2"}}
+	r := &run{in: f.in, d: f.d, o: f.o, container: &docker.Container{ID: "c1"}, ready: instance.ReadyInfo{Version: "v1.9.2"}}
 	if err := r.saveState(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}

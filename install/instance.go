@@ -57,7 +57,7 @@ func (in *Installer) observeInstance(ctx context.Context, d Docker, o Options, o
 			obs.add("instance", OK, "", "existing install found: container %s (%s), converging", c.Name, c.State)
 		}
 		if c.Running && samePorts(c.Ports, desiredPorts(o)) {
-			if info, err := probeReady(ctx, in.Host.HTTP, baseURL(o), o.ExpectedVersion()); err == nil {
+			if info, err := instance.Probe(ctx, in.Host.HTTP, baseURL(o), o.ExpectedVersion()); err == nil {
 				obs.Ready = &info
 			}
 		}

@@ -36,13 +36,13 @@ type Finding struct {
 type Observation struct {
 	Findings   []Finding
 	Engine     docker.EngineInfo
-	Container  *docker.Container // ours for this dir, if any
-	Image      *docker.Image     // the desired image, if present locally
-	HasEnv     bool              // docker.env exists
-	EnvMissing []string          // keys an existing docker.env lacks
-	LayoutOK   bool              // the stacks skeleton is complete
-	Ready      *ReadyInfo        // the running container answered ready
-	State      *state.State      // the state file, if any
+	Container  *docker.Container   // ours for this dir, if any
+	Image      *docker.Image       // the desired image, if present locally
+	HasEnv     bool                // docker.env exists
+	EnvMissing []string            // keys an existing docker.env lacks
+	LayoutOK   bool                // the stacks skeleton is complete
+	Ready      *instance.ReadyInfo // the running container answered ready
+	State      *state.State        // the state file, if any
 	LinkNeeded bool
 	Link       string             // the `appsmith` link already there for this binary
 	containers []docker.Container // every container, to name who holds a busy port

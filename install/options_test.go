@@ -1,8 +1,6 @@
 package install
 
 import (
-	"github.com/appsmith-install/appsmith-install/internal/releases"
-
 	"strings"
 	"testing"
 )
@@ -48,40 +46,5 @@ func TestRedactURL(t *testing.T) {
 	got := redactURL("mongodb://appsmith:s3cret@db:27017/appsmith")
 	if strings.Contains(got, "s3cret") || !strings.Contains(got, "db:27017") {
 		t.Fatal(got)
-	}
-}
-
-func TestLogWatchSplitsLinesAndFindsMarkers(t *testing.T) {
-	l := newLogWatch(releases.FatalMarkers(nil))
-	l.Write([]byte("booting\nAPPSMITH BACKEND START "))
-	if len(l.take()) != 1 || l.fatal() != "" {
-		t.Fatal("partial line handled as a whole one")
-	}
-	l.Write([]byte("ABORTED — CHECKPOINT MISSED\r\nmore\n"))
-	if got := l.fatal(); got != "APPSMITH BACKEND START ABORTED — CHECKPOINT MISSED" {
-		t.Fatalf("marker %q", got)
-	}
-	for i := 0; i < 100; i++ {
-		l.Write([]byte("x\n"))
-	}
-	if len(l.tail()) != logTailLines {
-		t.Fatalf("tail has %d lines", len(l.tail()))
-	}
-}
-
-// Images raise the featureCompatibilityVersion after start and say so at
-// INFO level: that is a success, not a fatal marker. mongod's refusal is.
-func TestLogWatchFCVLinesByMeaning(t *testing.T) {
-	for line, fatal := range map[string]bool{
-		`backend stdout | INFO Raising MongoDB featureCompatibilityVersion from 5.0 to 6.0`:                                                                               false,
-		`mongodb stdout | {"t":{"$date":"2026-01-01"},"s":"I","c":"NETWORK","msg":"Waiting for connections","attr":{"featureCompatibilityVersion":"6.0"}}`:                false,
-		`mongodb stdout | {"s":"F","c":"CONTROL","msg":"Wrong mongod version","attr":{"error":"UPGRADE PROBLEM: Found an invalid featureCompatibilityVersion document"}}`: true,
-		`mongodb stderr | Illegal instruction (core dumped)`:                                                                                                              true,
-	} {
-		l := newLogWatch(releases.FatalMarkers(mustVersion("2.0.1")))
-		l.Write([]byte(line + "\n"))
-		if got := l.fatal() != ""; got != fatal {
-			t.Errorf("fatal=%v for %s", got, line)
-		}
 	}
 }

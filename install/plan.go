@@ -127,7 +127,7 @@ type run struct {
 	layout    stacks.Layout
 	container *docker.Container
 	image     docker.Image
-	ready     ReadyInfo
+	ready     instance.ReadyInfo
 	state     *state.State
 	linked    string
 	created   bool // the container was created by this run (a failed start removes it)

@@ -121,9 +121,7 @@ func (r *run) start(ctx context.Context, _ engine.Reporter) error {
 }
 
 func (r *run) waitReady(ctx context.Context, rep engine.Reporter) error {
-	w := waiter{docker: r.d, http: r.in.Host.HTTP, id: r.container.ID, base: baseURL(r.o),
-		want: r.o.ExpectedVersion(), timeout: r.o.Timeout, r: rep}
-	info, err := w.wait(ctx)
+	info, err := instance.WaitReady(ctx, r.d, r.in.Host.HTTP, r.container.ID, baseURL(r.o), r.o.ExpectedVersion(), r.o.Timeout, rep)
 	if err != nil {
 		return err
 	}

@@ -68,6 +68,13 @@ func TestLayering(t *testing.T) {
 			}
 		}
 	}
+	// The instance layer is shared by every lifecycle command: it must not
+	// lean on one of them, not even through another package.
+	for _, d := range pkgs[mod+"/internal/instance"].Deps {
+		if d == mod+"/install" {
+			t.Errorf("internal/instance depends on install/: the shared layer must not know a command's core")
+		}
+	}
 	// The wizard asks; it reaches the engine only through the core.
 	for _, d := range pkgs[mod+"/internal/tui"].Imports {
 		if d == mod+"/internal/docker" {

@@ -12,6 +12,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/lock"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 )
@@ -172,7 +173,7 @@ func (in *located) readyStep(deps Deps, timeout time.Duration) engine.Step {
 	}
 	return engine.Step{ID: "ready", Title: "Wait until Appsmith is ready", Cause: "health and version at " + in.baseURL(),
 		Run: func(ctx context.Context, r engine.Reporter) error {
-			_, err := install.WaitReady(ctx, in.d, httpClient(deps), in.c.ID, in.baseURL(), want, timeout, r)
+			_, err := instance.WaitReady(ctx, in.d, httpClient(deps), in.c.ID, in.baseURL(), want, timeout, r)
 			return err
 		}}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
@@ -151,7 +150,7 @@ func (in *located) status(ctx context.Context, deps Deps) (st Status) {
 	if in.state != nil {
 		want = in.state.Version
 	}
-	info, err := install.Probe(ctx, httpClient(deps), in.baseURL(), want)
+	info, err := instance.Probe(ctx, httpClient(deps), in.baseURL(), want)
 	if info.Version != "" {
 		st.Version = info.Version
 	}

@@ -37,6 +37,10 @@ type Image struct {
 	// MongoVersion is the embedded MongoDB major ("5.0"); "" = the one the
 	// real release ships (spec.MongoFor).
 	MongoVersion string
+
+	// KeepRunning: the container stays up when a program fails to start,
+	// as under the real supervisord (spec.Config.KeepRunning).
+	KeepRunning bool
 }
 
 func (img Image) version() string {
@@ -52,7 +56,7 @@ func (img Image) standinConfig() (spec.Config, error) {
 	if err != nil {
 		return spec.Config{}, fmt.Errorf("image %s:%s: %w", img.Repo, img.Tag, err)
 	}
-	c := spec.Config{Fault: img.Fault, MongoVersion: img.MongoVersion}
+	c := spec.Config{Fault: img.Fault, MongoVersion: img.MongoVersion, KeepRunning: img.KeepRunning}
 	if c.MongoVersion == "" {
 		c.MongoVersion = spec.MongoFor(v)
 	}

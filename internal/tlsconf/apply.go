@@ -124,7 +124,7 @@ func changePlan(in Instance, c *Change, snap, stamp string) engine.Plan {
 				if err := restart(in)(ctx, r); err != nil {
 					return err
 				}
-				_, err := install.WaitReady(ctx, in.Docker, in.HTTP, in.ContainerID, in.BaseURL, in.Version, in.Timeout, r)
+				_, err := instance.WaitReady(ctx, in.Docker, in.HTTP, in.ContainerID, in.BaseURL, in.Version, in.Timeout, r)
 				return err
 			}},
 		readyStep(in),
@@ -148,7 +148,7 @@ func restart(in Instance) func(context.Context, engine.Reporter) error {
 func readyStep(in Instance) engine.Step {
 	return engine.Step{ID: "ready", Title: "Wait until Appsmith is ready", Cause: "health and version at " + in.BaseURL, ReadOnly: true,
 		Run: func(ctx context.Context, r engine.Reporter) error {
-			_, err := install.WaitReady(ctx, in.Docker, in.HTTP, in.ContainerID, in.BaseURL, in.Version, in.Timeout, r)
+			_, err := instance.WaitReady(ctx, in.Docker, in.HTTP, in.ContainerID, in.BaseURL, in.Version, in.Timeout, r)
 			return err
 		}}
 }

@@ -9,11 +9,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 )
 
 // existingObservation is an instance already running in the directory.
 func existingObservation() *install.Observation {
-	obs := &install.Observation{Ready: &install.ReadyInfo{Version: "v1.99"}}
+	obs := &install.Observation{Ready: &instance.ReadyInfo{Version: "v1.99"}}
 	// The container type belongs to the Docker layer, which this package
 	// does not import; the test fills it by field name.
 	c := reflect.New(reflect.TypeOf(obs).Elem().FieldByIndex(fieldIndex(obs, "Container")).Type.Elem())

@@ -54,6 +54,7 @@ func (a *app) run(environ []string, stop <-chan os.Signal) (int, error) {
 	}
 	defer sup.Close()
 	s := newSupervisor(sup)
+	s.keepRunning = a.cfg.KeepRunning
 	progs := []program{idleProgram("rts", 15, "RTS version "+a.version.String()+" running at http://localhost:8091"), a.backendProgram(), a.editorProgram()}
 	if a.localMongo {
 		progs = append(progs, a.mongodbProgram())
@@ -67,6 +68,7 @@ func (a *app) run(environ []string, stop <-chan os.Signal) (int, error) {
 			return 1, err
 		}
 		defer pl.Close()
+		pl.noForward = a.cfg.Fault == spec.FaultNoForward
 		s.add(p, pl)
 	}
 

@@ -32,6 +32,9 @@ type progLog struct {
 	con      *console
 	mu       sync.Mutex
 	out, err *os.File // err == out for redirect_stderr=true programs
+	// noForward: no forwarder echoes this program's lines to the console
+	// (spec.FaultNoForward); they reach only its files.
+	noForward bool
 }
 
 // logFiles maps a program to its stdout and stderr log, relative to logs/<program>/.
@@ -91,6 +94,9 @@ func (p *progLog) write(f *os.File, channel, format string, a ...any) {
 		p.con.Printf("%s %s", strings.Replace(stamp, ".", ",", 1), msg)
 		return
 	}
+	if p.noForward {
+		return
+	}
 	for _, line := range strings.Split(msg, "\n") {
 		p.con.Printf("%s %s | %s", p.name, channel, line)
 	}
@@ -103,6 +109,9 @@ func (p *progLog) raw(f *os.File, line string) {
 	p.mu.Lock()
 	fmt.Fprintln(f, line)
 	p.mu.Unlock()
+	if p.noForward {
+		return
+	}
 	p.con.Printf("%s stdout | %s", p.name, line)
 }
 

@@ -46,9 +46,10 @@ type proc struct {
 	ended    chan struct{}
 }
 
-// supervisor runs the programs in-process. It differs from supervisord in one
-// deliberate way: a program that fails makes the whole container exit, so a
-// test sees the failure as an exit code instead of a restart loop.
+// supervisor runs the programs in-process. Unless keepRunning, it differs
+// from supervisord in one deliberate way: a program that fails makes the
+// whole container exit, so a test sees the failure as an exit code instead
+// of a restart loop.
 type supervisor struct {
 	op      sync.Mutex // one control operation at a time, like supervisord's single thread
 	mu      sync.Mutex // guards proc fields
@@ -56,7 +57,14 @@ type supervisor struct {
 	log     *progLog
 	fatal   chan error
 	nextPID int
+	// keepRunning is supervisord's way (spec.Config.KeepRunning): a program
+	// that fails to start goes BACKOFF, is retried, then stays FATAL; a
+	// program that ends after it ran stays FATAL; the container stays up.
+	keepRunning bool
 }
+
+// startRetries is supervisord's default startretries.
+const startRetries = 3
 
 func newSupervisor(log *progLog) *supervisor {
 	return &supervisor{log: log, fatal: make(chan error, 1), nextPID: 20}
@@ -96,17 +104,62 @@ func (s *supervisor) startProc(p *proc) error {
 	}
 	p.state = "STARTING"
 	s.mu.Unlock()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	done, err := p.start(ctx, p.log)
-	if err != nil {
-		cancel()
+	err := s.spawn(p)
+	switch {
+	case err == nil:
+	case s.keepRunning:
+		s.backoff(p, 1, err)
+	default:
 		s.mu.Lock()
 		p.state, p.since, p.started = "FATAL", time.Now(), true
 		s.mu.Unlock()
 		s.log.Printf("INFO spawnerr: %s: %v", p.name, err)
 		s.log.Printf("INFO gave up: %s entered FATAL state, too many start retries too quickly", p.name)
 		s.reportFatal(err)
+	}
+	return err
+}
+
+// backoff is supervisord's answer to a program that exited before it
+// counted as started: wait a second longer each time, start it again, and
+// after startRetries leave it FATAL. Its log lines are supervisord's, which
+// name the exit status, not what the program printed.
+func (s *supervisor) backoff(p *proc, attempt int, err error) {
+	s.mu.Lock()
+	p.state, p.since, p.started = "BACKOFF", time.Now(), true
+	s.mu.Unlock()
+	s.log.Printf("INFO exited: %s (exit status %d; not expected)", p.name, exitCode(err))
+	if attempt > startRetries {
+		s.mu.Lock()
+		p.state = "FATAL"
+		s.mu.Unlock()
+		s.log.Printf("INFO gave up: %s entered FATAL state, too many start retries too quickly", p.name)
+		return
+	}
+	go func() {
+		time.Sleep(time.Duration(attempt) * time.Second)
+		s.op.Lock()
+		defer s.op.Unlock()
+		s.mu.Lock()
+		if p.state != "BACKOFF" { // started or stopped by hand meanwhile
+			s.mu.Unlock()
+			return
+		}
+		p.state = "STARTING"
+		s.mu.Unlock()
+		if err := s.spawn(p); err != nil {
+			s.backoff(p, attempt+1, err)
+		}
+	}()
+}
+
+// spawn starts a program that is STARTING and, when it started, follows it
+// until it ends.
+func (s *supervisor) spawn(p *proc) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	done, err := p.start(ctx, p.log)
+	if err != nil {
+		cancel()
 		return err
 	}
 	s.mu.Lock()
@@ -135,6 +188,10 @@ func (s *supervisor) startProc(p *proc) error {
 		}
 		if err == nil {
 			err = exitf(1, "%s exited unexpectedly", p.name)
+		}
+		if s.keepRunning {
+			s.log.Printf("INFO exited: %s (exit status %d; not expected)", p.name, exitCode(err))
+			return
 		}
 		s.log.Printf("INFO exited: %s (%v; not expected)", p.name, err)
 		s.reportFatal(err)
@@ -170,7 +227,7 @@ func (s *supervisor) startAll() error {
 	s.op.Lock()
 	defer s.op.Unlock()
 	for _, p := range s.procs {
-		if err := s.startProc(p); err != nil {
+		if err := s.startProc(p); err != nil && !s.keepRunning {
 			return err
 		}
 	}
@@ -281,7 +338,7 @@ func describe(p *proc) string {
 		up := time.Since(p.since).Truncate(time.Second)
 		h, m, sec := int(up.Hours()), int(up.Minutes())%60, int(up.Seconds())%60
 		return fmt.Sprintf("pid %d, uptime %d:%02d:%02d", p.pid, h, m, sec)
-	case "FATAL":
+	case "FATAL", "BACKOFF":
 		return "Exited too quickly (process log may have details)"
 	case "STOPPED":
 		if !p.started {

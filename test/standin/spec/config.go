@@ -32,6 +32,10 @@ const (
 	// exits, as a broken release that wrecks the data it migrates: only the
 	// pre-upgrade data (not just the old tag) brings the instance back.
 	FaultCorruptOnStart = "corrupt-on-start"
+	// FaultNoForward: supervisor's stdout forwarder (supervisor_stdout) is
+	// absent, so program output reaches only the log files under
+	// logs/<program>/ and never `docker logs`.
+	FaultNoForward = "no-forward"
 )
 
 // DefaultBootDelay is how long the backend takes to come up when the image
@@ -44,6 +48,10 @@ type Config struct {
 	BootDelay    string `json:"bootDelay,omitempty"`    // Go duration; "" = DefaultBootDelay
 	Fault        string `json:"fault,omitempty"`        // one of the Fault* constants
 	MongoVersion string `json:"mongoVersion,omitempty"` // "5.0"; "" = MongoFor(version)
+	// KeepRunning is supervisord's own behaviour: a program that fails to
+	// start is retried (BACKOFF) and then left FATAL while the container keeps
+	// running. Off by default, so most tests see a failure as an exit code.
+	KeepRunning bool `json:"keepRunning,omitempty"`
 }
 
 // Info is /opt/appsmith/info.json, the one place the real image states its version.
@@ -59,7 +67,7 @@ func (c Config) Validate() error {
 		return err
 	}
 	switch c.Fault {
-	case FaultNone, FaultNeverHealthy, FaultCrash, FaultIllegalInstruction, FaultRejectCert, FaultCorruptOnStart:
+	case FaultNone, FaultNeverHealthy, FaultCrash, FaultIllegalInstruction, FaultRejectCert, FaultCorruptOnStart, FaultNoForward:
 	default:
 		return fmt.Errorf("unknown stand-in fault mode %q", c.Fault)
 	}
