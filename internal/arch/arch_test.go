@@ -84,9 +84,6 @@ func TestLayering(t *testing.T) {
 	// install/ is a command's core: only the edges that run it import it.
 	allowed := map[string]string{
 		mod + "/internal/cli": "", mod + "/internal/tui": "",
-		// TLS changes still borrow install's readiness and TLS writer; they
-		// move onto internal/instance with the instance layer (issue 8 §2).
-		mod + "/internal/tlsconf": "until internal/instance exists",
 	}
 	for path, p := range pkgs {
 		if !own(path) || path == mod+"/install" {

@@ -12,19 +12,22 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/certs"
+	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
-// Docker is what a TLS change needs of the engine.
+// Docker is what a TLS change needs of the engine: a restart and the wait.
 type Docker interface {
-	install.Docker
+	instance.ReadyDocker
+	ContainerStart(ctx context.Context, id string) error
 	ContainerStop(ctx context.Context, id string, timeout time.Duration) error
 }
+
+var _ Docker = (*docker.Client)(nil)
 
 // Instance is the installed Appsmith a change applies to.
 type Instance struct {
@@ -46,7 +49,7 @@ func (in Instance) layout() stacks.Layout {
 // Change is the TLS the instance should have afterwards.
 type Change struct {
 	Name       string          // "use-cert", "add-ca", ... (the plan's name)
-	Mode       string          // install.TLS*: recorded in the state file
+	Mode       string          // state.TLS*: recorded in the state file
 	Domain     *string         // new APPSMITH_CUSTOM_DOMAIN; nil = unchanged, "" = cleared
 	Material   *certs.Material // certificate pair and/or CA roots to write
 	RemoveCert bool            // delete ssl/fullchain.pem and ssl/privkey.pem
