@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -160,7 +161,12 @@ func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 			lastInspect = time.Now()
 			c, err := w.docker.ContainerInspect(ctx, w.id)
 			if err == nil && (!c.Running && c.State != "restarting" || c.Restarts > c0.Restarts) {
-				time.Sleep(300 * time.Millisecond) // let the last log lines arrive
+				// The follower may lag behind a fast exit (a loaded machine):
+				// the engine's own tail of the log is what to show and scan.
+				final := newLogWatch(w.markers)
+				if err := w.docker.ContainerLogs(ctx, w.id, docker.LogsOptions{Tail: strconv.Itoa(logTailLines), Since: c0.StartedAt.Add(-time.Second)}, final, final); err == nil && len(final.tail()) > 0 {
+					logs = final
+				}
 				files.poll()
 				marker := logs.fatal()
 				if f := files.fatal(); marker == "" && f != nil {

@@ -1,6 +1,8 @@
 package instance
 
 import (
+	"github.com/appsmith-install/appsmith-install/internal/dockerfake"
+
 	"context"
 	"errors"
 	"io"
@@ -18,8 +20,9 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/releases"
 )
 
-// fakeDocker is a ReadyDocker whose answers a test scripts; a nil func is a
-// call the test does not expect.
+// fakeDocker is the shared fake with what readiness calls scripted the
+// way these tests read best: a log follower that sees no line unless logs
+// is set, and calls the test did not script failing it.
 type fakeDocker struct {
 	t       *testing.T
 	inspect func(id string) (docker.Container, error)
@@ -27,29 +30,30 @@ type fakeDocker struct {
 	exec    func(id string, cmd []string) (docker.ExecResult, error)
 }
 
-func (f *fakeDocker) ContainerInspect(_ context.Context, id string) (docker.Container, error) {
-	if f.inspect == nil {
-		f.t.Errorf("unexpected ContainerInspect(%s)", id)
-		return docker.Container{}, errors.New("unexpected call")
+func (f *fakeDocker) engine() *dockerfake.Engine {
+	e := &dockerfake.Engine{T: f.t}
+	if f.inspect != nil {
+		e.ContainerInspectFunc = func(_ context.Context, id string) (docker.Container, error) { return f.inspect(id) }
 	}
-	return f.inspect(id)
+	e.ContainerLogsFunc = func(ctx context.Context, id string, o docker.LogsOptions, stdout, stderr io.Writer) error {
+		if f.logs == nil {
+			if o.Follow {
+				<-ctx.Done() // a follower that never sees a line
+				return ctx.Err()
+			}
+			return nil
+		}
+		return f.logs(id, o, stdout, stderr)
+	}
+	if f.exec != nil {
+		e.ExecFunc = func(_ context.Context, id string, cmd, _ []string, _ io.Reader) (docker.ExecResult, error) {
+			return f.exec(id, cmd)
+		}
+	}
+	return e
 }
 
-func (f *fakeDocker) ContainerLogs(ctx context.Context, id string, o docker.LogsOptions, stdout, stderr io.Writer) error {
-	if f.logs == nil {
-		<-ctx.Done() // a follower that never sees a line
-		return ctx.Err()
-	}
-	return f.logs(id, o, stdout, stderr)
-}
-
-func (f *fakeDocker) Exec(_ context.Context, id string, cmd, _ []string, _ io.Reader) (docker.ExecResult, error) {
-	if f.exec == nil {
-		f.t.Errorf("unexpected Exec(%s, %q)", id, cmd)
-		return docker.ExecResult{}, errors.New("unexpected call")
-	}
-	return f.exec(id, cmd)
-}
+var _ ReadyDocker = (*dockerfake.Engine)(nil)
 
 type nopReporter struct{}
 
@@ -98,8 +102,9 @@ func appendFile(t *testing.T, path, text string) {
 	}
 }
 
-func waitFor(t *testing.T, d ReadyDocker, base string) error {
+func waitFor(t *testing.T, f *fakeDocker, base string) error {
 	t.Helper()
+	d := f.engine()
 	v, _ := releases.Parse("v2.0.1")
 	w := waiter{docker: d, http: http.DefaultClient, id: cid, base: base, want: "v2.0.1", timeout: 2 * time.Minute,
 		r: nopReporter{}, markers: releases.FatalMarkers(v)}
@@ -270,7 +275,7 @@ func TestSupervisorWatchBackoffForLong(t *testing.T) {
 	d := &fakeDocker{t: t, exec: func(string, []string) (docker.ExecResult, error) {
 		return docker.ExecResult{Stdout: []byte("backend  " + state + "  Exited too quickly\n")}, nil
 	}}
-	s := newSupervisorWatch(d, cid, func(m string) { t.Errorf("warned: %s", m) })
+	s := newSupervisorWatch(d.engine(), cid, func(m string) { t.Errorf("warned: %s", m) })
 	s.now = func() time.Time { return now }
 	step := func(d time.Duration) (programState, bool) { now = now.Add(d); return s.check(context.Background()) }
 	if _, ok := step(0); !ok {
@@ -301,7 +306,7 @@ func TestSupervisorWatchWithoutSupervisorctl(t *testing.T) {
 		n++
 		return docker.ExecResult{ExitCode: 127}, nil
 	}}
-	s := newSupervisorWatch(d, cid, func(m string) { t.Errorf("warned: %s", m) })
+	s := newSupervisorWatch(d.engine(), cid, func(m string) { t.Errorf("warned: %s", m) })
 	now := time.Now()
 	s.now = func() time.Time { now = now.Add(supervisorEvery); return now }
 	for i := 0; i < 3; i++ {
@@ -320,7 +325,7 @@ func TestSupervisorWatchOptionalProgramFatal(t *testing.T) {
 		return docker.ExecResult{ExitCode: 3, Stdout: []byte("backend  STARTING\nkeycloak  FATAL  Exited too quickly\n")}, nil
 	}}
 	var warnings []string
-	s := newSupervisorWatch(d, cid, func(m string) { warnings = append(warnings, m) })
+	s := newSupervisorWatch(d.engine(), cid, func(m string) { warnings = append(warnings, m) })
 	now := time.Now()
 	s.now = func() time.Time { now = now.Add(supervisorEvery); return now }
 	for i := 0; i < 3; i++ {
@@ -330,5 +335,28 @@ func TestSupervisorWatchOptionalProgramFatal(t *testing.T) {
 	}
 	if len(warnings) != 1 || !strings.Contains(warnings[0], "keycloak") {
 		t.Fatalf("warnings %q", warnings)
+	}
+}
+
+// A container that stops at once is reported with the last lines of its
+// log and the fatal marker in them, even when the log follower has not
+// seen a line yet (a loaded machine): the engine's tail is read then.
+func TestWaitOnAStoppedContainerReadsTheLogTail(t *testing.T) {
+	d := &fakeDocker{t: t, inspect: func(string) (docker.Container, error) {
+		return docker.Container{ID: cid, State: "exited", ExitCode: 132}, nil
+	}, logs: func(_ string, o docker.LogsOptions, stdout, _ io.Writer) error {
+		if o.Follow {
+			return nil // the follower ends without a line
+		}
+		_, err := io.WriteString(stdout, "mongodb stderr | Illegal instruction (core dumped)\n")
+		return err
+	}, exec: func(string, []string) (docker.ExecResult, error) {
+		return docker.ExecResult{}, errors.New("not running")
+	}}
+	err := waitFor(t, d, booting(t))
+	for _, want := range []string{"the container stopped (state exited, exit code 132)", "fatal: mongodb stderr | Illegal instruction", "last log lines"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error lacks %q:\n%v", want, err)
+		}
 	}
 }
