@@ -35,6 +35,9 @@ import (
 
 func requireEngine(t *testing.T) *Client {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("real-engine test: not run with -short (make unit)")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c, err := New(ctx)

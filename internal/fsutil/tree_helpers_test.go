@@ -101,6 +101,15 @@ var oddNames = []string{"with space", "new\nline", "ünïcödé-日本", "-leadi
 
 // makeTree builds a tree of about n files in nested directories, with every
 // kind of entry and oddity CopyTree has to keep.
+// treeSize is n (thousands of files) in the full suite; `make unit`
+// (-short) takes a tenth: the same kinds of entries, less disk time.
+func treeSize(n int) int {
+	if testing.Short() {
+		return max(n/10, 100)
+	}
+	return n
+}
+
 func makeTree(t testing.TB, root string, n int) {
 	t.Helper()
 	r := rand.New(rand.NewSource(42))
