@@ -352,7 +352,7 @@ func (x *extractor) finish() error {
 		return err
 	}
 	defer d.Close()
-	if err := unix.Syncfs(int(d.Fd())); err != nil {
+	if err := syncFS(d); err != nil {
 		return &fs.PathError{Op: "syncfs", Path: d.Name(), Err: err}
 	}
 	return nil

@@ -455,7 +455,11 @@ func touchedSince(fi fs.FileInfo, t time.Time) bool {
 		return true
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && !time.Unix(st.Ctim.Sec, st.Ctim.Nsec).Before(t)
+	if !ok {
+		return false
+	}
+	_, _, ctime := statTimes(st)
+	return !time.Unix(ctime.Sec, ctime.Nsec).Before(t)
 }
 
 func (c *treeCopy) symlink(rel string, sfi, dfi fs.FileInfo, writable func() error) error {
@@ -669,13 +673,14 @@ func (c *treeCopy) applyMeta(p string, fi fs.FileInfo, cur fs.FileInfo) error {
 		}
 	}
 	if !link && (chowned || cst == nil || cst.Mode&0o7777 != st.Mode&0o7777) {
-		if err := unix.Fchmodat(unix.AT_FDCWD, p, st.Mode&0o7777, 0); err != nil {
+		if err := unix.Fchmodat(unix.AT_FDCWD, p, uint32(st.Mode&0o7777), 0); err != nil {
 			return &fs.PathError{Op: "chmod", Path: p, Err: err}
 		}
 	}
+	atime, mtime, _ := statTimes(st)
 	ts := []unix.Timespec{
-		{Sec: st.Atim.Sec, Nsec: st.Atim.Nsec},
-		{Sec: st.Mtim.Sec, Nsec: st.Mtim.Nsec},
+		{Sec: atime.Sec, Nsec: atime.Nsec},
+		{Sec: mtime.Sec, Nsec: mtime.Nsec},
 	}
 	if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return &fs.PathError{Op: "utimes", Path: p, Err: err}
