@@ -104,7 +104,7 @@ func mergeOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, 
 		}
 		return l.fromFlags(cmd.Flags())
 	}
-	first := &loader{opts: install.Defaults(), sources: map[string]string{}}
+	first := newLoader(install.Defaults())
 	if err := layers(first); err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func mergeOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, 
 	if err := checkDirNotFile(dirOnly.Dir, src); err != nil {
 		return nil, err
 	}
-	l := &loader{opts: install.Defaults(), sources: map[string]string{}}
+	l := newLoader(install.Defaults())
 	if s := recorded(cmd.Context(), deps, dirOnly.Dir); s != nil {
 		l.fromState(s)
 	}

@@ -137,7 +137,7 @@ func newTLSCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 
 // loadTLS validates TLS inputs as an install does; errors name the flag.
 func loadTLS(o install.Options, now time.Time) (install.Options, *install.TLSMaterial, error) {
-	l := &loader{sources: map[string]string{}}
+	l := newLoader(install.Options{})
 	o, err := install.NormalizeTLS(o)
 	if err != nil {
 		return o, nil, l.usage(err)
