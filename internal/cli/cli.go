@@ -164,9 +164,10 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	pf.StringVar(&ro.dir, "dir", "", "install directory (env APPSMITH_DIR; default /opt/appsmith, and for day-two commands the only install on the engine when /opt/appsmith holds none)")
 	pf.StringVar(&ro.progress, "progress", "auto", "progress output: auto, tty, plain, json or quiet")
 
+	f := &Factory{IO: stdio, Deps: deps, root: ro}
 	inst := newInstallCmd(ro, stdio, deps)
 	root.AddCommand(inst, newStatusCmd(ro, stdio, deps), newLogsCmd(ro, stdio, deps),
-		newStartCmd(ro, stdio, deps), newStopCmd(ro, stdio, deps), newRestartCmd(ro, stdio, deps),
+		NewCmdStart(f, nil), NewCmdStop(f, nil), NewCmdRestart(f, nil),
 		newUninstallCmd(ro, stdio, deps), newTLSCmd(ro, stdio, deps), newVersionCmd(ro, stdio))
 	// `appsmith-install [flags]` means install: the root carries the install
 	// flags and runs it.

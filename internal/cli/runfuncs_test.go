@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/dockerfake"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/lock"
+	"github.com/appsmith-install/appsmith-install/internal/state"
+)
+
+// testIO is an IO of buffers with an empty environment.
+func testIO() (IO, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(string) string { return "" }}, &out, &errOut
+}
+
+// The run functions take their options and nothing of cobra: a test sets
+// the fields a flag would.
+func TestStopRunWithoutCobra(t *testing.T) {
+	dir := t.TempDir()
+	state.Save(dir, &state.State{Dir: dir, Container: "appsmith-a", ContainerID: "a", Version: "v1.9.2"})
+	eng := dockerfake.New(t).Serve(managed("a", dir, true))
+	var stopped []string
+	eng.ContainerStopFunc = func(_ context.Context, id string, timeout time.Duration) error {
+		if timeout != stopTimeout {
+			t.Errorf("stop timeout %s, want %s", timeout, stopTimeout)
+		}
+		stopped = append(stopped, id)
+		return nil
+	}
+	stdio, out, errOut := testIO()
+	err := stopRun(context.Background(), &StopOptions{IO: stdio, Deps: fakeDeps(eng), Root: &rootOpts{dir: dir, progress: "plain"}})
+	if err != nil {
+		t.Fatalf("stopRun: %v\n%s", err, errOut)
+	}
+	if len(stopped) != 1 || stopped[0] != "a" {
+		t.Errorf("stopped %v, want [a]", stopped)
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout is for data: %q", out)
+	}
+	contains(t, errOut.String(), "Stop appsmith-a")
+	// The lock is released when the run returns.
+	l, err := lock.Acquire(dir)
+	if err != nil {
+		t.Fatalf("lock still held after stopRun: %v", err)
+	}
+	l.Release()
+
+	// Already stopped: said, nothing called.
+	eng = dockerfake.New(t).Serve(managed("a", dir, false))
+	stdio, _, errOut = testIO()
+	if err := stopRun(context.Background(), &StopOptions{IO: stdio, Deps: fakeDeps(eng), Root: &rootOpts{dir: dir, progress: "plain"}}); err != nil {
+		t.Fatal(err)
+	}
+	contains(t, errOut.String(), "appsmith-a is already stopped")
+}
+
+func TestRestartRunRefusesAProgramInAStoppedContainer(t *testing.T) {
+	dir := t.TempDir()
+	state.Save(dir, &state.State{Dir: dir, Container: "appsmith-a", ContainerID: "a", Version: "v1.9.2"})
+	stdio, _, _ := testIO()
+	err := restartRun(context.Background(), &RestartOptions{IO: stdio, Deps: fakeDeps(dockerfake.New(t).Serve(managed("a", dir, false))),
+		Root: &rootOpts{dir: dir, progress: "plain"}, Program: "backend", Timeout: time.Second})
+	if err == nil || engine.ExitCode(err) != engine.ExitFailure || !strings.Contains(err.Error(), "appsmith-a is not running: cannot restart backend") {
+		t.Fatalf("got %v (exit %d)", err, engine.ExitCode(err))
+	}
+	if h := engine.HintOf(err); !strings.Contains(h, "start") || !strings.Contains(h, dir) {
+		t.Errorf("hint %q does not name `start --dir %s`", h, dir)
+	}
+}
+
+// The constructors parse flags and arguments into the options struct; a
+// test's runF sees them without anything being run.
+func TestNewCmdParsesFlagsIntoOptions(t *testing.T) {
+	stdio, _, _ := testIO()
+	f := &Factory{IO: stdio, Deps: fakeDeps(dockerfake.New(t)), root: &rootOpts{}}
+	var got *RestartOptions
+	cmd := NewCmdRestart(f, func(o *RestartOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"backend", "--timeout", "90s"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.Program != "backend" || got.Timeout != 90*time.Second || got.Root != f.root {
+		t.Fatalf("restart options %+v", got)
+	}
+
+	var start *StartOptions
+	cmd = NewCmdStart(f, func(o *StartOptions) error { start = o; return nil })
+	cmd.SetArgs(nil)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if start == nil || start.Timeout != install.Defaults().Timeout {
+		t.Fatalf("start options %+v: want the install's default --timeout", start)
+	}
+}
