@@ -166,9 +166,9 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 
 	f := &Factory{IO: stdio, Deps: deps, root: ro}
 	inst := newInstallCmd(ro, stdio, deps)
-	root.AddCommand(inst, newStatusCmd(ro, stdio, deps), newLogsCmd(ro, stdio, deps),
+	root.AddCommand(inst, NewCmdStatus(f, nil), NewCmdLogs(f, nil),
 		NewCmdStart(f, nil), NewCmdStop(f, nil), NewCmdRestart(f, nil),
-		newUninstallCmd(ro, stdio, deps), newTLSCmd(ro, stdio, deps), newVersionCmd(ro, stdio))
+		newUninstallCmd(ro, stdio, deps), newTLSCmd(ro, stdio, deps), NewCmdVersion(f, nil))
 	// `appsmith-install [flags]` means install: the root carries the install
 	// flags and runs it.
 	root.Flags().AddFlagSet(inst.Flags())

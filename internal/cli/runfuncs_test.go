@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +100,31 @@ func TestNewCmdParsesFlagsIntoOptions(t *testing.T) {
 	}
 	if start == nil || start.Timeout != install.Defaults().Timeout {
 		t.Fatalf("start options %+v: want the install's default --timeout", start)
+	}
+}
+
+func TestStatusRunWithoutCobra(t *testing.T) {
+	dir := t.TempDir()
+	state.Save(dir, &state.State{Dir: dir, Container: "appsmith-a", ContainerID: "a", Version: "v1.9.2", HTTPPort: 80, HTTPSPort: 443, BindAddress: "0.0.0.0"})
+	stdio, out, _ := testIO()
+	err := statusRun(context.Background(), &StatusOptions{IO: stdio, Deps: fakeDeps(dockerfake.New(t).Serve(managed("a", dir, false))),
+		Root: &rootOpts{dir: dir}, JSON: true})
+	if engine.ExitCode(err) != engine.ExitNotReady {
+		t.Fatalf("a stopped container: got %v (exit %d), want exit %d", err, engine.ExitCode(err), engine.ExitNotReady)
+	}
+	var st Status
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil {
+		t.Fatalf("stdout is not the status object: %v\n%s", err, out)
+	}
+	if st.State != "stopped" || st.Healthy || st.Dir != dir || st.Version != "v1.9.2" || !strings.Contains(st.Problem, "start --dir "+dir) {
+		t.Errorf("status %+v", st)
+	}
+
+	// Nothing installed: exit 5, and --json still gives an object.
+	empty := t.TempDir()
+	stdio, out, _ = testIO()
+	err = statusRun(context.Background(), &StatusOptions{IO: stdio, Deps: fakeDeps(emptyEngine(t)), Root: &rootOpts{dir: empty}, JSON: true})
+	if engine.ExitCode(err) != engine.ExitNotFound || !strings.Contains(out.String(), `"not-installed"`) {
+		t.Errorf("empty dir: %v (exit %d)\n%s", err, engine.ExitCode(err), out)
 	}
 }
