@@ -43,6 +43,16 @@ type Deps struct {
 	Now func() time.Time
 	// Tags lists the tags of an image repository (the wizard's version list).
 	Tags func(ctx context.Context, repo string) ([]string, error)
+	// Confirm asks a yes/no question (uninstall --purge); the caller has
+	// checked that there is a terminal to ask on (canPrompt).
+	Confirm func(stdio IO, question string) (bool, error)
+}
+
+func (d Deps) confirm(stdio IO, question string) (bool, error) {
+	if d.Confirm != nil {
+		return d.Confirm(stdio, question)
+	}
+	return confirm(stdio, question)
 }
 
 func (d Deps) now() time.Time {
@@ -78,9 +88,10 @@ func RealDeps() Deps {
 			}
 			return c, nil
 		},
-		Host: install.RealHost(),
-		Now:  time.Now,
-		Tags: registry.Tags,
+		Host:    install.RealHost(),
+		Now:     time.Now,
+		Tags:    registry.Tags,
+		Confirm: confirm,
 	}
 }
 
@@ -168,7 +179,7 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	inst := newInstallCmd(ro, stdio, deps)
 	root.AddCommand(inst, NewCmdStatus(f, nil), NewCmdLogs(f, nil),
 		NewCmdStart(f, nil), NewCmdStop(f, nil), NewCmdRestart(f, nil),
-		newUninstallCmd(ro, stdio, deps), newTLSCmd(ro, stdio, deps), NewCmdVersion(f, nil))
+		NewCmdUninstall(f, nil), newTLSCmd(ro, stdio, deps), NewCmdVersion(f, nil))
 	// `appsmith-install [flags]` means install: the root carries the install
 	// flags and runs it.
 	root.Flags().AddFlagSet(inst.Flags())

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +128,40 @@ func TestStatusRunWithoutCobra(t *testing.T) {
 	err = statusRun(context.Background(), &StatusOptions{IO: stdio, Deps: fakeDeps(emptyEngine(t)), Root: &rootOpts{dir: empty}, JSON: true})
 	if engine.ExitCode(err) != engine.ExitNotFound || !strings.Contains(out.String(), `"not-installed"`) {
 		t.Errorf("empty dir: %v (exit %d)\n%s", err, engine.ExitCode(err), out)
+	}
+}
+
+// The question of --purge goes through the prompter of Deps: a test
+// answers it, and sees the question asked before anything is deleted.
+func TestUninstallRunAsksThePrompter(t *testing.T) {
+	dir := t.TempDir()
+	state.Save(dir, &state.State{Dir: dir, Container: "appsmith-a", ContainerID: "a", Version: "v1.9.2"})
+	os.MkdirAll(filepath.Join(dir, "stacks", "configuration"), 0o700)
+	eng := dockerfake.New(t).Serve(managed("a", dir, false))
+	removed := false
+	eng.ContainerRemoveFunc = func(_ context.Context, id string) error { removed = id == "a"; return nil }
+	stdio, _, errOut := testIO()
+	stdio.IsTTY = true
+	deps := fakeDeps(eng)
+	var asked []string
+	deps.Confirm = func(_ IO, q string) (bool, error) {
+		asked = append(asked, q)
+		if removed {
+			t.Error("asked after the container was removed")
+		}
+		return true, nil
+	}
+	err := uninstallRun(context.Background(), &UninstallOptions{IO: stdio, Deps: deps, Root: &rootOpts{dir: dir, progress: "plain"}, Purge: true})
+	if err != nil {
+		t.Fatalf("uninstallRun: %v\n%s", err, errOut)
+	}
+	if len(asked) != 1 || asked[0] != "Delete them for good?" {
+		t.Errorf("asked %q", asked)
+	}
+	if !removed {
+		t.Error("the container was not removed")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s holds only what the install created: purged with it, got %v", dir, err)
 	}
 }
