@@ -179,7 +179,7 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	inst := newInstallCmd(ro, stdio, deps)
 	root.AddCommand(inst, NewCmdStatus(f, nil), NewCmdLogs(f, nil),
 		NewCmdStart(f, nil), NewCmdStop(f, nil), NewCmdRestart(f, nil),
-		NewCmdUninstall(f, nil), newTLSCmd(ro, stdio, deps), NewCmdVersion(f, nil))
+		NewCmdUninstall(f, nil), NewCmdTLS(f), NewCmdVersion(f, nil))
 	// `appsmith-install [flags]` means install: the root carries the install
 	// flags and runs it.
 	root.Flags().AddFlagSet(inst.Flags())

@@ -165,3 +165,65 @@ func TestUninstallRunAsksThePrompter(t *testing.T) {
 		t.Errorf("%s holds only what the install created: purged with it, got %v", dir, err)
 	}
 }
+
+func TestTLSRecoverRunWithoutCobra(t *testing.T) {
+	dir := t.TempDir()
+	state.Save(dir, &state.State{Dir: dir, Container: "appsmith-a", ContainerID: "a", Version: "v1.9.2", TLS: "none"})
+	opts := func(eng *dockerfake.Engine) (*TLSOptions, *bytes.Buffer) {
+		stdio, _, errOut := testIO()
+		return &TLSOptions{IO: stdio, Deps: fakeDeps(eng), Root: &rootOpts{dir: dir, progress: "plain"}, Timeout: time.Second}, errOut
+	}
+
+	// Nothing interrupted: said, and the container is left alone (the fake
+	// fails the test on any call beyond finding it).
+	o, errOut := opts(dockerfake.New(t).Serve(managed("a", dir, true)))
+	if err := tlsRecoverRun(context.Background(), o); err != nil {
+		t.Fatalf("tlsRecoverRun: %v\n%s", err, errOut)
+	}
+	contains(t, errOut.String(), "No interrupted TLS change: nothing to do.")
+
+	// Another operation left unfinished is not the TLS commands' to undo:
+	// refused, naming it and the command that finishes it.
+	j, err := engine.Create(filepath.Join(dir, "journal"), "upgrade", engine.Plan{Name: "upgrade"}, map[string]string{"recover": "upgrade --resume"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	o, _ = opts(dockerfake.New(t).Serve(managed("a", dir, true)))
+	err = tlsRecoverRun(context.Background(), o)
+	if engine.ExitCode(err) != engine.ExitPreflight || !strings.Contains(err.Error(), "upgrade (begun") || !strings.Contains(engine.HintOf(err), "upgrade --resume --dir "+dir) {
+		t.Fatalf("got %v (exit %d, hint %q)", err, engine.ExitCode(err), engine.HintOf(err))
+	}
+}
+
+// A tls command built on its own (no `tls` parent for --timeout) still has
+// the default timeout; under `tls` it gets the parent's flag.
+func TestNewCmdTLSParsesIntoOptions(t *testing.T) {
+	stdio, _, _ := testIO()
+	f := &Factory{IO: stdio, Deps: fakeDeps(dockerfake.New(t)), root: &rootOpts{}}
+	var got *TLSUseCertOptions
+	cmd := NewCmdTLSUseCert(f, func(o *TLSUseCertOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--cert", "c.pem", "--key", "k.pem", "--domain", "a.example.com"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.Cert != "c.pem" || got.Key != "k.pem" || got.Domain != "a.example.com" || got.Timeout != install.Defaults().Timeout {
+		t.Fatalf("use-cert options %+v", got)
+	}
+
+	tls := NewCmdTLS(f)
+	var ca *TLSCAOptions
+	for _, c := range tls.Commands() {
+		if c.Name() == "add-ca" {
+			tls.RemoveCommand(c)
+		}
+	}
+	tls.AddCommand(NewCmdTLSAddCA(f, func(o *TLSCAOptions) error { ca = o; return nil }))
+	tls.SetArgs([]string{"add-ca", "--timeout", "3m", "a.pem", "b.der"})
+	if err := tls.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if ca == nil || ca.Timeout != 3*time.Minute || strings.Join(ca.Args, " ") != "a.pem b.der" {
+		t.Fatalf("add-ca options %+v", ca)
+	}
+}
