@@ -176,7 +176,7 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	pf.StringVar(&ro.progress, "progress", "auto", "progress output: auto, tty, plain, json or quiet")
 
 	f := &Factory{IO: stdio, Deps: deps, root: ro}
-	inst := newInstallCmd(ro, stdio, deps)
+	inst := NewCmdInstall(f, nil)
 	root.AddCommand(inst, NewCmdStatus(f, nil), NewCmdLogs(f, nil),
 		NewCmdStart(f, nil), NewCmdStop(f, nil), NewCmdRestart(f, nil),
 		NewCmdUninstall(f, nil), NewCmdTLS(f), NewCmdVersion(f, nil))

@@ -227,3 +227,34 @@ func TestNewCmdTLSParsesIntoOptions(t *testing.T) {
 		t.Fatalf("add-ca options %+v", ca)
 	}
 }
+
+// installRun without cobra: the options layers but flags, the same plan as
+// the command line gives.
+func TestInstallRunWithoutCobra(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "install.yaml")
+	os.WriteFile(cfg, []byte("dir: /srv/appsmith-test\nversion: 1.9.2\nedition: ce\nlink_dir: ''\n"), 0o644)
+	stdio, out, errOut := testIO()
+	err := installRun(context.Background(), &InstallOptions{IO: stdio, Deps: fakeDeps(emptyEngine(t)), Root: &rootOpts{progress: "plain"},
+		Config: cfg, DryRun: true})
+	if err != nil {
+		t.Fatalf("installRun: %v\n%s", err, errOut)
+	}
+	golden(t, "dry-run-plan.golden", out.Bytes())
+}
+
+func TestNewCmdInstallParsesIntoOptions(t *testing.T) {
+	stdio, _, _ := testIO()
+	f := &Factory{IO: stdio, Deps: fakeDeps(dockerfake.New(t)), root: &rootOpts{}}
+	var got *InstallOptions
+	cmd := NewCmdInstall(f, func(o *InstallOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"-y", "--plan", "--config", "c.yaml", "--http-port", "8080"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || !got.Yes || !got.DryRun || got.Config != "c.yaml" {
+		t.Fatalf("install options %+v", got)
+	}
+	if fl := got.Flags.Lookup("http-port"); fl == nil || !fl.Changed || fl.Value.String() != "8080" {
+		t.Errorf("--http-port not among the flags set: %+v", fl)
+	}
+}
