@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -98,6 +97,11 @@ func RealDeps() Deps {
 // Main runs the command line and returns the process exit code.
 func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 	name := filepath.Base(args[0])
+	if deps.Host.Getenv == nil {
+		// One environment: what the commands read (IO.Getenv) is what the
+		// core sees of the host (SUDO_USER, HOME).
+		deps.Host.Getenv = stdio.Getenv
+	}
 	var ro *rootOpts
 	errs := &errStream{w: stdio.Err, json: func() bool { return ro != nil && ro.progress == "json" }}
 	stdio.Err = errs
@@ -189,8 +193,6 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	helpGuard(root, &ro.helpErr)
 	return root, ro
 }
-
-func getenvOS() func(string) string { return os.Getenv }
 
 func plural(n int, s string) string {
 	if n == 1 {

@@ -43,9 +43,9 @@ func (l *loader) fromState(s *state.State) {
 	l.opts.HTTPPort, l.opts.HTTPSPort, l.opts.BindAddress = s.HTTPPort, s.HTTPSPort, s.BindAddress
 }
 
-// normalize validates the merged options; a bad value is reported by the
-// name of the place it came from.
-func (l *loader) normalize() (install.Options, error) {
-	o, err := l.opts.Normalize()
+// normalize validates the merged options on host h; a bad value is
+// reported by the name of the place it came from.
+func (l *loader) normalize(h install.Host) (install.Options, error) {
+	o, err := l.opts.NormalizeOn(h)
 	return o, l.usage(err)
 }

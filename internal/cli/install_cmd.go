@@ -93,7 +93,7 @@ func loadOptions(ctx context.Context, fl *InstallOptions) (install.Options, *ins
 	if err != nil {
 		return install.Options{}, nil, err
 	}
-	o, err := l.normalize()
+	o, err := l.normalize(deps.Host)
 	if err != nil {
 		return o, nil, err
 	}
@@ -130,7 +130,7 @@ func mergeOptions(ctx context.Context, fl *InstallOptions) (*loader, error) {
 	if err := layers(first); err != nil {
 		return nil, err
 	}
-	dirOnly, err := first.normalize()
+	dirOnly, err := first.normalize(deps.Host)
 	if err != nil {
 		return nil, err
 	}
