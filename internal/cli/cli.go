@@ -103,7 +103,7 @@ func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 		deps.Host.Getenv = stdio.Getenv
 	}
 	var ro *rootOpts
-	errs := &errStream{w: stdio.Err, json: func() bool { return ro != nil && ro.progress == "json" }}
+	errs := &errStream{w: stdio.Err, json: func() bool { return ro != nil && ro.progress == "json" }, now: deps.now}
 	stdio.Err = errs
 	defer errs.flush()
 	root, ro := newRoot(name, stdio, deps)

@@ -225,7 +225,7 @@ func observeAndPlan(ctx context.Context, in *install.Installer, o install.Option
 	}
 	plan, err := in.Plan(ctx, o, obs)
 	if show || err != nil {
-		renderFindings(stdio.Err, mode, withDir(obs.Findings, o.Dir, dirSource))
+		renderFindings(stdio.Err, mode, withDir(obs.Findings, o.Dir, dirSource), in.Now)
 	}
 	if err != nil && mode == progress.ModeJSON {
 		// A refused plan ends like a failed one, so a reader of the stream
@@ -311,7 +311,10 @@ var levelMark = map[install.Level]string{install.OK: "ok  ", install.Warn: "warn
 
 // renderFindings writes every preflight finding, with the fix for each one
 // that is not OK. In json mode each is one NDJSON line of kind "preflight".
-func renderFindings(w io.Writer, mode progress.Mode, fs []install.Finding) {
+func renderFindings(w io.Writer, mode progress.Mode, fs []install.Finding, now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
 	switch mode {
 	case progress.ModeJSON:
 		enc := json.NewEncoder(w)
@@ -320,7 +323,7 @@ func renderFindings(w io.Writer, mode progress.Mode, fs []install.Finding) {
 				Time time.Time `json:"time"`
 				Kind string    `json:"kind"`
 				install.Finding
-			}{time.Now(), "preflight", f})
+			}{now(), "preflight", f})
 		}
 	case progress.ModeQuiet:
 		for _, f := range fs {

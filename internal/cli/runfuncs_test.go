@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,5 +257,35 @@ func TestNewCmdInstallParsesIntoOptions(t *testing.T) {
 	}
 	if fl := got.Flags.Lookup("http-port"); fl == nil || !fl.Changed || fl.Value.String() != "8080" {
 		t.Errorf("--http-port not among the flags set: %+v", fl)
+	}
+}
+
+// The clock is the factory's: every NDJSON event of a failing install (the
+// preflight findings, the refusal, the error) carries its time.
+func TestNDJSONEventsTakeTheFactorysClock(t *testing.T) {
+	at := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	deps := fakeDeps(emptyEngine(t))
+	deps.Now = func() time.Time { return at }
+	deps.Host.PortFree = func(string, int) error { return errors.New("in use by nginx") }
+	r := run(t, deps, nil, "--yes", "--dir", filepath.Join(t.TempDir(), "inst"), "--version", "1.9.2", "--link-dir", "", "--progress", "json")
+	if r.code != engine.ExitPreflight {
+		t.Fatalf("exit %d, want %d\n%s", r.code, engine.ExitPreflight, r.errOut)
+	}
+	kinds := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(r.errOut), "\n") {
+		var ev struct {
+			Kind string    `json:"kind"`
+			Time time.Time `json:"time"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not NDJSON: %q", line)
+		}
+		kinds[ev.Kind] = true
+		if (ev.Kind == "preflight" || ev.Kind == "error") && !ev.Time.Equal(at) {
+			t.Errorf("%s event at %s, want the factory's clock %s", ev.Kind, ev.Time, at)
+		}
+	}
+	if !kinds["preflight"] || !kinds["error"] {
+		t.Errorf("events %v: want preflight and error\n%s", kinds, r.errOut)
 	}
 }
