@@ -31,10 +31,11 @@ type IO struct {
 	Getenv func(string) string
 }
 
-// Deps are the outside world. Tests replace Docker and Host.
-// One factory of everything outside the process, so commands and tests
-// never reach for the clock or a registry directly; nil fields fall back to
-// the real thing (see now and tags).
+// Deps are the outside world: the Engine client, the host (and through
+// Host.Getenv its environment, which Main sets to IO.Getenv when unset), the
+// clock, the registry and the prompter. One factory of everything outside
+// the process, so commands and tests never reach for them directly; nil
+// fields fall back to the real thing (see now, tags and confirm).
 type Deps struct {
 	Docker func(ctx context.Context) (Engine, error)
 	Host   install.Host
