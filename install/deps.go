@@ -54,6 +54,8 @@ type Host struct {
 	Writable func(dir string) error
 	// Reachable dials an external database or Redis URL (nil: not checked).
 	Reachable func(ctx context.Context, url string) error
+	// Getenv is the process environment (HOME, SUDO_USER); nil: empty.
+	Getenv func(string) string
 }
 
 // RealHost is the machine this process runs on.
@@ -68,6 +70,7 @@ func RealHost() Host {
 		PublicIPs:  interfaceIPs,
 		Reachable:  dbcheck.Reachable,
 		Writable:   writable,
+		Getenv:     os.Getenv,
 	}
 }
 

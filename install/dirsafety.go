@@ -81,8 +81,8 @@ func protectedDir(dir string, homes []string) string {
 
 // checkProtectedDir is protectedDir for the dir as given and, when it is (or
 // passes through) a symbolic link, as resolved: a link to / is /.
-func checkProtectedDir(dir string) string {
-	homes := userHomes()
+func checkProtectedDir(dir string, getenv func(string) string) string {
+	homes := userHomes(getenv)
 	if why := protectedDir(dir, homes); why != "" {
 		return why
 	}
@@ -96,15 +96,19 @@ func checkProtectedDir(dir string) string {
 
 // userHomes: $HOME, this user's home in the user database, and under sudo
 // the invoking user's, whose home `sudo appsmith-install --dir ~` names.
-func userHomes() []string {
+// The environment is the host's (Host.Getenv), so a test sets it.
+func userHomes(getenv func(string) string) []string {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
 	var homes []string
-	if h, err := os.UserHomeDir(); err == nil {
+	if h := getenv("HOME"); h != "" {
 		homes = append(homes, h)
 	}
 	if u, err := user.Current(); err == nil {
 		homes = append(homes, u.HomeDir)
 	}
-	if name := os.Getenv("SUDO_USER"); name != "" {
+	if name := getenv("SUDO_USER"); name != "" {
 		if u, err := user.Lookup(name); err == nil {
 			homes = append(homes, u.HomeDir)
 		}

@@ -285,3 +285,23 @@ func TestRemovableLink(t *testing.T) {
 		t.Errorf("a link to another binary is removed")
 	}
 }
+
+// The home directories refused are those of the host's environment
+// (Host.Getenv), not of whatever process runs the check: under sudo the
+// invoking user's home, named by SUDO_USER.
+func TestNormalizeOnTakesTheHostsEnvironment(t *testing.T) {
+	o := Defaults()
+	o.Dir = "/nonexistent" // the home of the user nobody
+	env := func(vars map[string]string) Host {
+		return Host{Getenv: func(k string) string { return vars[k] }}
+	}
+	if _, err := o.NormalizeOn(env(map[string]string{"SUDO_USER": "nobody"})); err == nil || !strings.Contains(err.Error(), "your home directory") {
+		t.Errorf("SUDO_USER=nobody: %s accepted (%v)", o.Dir, err)
+	}
+	if _, err := o.NormalizeOn(env(map[string]string{"HOME": "/nonexistent"})); err == nil || !strings.Contains(err.Error(), "your home directory") {
+		t.Errorf("HOME=/nonexistent: %s accepted (%v)", o.Dir, err)
+	}
+	if _, err := o.NormalizeOn(env(nil)); err != nil && strings.Contains(err.Error(), "home") {
+		t.Errorf("no SUDO_USER or HOME naming it, yet refused as a home: %v", err)
+	}
+}

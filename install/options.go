@@ -117,8 +117,13 @@ func ParseVersion(tag string) (*version.Version, bool) {
 
 // Normalize validates o and returns it with derived values filled in (the
 // version tag normalised, the directory made absolute). The first bad field
-// is returned as a *FieldError.
-func (o Options) Normalize() (Options, error) {
+// is returned as a *FieldError. The home directories it refuses are those of
+// this machine's environment; NormalizeOn takes the host's.
+func (o Options) Normalize() (Options, error) { return o.NormalizeOn(RealHost()) }
+
+// NormalizeOn is Normalize on host h: its environment (HOME, SUDO_USER)
+// names the home directories an install must not take over.
+func (o Options) NormalizeOn(h Host) (Options, error) {
 	bad := func(field, value, reason string) (Options, error) {
 		return o, &FieldError{Field: field, Value: value, Reason: reason}
 	}
@@ -130,7 +135,7 @@ func (o Options) Normalize() (Options, error) {
 		return bad("dir", o.Dir, err.Error())
 	}
 	o.Dir = filepath.Clean(abs)
-	if why := checkProtectedDir(o.Dir); why != "" {
+	if why := checkProtectedDir(o.Dir, h.Getenv); why != "" {
 		return bad("dir", o.Dir, why)
 	}
 	switch o.Edition {

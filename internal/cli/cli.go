@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -32,10 +31,11 @@ type IO struct {
 	Getenv func(string) string
 }
 
-// Deps are the outside world. Tests replace Docker and Host.
-// One factory of everything outside the process, so commands and tests
-// never reach for the clock or a registry directly; nil fields fall back to
-// the real thing (see now and tags).
+// Deps are the outside world: the Engine client, the host (and through
+// Host.Getenv its environment, which Main sets to IO.Getenv when unset), the
+// clock, the registry and the prompter. One factory of everything outside
+// the process, so commands and tests never reach for them directly; nil
+// fields fall back to the real thing (see now, tags and confirm).
 type Deps struct {
 	Docker func(ctx context.Context) (Engine, error)
 	Host   install.Host
@@ -43,6 +43,16 @@ type Deps struct {
 	Now func() time.Time
 	// Tags lists the tags of an image repository (the wizard's version list).
 	Tags func(ctx context.Context, repo string) ([]string, error)
+	// Confirm asks a yes/no question (uninstall --purge); the caller has
+	// checked that there is a terminal to ask on (canPrompt).
+	Confirm func(stdio IO, question string) (bool, error)
+}
+
+func (d Deps) confirm(stdio IO, question string) (bool, error) {
+	if d.Confirm != nil {
+		return d.Confirm(stdio, question)
+	}
+	return confirm(stdio, question)
 }
 
 func (d Deps) now() time.Time {
@@ -78,17 +88,23 @@ func RealDeps() Deps {
 			}
 			return c, nil
 		},
-		Host: install.RealHost(),
-		Now:  time.Now,
-		Tags: registry.Tags,
+		Host:    install.RealHost(),
+		Now:     time.Now,
+		Tags:    registry.Tags,
+		Confirm: confirm,
 	}
 }
 
 // Main runs the command line and returns the process exit code.
 func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 	name := filepath.Base(args[0])
+	if deps.Host.Getenv == nil {
+		// One environment: what the commands read (IO.Getenv) is what the
+		// core sees of the host (SUDO_USER, HOME).
+		deps.Host.Getenv = stdio.Getenv
+	}
 	var ro *rootOpts
-	errs := &errStream{w: stdio.Err, json: func() bool { return ro != nil && ro.progress == "json" }}
+	errs := &errStream{w: stdio.Err, json: func() bool { return ro != nil && ro.progress == "json" }, now: deps.now}
 	stdio.Err = errs
 	defer errs.flush()
 	root, ro := newRoot(name, stdio, deps)
@@ -164,10 +180,11 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	pf.StringVar(&ro.dir, "dir", "", "install directory (env APPSMITH_DIR; default /opt/appsmith, and for day-two commands the only install on the engine when /opt/appsmith holds none)")
 	pf.StringVar(&ro.progress, "progress", "auto", "progress output: auto, tty, plain, json or quiet")
 
-	inst := newInstallCmd(ro, stdio, deps)
-	root.AddCommand(inst, newStatusCmd(ro, stdio, deps), newLogsCmd(ro, stdio, deps),
-		newStartCmd(ro, stdio, deps), newStopCmd(ro, stdio, deps), newRestartCmd(ro, stdio, deps),
-		newUninstallCmd(ro, stdio, deps), newTLSCmd(ro, stdio, deps), newVersionCmd(ro, stdio))
+	f := &Factory{IO: stdio, Deps: deps, root: ro}
+	inst := NewCmdInstall(f, nil)
+	root.AddCommand(inst, NewCmdStatus(f, nil), NewCmdLogs(f, nil),
+		NewCmdStart(f, nil), NewCmdStop(f, nil), NewCmdRestart(f, nil),
+		NewCmdUninstall(f, nil), NewCmdTLS(f), NewCmdVersion(f, nil))
 	// `appsmith-install [flags]` means install: the root carries the install
 	// flags and runs it.
 	root.Flags().AddFlagSet(inst.Flags())
@@ -177,8 +194,6 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	helpGuard(root, &ro.helpErr)
 	return root, ro
 }
-
-func getenvOS() func(string) string { return os.Getenv }
 
 func plural(n int, s string) string {
 	if n == 1 {

@@ -1,96 +1,24 @@
 package cli
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"reflect"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/spf13/pflag"
-	"gopkg.in/yaml.v3"
-
 	"github.com/appsmith-install/appsmith-install/install"
-	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
-// Options come from four layers, later ones winning: defaults (and, for an
-// existing install, what is installed) < --config YAML < APPSMITH_INSTALL_*
-// environment < flags that were set. sources remembers where each value came
-// from, so an error names the flag, file key or variable the user must fix.
+// loader merges install.Options: defaults (and, for an existing install,
+// what is installed) < --config YAML < APPSMITH_INSTALL_* environment <
+// flags that were set. The layering itself is optLoader's, shared by every
+// command with options of its own.
 type loader struct {
-	opts    install.Options
-	sources map[string]string // option name → "--http-port" / "http_port in f.yaml" / "APPSMITH_INSTALL_HTTP_PORT"
+	*optLoader[install.Options]
 }
 
-// field is one option of install.Options, by its canonical name.
-type field struct {
-	name  string // "http-port"
-	index int
-	kind  reflect.Type
-}
+// installEnvPrefix: the environment twin of --http-port is
+// APPSMITH_INSTALL_HTTP_PORT.
+const installEnvPrefix = "APPSMITH_INSTALL_"
 
-func optionFields() []field {
-	t := reflect.TypeOf(install.Options{})
-	var fs []field
-	for i := 0; i < t.NumField(); i++ {
-		if n := t.Field(i).Tag.Get("opt"); n != "" {
-			fs = append(fs, field{name: n, index: i, kind: t.Field(i).Type})
-		}
-	}
-	return fs
-}
-
-func yamlKey(name string) string { return strings.ReplaceAll(name, "-", "_") }
-func envKey(name string) string {
-	return "APPSMITH_INSTALL_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-}
-
-func (l *loader) set(f field, raw, source string) error {
-	v := reflect.ValueOf(&l.opts).Elem().Field(f.index)
-	switch {
-	case f.kind == reflect.TypeOf(time.Duration(0)):
-		d, err := time.ParseDuration(raw)
-		if err != nil {
-			return engine.UsageError("invalid %s %q: want a duration such as 10m or 90s", source, raw)
-		}
-		v.SetInt(int64(d))
-	case f.kind.Kind() == reflect.Bool:
-		b, err := strconv.ParseBool(strings.TrimSpace(raw))
-		if err != nil {
-			return engine.UsageError("invalid %s %q: want true or false", source, raw)
-		}
-		v.SetBool(b)
-	case f.kind.Kind() == reflect.Slice:
-		// One value per call: flags repeat, the environment separates with
-		// commas, a config file gives a list.
-		var items []string
-		for _, it := range strings.Split(raw, ",") {
-			if it = strings.TrimSpace(it); it != "" {
-				items = append(items, it)
-			}
-		}
-		if l.sources[f.name] != source {
-			v.Set(reflect.Zero(f.kind))
-		}
-		v.Set(reflect.AppendSlice(v, reflect.ValueOf(items)))
-	case f.kind.Kind() == reflect.Int:
-		n, err := strconv.Atoi(strings.TrimSpace(raw))
-		if err != nil {
-			return engine.UsageError("invalid %s %q: want a number", source, raw)
-		}
-		v.SetInt(int64(n))
-	default:
-		v.SetString(raw)
-	}
-	l.sources[f.name] = source
-	return nil
+func newLoader(defaults install.Options) *loader {
+	return &loader{newOptLoader(defaults, installEnvPrefix)}
 }
 
 // fromState: an existing install's choices are the defaults of a re-run, so
@@ -115,131 +43,9 @@ func (l *loader) fromState(s *state.State) {
 	l.opts.HTTPPort, l.opts.HTTPSPort, l.opts.BindAddress = s.HTTPPort, s.HTTPSPort, s.BindAddress
 }
 
-// fromFile reads a YAML config file; unknown keys are errors (a typo must not
-// be silently ignored by an unattended install).
-func (l *loader) fromFile(path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return engine.UsageError("--config %s: %v", path, err)
-	}
-	var doc yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return engine.UsageError("%s: not valid YAML: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	var m map[string]yaml.Node
-	if len(doc.Content) > 0 {
-		if top := doc.Content[0]; top.Kind != yaml.MappingNode {
-			return engine.UsageError("%s: want option keys with values (such as `http_port: 8080`), found %s at line %d", path, yamlKind(top), top.Line)
-		}
-		if err := doc.Decode(&m); err != nil {
-			return engine.UsageError("%s: want option keys with values (such as `http_port: 8080`): %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
-		}
-	}
-	known := map[string]field{}
-	for _, f := range optionFields() {
-		known[yamlKey(f.name)] = f
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		f, ok := known[k]
-		if !ok {
-			return engine.UsageError("%s: unknown key %q (known: %s)", path, k, strings.Join(knownKeys(), ", "))
-		}
-		node := m[k]
-		src := fmt.Sprintf("%s in %s", k, path)
-		switch {
-		case node.Kind == yaml.SequenceNode && f.kind.Kind() == reflect.Slice:
-			for _, item := range node.Content {
-				if item.Kind != yaml.ScalarNode {
-					return engine.UsageError("%s: %s must be a list of values", path, k)
-				}
-				if err := l.set(f, item.Value, src); err != nil {
-					return err
-				}
-			}
-		case node.Kind != yaml.ScalarNode:
-			return engine.UsageError("%s: %s must be a single value", path, k)
-		default:
-			if err := l.set(f, node.Value, src); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func yamlKind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("the single value %q", n.Value)
-	}
-	return "no mapping"
-}
-
-func knownKeys() []string {
-	var ks []string
-	for _, f := range optionFields() {
-		ks = append(ks, yamlKey(f.name))
-	}
-	return ks
-}
-
-func (l *loader) fromEnv(getenv func(string) string) error {
-	for _, f := range optionFields() {
-		if v := getenv(envKey(f.name)); v != "" {
-			if err := l.set(f, v, envKey(f.name)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (l *loader) fromFlags(fs *pflag.FlagSet) error {
-	for _, f := range optionFields() {
-		fl := fs.Lookup(f.name)
-		if fl == nil || !fl.Changed {
-			continue
-		}
-		values := []string{fl.Value.String()}
-		if sv, ok := fl.Value.(pflag.SliceValue); ok {
-			values = sv.GetSlice()
-		}
-		for _, v := range values {
-			if err := l.set(f, v, "--"+f.name); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// normalize validates the merged options; a bad value is reported by the
-// name of the place it came from.
-func (l *loader) normalize() (install.Options, error) {
-	o, err := l.opts.Normalize()
+// normalize validates the merged options on host h; a bad value is
+// reported by the name of the place it came from.
+func (l *loader) normalize(h install.Host) (install.Options, error) {
+	o, err := l.opts.NormalizeOn(h)
 	return o, l.usage(err)
-}
-
-// usage turns a *install.FieldError into a usage error naming the flag,
-// config key or variable the value came from.
-func (l *loader) usage(err error) error {
-	var fe *install.FieldError
-	if !errors.As(err, &fe) {
-		return err
-	}
-	src := l.sources[fe.Field]
-	if src == "" {
-		src = "--" + fe.Field
-	}
-	if fe.Value == "" {
-		return engine.UsageError("%s: %s", src, fe.Reason)
-	}
-	return engine.UsageError("invalid %s %q: %s", src, fe.Value, fe.Reason)
 }

@@ -79,3 +79,13 @@ func TestPurgePromptListsWhatGoesAndWhatStays(t *testing.T) {
 		t.Errorf("an unconfirmed purge changed %s: %v", dir, entries)
 	}
 }
+
+// The environment the command is given is the one the core checks: a
+// SUDO_USER set for the command (not the test process) protects that
+// user's home.
+func TestSudoUserComesFromTheCommandsEnvironment(t *testing.T) {
+	r := run(t, fakeDeps(emptyEngine(t)), map[string]string{"SUDO_USER": "nobody"}, "--dry-run", "--dir", "/nonexistent", "--progress", "plain")
+	if r.code != 2 || !strings.Contains(r.errOut, `--dir "/nonexistent"`) || !strings.Contains(r.errOut, "your home directory") {
+		t.Fatalf("exit %d, stderr %q; want 2: /nonexistent is the home of SUDO_USER nobody", r.code, r.errOut)
+	}
+}

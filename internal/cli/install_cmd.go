@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
@@ -18,14 +19,24 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
-type installFlags struct {
-	config string
-	yes    bool
-	dryRun bool
+// InstallOptions are `appsmith-install [install]`'s. The options of the
+// install itself (install.Options) are merged from their layers when it
+// runs: Flags is the top one.
+type InstallOptions struct {
+	IO     IO
+	Deps   Deps
+	Root   *rootOpts
+	Config string // --config FILE
+	Yes    bool
+	DryRun bool
+	// Flags are the command's flags as parsed: those set win over
+	// APPSMITH_INSTALL_* and the config file. nil: none set.
+	Flags *pflag.FlagSet
 }
 
-func newInstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
-	fl := &installFlags{}
+// NewCmdInstall builds `install`; runF replaces installRun.
+func NewCmdInstall(f *Factory, runF func(*InstallOptions) error) *cobra.Command {
+	fl := &InstallOptions{IO: f.IO, Deps: f.Deps, Root: f.root}
 	cmd := &cobra.Command{
 		Use:   "install",
 		Short: "Install Appsmith, or converge an existing install (the default command)",
@@ -35,47 +46,54 @@ func newInstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 			"Options come from (later wins): defaults or what is installed < --config FILE < APPSMITH_INSTALL_* < flags.\n" + installHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runInstall(cmd.Context(), cmd, ro, fl, stdio, deps)
+			// The root runs install too (`appsmith-install --yes`): the
+			// flags set are those of the command that ran.
+			fl.Flags = cmd.Flags()
+			if runF != nil {
+				return runF(fl)
+			}
+			return installRun(cmd.Context(), fl)
 		},
 	}
 	d := install.Defaults()
-	f := cmd.Flags()
-	f.StringVar(&fl.config, "config", "", "YAML file of options (keys as the flags, with '_' for '-')")
-	f.BoolVarP(&fl.yes, "yes", "y", false, "install without asking (needed when there is no terminal)")
-	f.BoolVar(&fl.dryRun, "dry-run", false, "print the preflight findings and the plan, change nothing")
-	f.BoolVar(&fl.dryRun, "plan", false, "same as --dry-run")
-	f.String("edition", d.Edition, "ce (Community) or ee (Business/Enterprise)")
-	f.String("version", d.Version, "Appsmith version to install, such as v1.9.2, or latest")
-	f.String("image", "", "full image reference, overriding --edition and --version (mirrors, air-gapped registries)")
-	f.String("registry", "", "registry or mirror holding appsmith/appsmith-<edition> (default Docker Hub), such as mirror.example.com:5000")
-	f.String("container-name", d.ContainerName, "name of the container")
-	f.Int("http-port", d.HTTPPort, "host port for HTTP")
-	f.Int("https-port", d.HTTPSPort, "host port for HTTPS")
-	f.String("bind-address", d.BindAddress, "host address the ports are published on")
-	f.String("db-url", "", "external MongoDB or PostgreSQL URL (default: the embedded database); prefer APPSMITH_INSTALL_DB_URL or --config, which keep the password off the command line")
-	f.String("redis-url", "", "external Redis URL (default: the embedded Redis)")
-	f.Duration("timeout", d.Timeout, "how long to wait for Appsmith to become ready")
-	f.String("tls", "", "none, letsencrypt (needs --domain), custom (needs --cert, --key) or proxy (behind a TLS-terminating proxy); default from the other TLS flags")
-	f.String("domain", "", "the domain Appsmith is served on (sets APPSMITH_CUSTOM_DOMAIN)")
-	f.String("cert", "", "PEM certificate chain for --tls custom")
-	f.String("key", "", "PEM private key for --tls custom")
-	f.String("key-passphrase-file", "", "file holding the passphrase of an encrypted --key (the key is stored decrypted: Caddy cannot use an encrypted one)")
-	f.StringArray("ca-cert", nil, "custom CA root (PEM or DER, bundles allowed) to trust for outgoing connections; repeatable")
-	f.Bool("telemetry", false, "send Appsmith's anonymous usage data (off by default)")
-	f.String("link-dir", d.LinkDir, "where to link the appsmith command (when writable); empty: do not link")
-	f.Bool("allow-non-empty-dir", false, "install into a --dir that already holds other files (they are left alone, also by uninstall --purge)")
+	fs := cmd.Flags()
+	fs.StringVar(&fl.Config, "config", "", "YAML file of options (keys as the flags, with '_' for '-')")
+	fs.BoolVarP(&fl.Yes, "yes", "y", false, "install without asking (needed when there is no terminal)")
+	fs.BoolVar(&fl.DryRun, "dry-run", false, "print the preflight findings and the plan, change nothing")
+	fs.BoolVar(&fl.DryRun, "plan", false, "same as --dry-run")
+	fs.String("edition", d.Edition, "ce (Community) or ee (Business/Enterprise)")
+	fs.String("version", d.Version, "Appsmith version to install, such as v1.9.2, or latest")
+	fs.String("image", "", "full image reference, overriding --edition and --version (mirrors, air-gapped registries)")
+	fs.String("registry", "", "registry or mirror holding appsmith/appsmith-<edition> (default Docker Hub), such as mirror.example.com:5000")
+	fs.String("container-name", d.ContainerName, "name of the container")
+	fs.Int("http-port", d.HTTPPort, "host port for HTTP")
+	fs.Int("https-port", d.HTTPSPort, "host port for HTTPS")
+	fs.String("bind-address", d.BindAddress, "host address the ports are published on")
+	fs.String("db-url", "", "external MongoDB or PostgreSQL URL (default: the embedded database); prefer APPSMITH_INSTALL_DB_URL or --config, which keep the password off the command line")
+	fs.String("redis-url", "", "external Redis URL (default: the embedded Redis)")
+	fs.Duration("timeout", d.Timeout, "how long to wait for Appsmith to become ready")
+	fs.String("tls", "", "none, letsencrypt (needs --domain), custom (needs --cert, --key) or proxy (behind a TLS-terminating proxy); default from the other TLS flags")
+	fs.String("domain", "", "the domain Appsmith is served on (sets APPSMITH_CUSTOM_DOMAIN)")
+	fs.String("cert", "", "PEM certificate chain for --tls custom")
+	fs.String("key", "", "PEM private key for --tls custom")
+	fs.String("key-passphrase-file", "", "file holding the passphrase of an encrypted --key (the key is stored decrypted: Caddy cannot use an encrypted one)")
+	fs.StringArray("ca-cert", nil, "custom CA root (PEM or DER, bundles allowed) to trust for outgoing connections; repeatable")
+	fs.Bool("telemetry", false, "send Appsmith's anonymous usage data (off by default)")
+	fs.String("link-dir", d.LinkDir, "where to link the appsmith command (when writable); empty: do not link")
+	fs.Bool("allow-non-empty-dir", false, "install into a --dir that already holds other files (they are left alone, also by uninstall --purge)")
 	return cmd
 }
 
 // loadOptions merges the option layers. The install dir is needed to find an
 // existing install's state, and may itself come from any layer, so the
 // layers are merged once for the dir and once for real.
-func loadOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, deps Deps) (install.Options, *install.TLSMaterial, error) {
-	l, err := mergeOptions(cmd, ro, fl, stdio, deps)
+func loadOptions(ctx context.Context, fl *InstallOptions) (install.Options, *install.TLSMaterial, error) {
+	ro, deps := fl.Root, fl.Deps
+	l, err := mergeOptions(ctx, fl)
 	if err != nil {
 		return install.Options{}, nil, err
 	}
-	o, err := l.normalize()
+	o, err := l.normalize(deps.Host)
 	if err != nil {
 		return o, nil, err
 	}
@@ -86,10 +104,11 @@ func loadOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, d
 	return o, m, l.usage(err)
 }
 
-func mergeOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, deps Deps) (*loader, error) {
+func mergeOptions(ctx context.Context, fl *InstallOptions) (*loader, error) {
+	ro, stdio, deps := fl.Root, fl.IO, fl.Deps
 	layers := func(l *loader) error {
-		if fl.config != "" {
-			if err := l.fromFile(fl.config); err != nil {
+		if fl.Config != "" {
+			if err := l.fromFile(fl.Config); err != nil {
 				return err
 			}
 		}
@@ -102,13 +121,16 @@ func mergeOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, 
 		if ro.dir != "" {
 			l.opts.Dir, l.sources["dir"] = ro.dir, "--dir"
 		}
-		return l.fromFlags(cmd.Flags())
+		if fl.Flags == nil {
+			return nil
+		}
+		return l.fromFlags(fl.Flags)
 	}
-	first := &loader{opts: install.Defaults(), sources: map[string]string{}}
+	first := newLoader(install.Defaults())
 	if err := layers(first); err != nil {
 		return nil, err
 	}
-	dirOnly, err := first.normalize()
+	dirOnly, err := first.normalize(deps.Host)
 	if err != nil {
 		return nil, err
 	}
@@ -119,8 +141,8 @@ func mergeOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, 
 	if err := checkDirNotFile(dirOnly.Dir, src); err != nil {
 		return nil, err
 	}
-	l := &loader{opts: install.Defaults(), sources: map[string]string{}}
-	if s := recorded(cmd.Context(), deps, dirOnly.Dir); s != nil {
+	l := newLoader(install.Defaults())
+	if s := recorded(ctx, deps, dirOnly.Dir); s != nil {
 		l.fromState(s)
 	}
 	if err := layers(l); err != nil {
@@ -137,12 +159,13 @@ func mergeOptions(cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, 
 	return l, nil
 }
 
-func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *installFlags, stdio IO, deps Deps) error {
+func installRun(ctx context.Context, fl *InstallOptions) error {
+	ro, stdio, deps := fl.Root, fl.IO, fl.Deps
 	mode, err := progress.ParseMode(ro.progress)
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
-	o, tlsm, err := loadOptions(cmd, ro, fl, stdio, deps)
+	o, tlsm, err := loadOptions(ctx, fl)
 	if err != nil {
 		return err
 	}
@@ -153,7 +176,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 		Now:     deps.Now,
 		TLS:     tlsm,
 	}
-	if !fl.yes && !fl.dryRun {
+	if !fl.Yes && !fl.DryRun {
 		if !stdio.IsTTY {
 			return engine.UsageError("no terminal to ask on: pass --yes to install unattended (with --dir, --version, ... or --config FILE)")
 		}
@@ -162,7 +185,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 		}
 		return runWizard(ctx, ro, stdio, deps, in, o)
 	}
-	if !fl.dryRun {
+	if !fl.DryRun {
 		// Held from before the first look to the end, so what the plan is
 		// computed from cannot change under it (a second run waits its turn).
 		l, err := lockDir(o.Dir)
@@ -178,7 +201,7 @@ func runInstall(ctx context.Context, cmd *cobra.Command, ro *rootOpts, fl *insta
 	if err != nil {
 		return err
 	}
-	if fl.dryRun {
+	if fl.DryRun {
 		return plan.Print(stdio.Out)
 	}
 	sink, err := progress.New(mode, progress.Options{Out: terminal(stdio.Err), NoColor: !progress.ColorAllowed(stdio.Getenv)})
@@ -202,7 +225,7 @@ func observeAndPlan(ctx context.Context, in *install.Installer, o install.Option
 	}
 	plan, err := in.Plan(ctx, o, obs)
 	if show || err != nil {
-		renderFindings(stdio.Err, mode, withDir(obs.Findings, o.Dir, dirSource))
+		renderFindings(stdio.Err, mode, withDir(obs.Findings, o.Dir, dirSource), in.Now)
 	}
 	if err != nil && mode == progress.ModeJSON {
 		// A refused plan ends like a failed one, so a reader of the stream
@@ -288,7 +311,10 @@ var levelMark = map[install.Level]string{install.OK: "ok  ", install.Warn: "warn
 
 // renderFindings writes every preflight finding, with the fix for each one
 // that is not OK. In json mode each is one NDJSON line of kind "preflight".
-func renderFindings(w io.Writer, mode progress.Mode, fs []install.Finding) {
+func renderFindings(w io.Writer, mode progress.Mode, fs []install.Finding, now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
 	switch mode {
 	case progress.ModeJSON:
 		enc := json.NewEncoder(w)
@@ -297,7 +323,7 @@ func renderFindings(w io.Writer, mode progress.Mode, fs []install.Finding) {
 				Time time.Time `json:"time"`
 				Kind string    `json:"kind"`
 				install.Finding
-			}{time.Now(), "preflight", f})
+			}{now(), "preflight", f})
 		}
 	case progress.ModeQuiet:
 		for _, f := range fs {

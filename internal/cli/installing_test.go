@@ -14,7 +14,7 @@ func TestFromStateOfAFirstInstallNotFinished(t *testing.T) {
 	s := &state.State{Status: state.StatusInstalling, Container: "apps", Edition: "ce", Tag: "v1.9.2", Registry: "mirror:5000",
 		Image: "mirror:5000/appsmith/appsmith-ce:v1.9.2", HTTPPort: 8080, HTTPSPort: 8443, BindAddress: "127.0.0.1",
 		TLS: install.TLSLetsEncrypt, Domain: "a.example.com"}
-	l := &loader{opts: install.Defaults(), sources: map[string]string{}}
+	l := newLoader(install.Defaults())
 	l.fromState(s)
 	o := l.opts
 	if o.ContainerName != "apps" || o.Version != "v1.9.2" || o.Registry != "mirror:5000" || o.HTTPPort != 8080 ||
@@ -22,7 +22,7 @@ func TestFromStateOfAFirstInstallNotFinished(t *testing.T) {
 		t.Fatalf("options %+v", o)
 	}
 	s.Status = ""
-	l = &loader{opts: install.Defaults(), sources: map[string]string{}}
+	l = newLoader(install.Defaults())
 	l.fromState(s)
 	if l.opts.TLS != install.TLSKeep {
 		t.Errorf("installed: TLS %q, want keep (changes go through appsmith tls)", l.opts.TLS)

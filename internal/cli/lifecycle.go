@@ -22,88 +22,141 @@ import (
 // The container carries the same value for stops the engine makes itself.
 const stopTimeout = install.StopTimeout
 
-func newStartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
-	var timeout time.Duration
+// StartOptions are `appsmith start`'s.
+type StartOptions struct {
+	IO      IO
+	Deps    Deps
+	Root    *rootOpts
+	Timeout time.Duration
+}
+
+// NewCmdStart builds `start`; runF replaces startRun (tests check the flags
+// parsed into the options).
+func NewCmdStart(f *Factory, runF func(*StartOptions) error) *cobra.Command {
+	opts := &StartOptions{IO: f.IO, Deps: f.Deps, Root: f.root}
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Start the container and wait until Appsmith is ready",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := locateContainerForChange(cmd.Context(), ro, stdio, deps)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			defer in.release()
-			var steps []engine.Step
-			if !in.c.Running {
-				steps = append(steps, in.startStep("the container is "+in.c.State))
-			}
-			steps = append(steps, in.readyStep(deps, timeout))
-			return runPlan(cmd.Context(), ro, stdio, in, engine.Plan{Name: "start", Steps: steps})
+			return startRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().DurationVar(&timeout, "timeout", install.Defaults().Timeout, "how long to wait for Appsmith to become ready")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", install.Defaults().Timeout, "how long to wait for Appsmith to become ready")
 	return cmd
 }
 
-func newStopCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
+func startRun(ctx context.Context, opts *StartOptions) error {
+	in, err := locateContainerForChange(ctx, opts.Root, opts.IO, opts.Deps)
+	if err != nil {
+		return err
+	}
+	defer in.release()
+	var steps []engine.Step
+	if !in.c.Running {
+		steps = append(steps, in.startStep("the container is "+in.c.State))
+	}
+	steps = append(steps, in.readyStep(opts.Deps, opts.Timeout))
+	return runPlan(ctx, opts.Root, opts.IO, in, engine.Plan{Name: "start", Steps: steps})
+}
+
+// StopOptions are `appsmith stop`'s.
+type StopOptions struct {
+	IO   IO
+	Deps Deps
+	Root *rootOpts
+}
+
+// NewCmdStop builds `stop`; runF replaces stopRun.
+func NewCmdStop(f *Factory, runF func(*StopOptions) error) *cobra.Command {
+	opts := &StopOptions{IO: f.IO, Deps: f.Deps, Root: f.root}
 	return &cobra.Command{
 		Use:   "stop",
 		Short: "Stop the container (it stays stopped across reboots until `appsmith start`)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := locateContainerForChange(cmd.Context(), ro, stdio, deps)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			defer in.release()
-			if !in.c.Running {
-				fmt.Fprintf(stdio.Err, "%s is already stopped\n", in.name())
-				return nil
-			}
-			return runPlan(cmd.Context(), ro, stdio, in, engine.Plan{Name: "stop", Steps: []engine.Step{in.stopStep("asked to")}})
+			return stopRun(cmd.Context(), opts)
 		},
 	}
 }
 
-func newRestartCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
-	var timeout time.Duration
+func stopRun(ctx context.Context, opts *StopOptions) error {
+	in, err := locateContainerForChange(ctx, opts.Root, opts.IO, opts.Deps)
+	if err != nil {
+		return err
+	}
+	defer in.release()
+	if !in.c.Running {
+		fmt.Fprintf(opts.IO.Err, "%s is already stopped\n", in.name())
+		return nil
+	}
+	return runPlan(ctx, opts.Root, opts.IO, in, engine.Plan{Name: "stop", Steps: []engine.Step{in.stopStep("asked to")}})
+}
+
+// RestartOptions are `appsmith restart [PROGRAM]`'s.
+type RestartOptions struct {
+	IO      IO
+	Deps    Deps
+	Root    *rootOpts
+	Program string // "": the whole container
+	Timeout time.Duration
+}
+
+// NewCmdRestart builds `restart`; runF replaces restartRun.
+func NewCmdRestart(f *Factory, runF func(*RestartOptions) error) *cobra.Command {
+	opts := &RestartOptions{IO: f.IO, Deps: f.Deps, Root: f.root}
 	cmd := &cobra.Command{
 		Use:   "restart [PROGRAM]",
 		Short: "Restart the container, or one program inside it (supervisorctl restart PROGRAM)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in, err := locateContainerForChange(cmd.Context(), ro, stdio, deps)
-			if err != nil {
-				return err
+			if len(args) == 1 {
+				opts.Program = args[0]
 			}
-			defer in.release()
-			var steps []engine.Step
-			switch {
-			case len(args) == 1:
-				if !in.c.Running {
-					return engine.Errorf(engine.ExitFailure, "`"+hint.Appsmith(in.dir, "start")+"` starts it", "%s is not running: cannot restart %s inside it", in.name(), args[0])
-				}
-				if err := in.checkProgram(cmd.Context(), args[0]); err != nil {
-					return err
-				}
-				steps = append(steps, in.supervisorStep(args[0]))
-			default:
-				if in.c.Running {
-					steps = append(steps, engine.Step{ID: "stop", Title: "Stop " + in.name(), Cause: "restart",
-						Run: func(ctx context.Context, _ engine.Reporter) error {
-							return in.d.ContainerStop(ctx, in.c.ID, stopTimeout)
-						}})
-				}
-				steps = append(steps, engine.Step{ID: "start", Title: "Start " + in.name(), Cause: "restart",
-					Run: func(ctx context.Context, _ engine.Reporter) error { return in.d.ContainerStart(ctx, in.c.ID) }})
+			if runF != nil {
+				return runF(opts)
 			}
-			steps = append(steps, in.readyStep(deps, timeout))
-			return runPlan(cmd.Context(), ro, stdio, in, engine.Plan{Name: "restart", Steps: steps})
+			return restartRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().DurationVar(&timeout, "timeout", install.Defaults().Timeout, "how long to wait for Appsmith to become ready")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", install.Defaults().Timeout, "how long to wait for Appsmith to become ready")
 	return cmd
+}
+
+func restartRun(ctx context.Context, opts *RestartOptions) error {
+	in, err := locateContainerForChange(ctx, opts.Root, opts.IO, opts.Deps)
+	if err != nil {
+		return err
+	}
+	defer in.release()
+	var steps []engine.Step
+	switch {
+	case opts.Program != "":
+		if !in.c.Running {
+			return engine.Errorf(engine.ExitFailure, "`"+hint.Appsmith(in.dir, "start")+"` starts it", "%s is not running: cannot restart %s inside it", in.name(), opts.Program)
+		}
+		if err := in.checkProgram(ctx, opts.Program); err != nil {
+			return err
+		}
+		steps = append(steps, in.supervisorStep(opts.Program))
+	default:
+		if in.c.Running {
+			steps = append(steps, engine.Step{ID: "stop", Title: "Stop " + in.name(), Cause: "restart",
+				Run: func(ctx context.Context, _ engine.Reporter) error {
+					return in.d.ContainerStop(ctx, in.c.ID, stopTimeout)
+				}})
+		}
+		steps = append(steps, engine.Step{ID: "start", Title: "Start " + in.name(), Cause: "restart",
+			Run: func(ctx context.Context, _ engine.Reporter) error { return in.d.ContainerStart(ctx, in.c.ID) }})
+	}
+	steps = append(steps, in.readyStep(opts.Deps, opts.Timeout))
+	return runPlan(ctx, opts.Root, opts.IO, in, engine.Plan{Name: "restart", Steps: steps})
 }
 
 func (in *located) startStep(cause string) engine.Step {

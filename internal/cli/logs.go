@@ -18,9 +18,20 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 )
 
-func newLogsCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
-	var follow bool
-	var tail, file string
+// LogsOptions are `appsmith logs [PROGRAM]`'s.
+type LogsOptions struct {
+	IO      IO
+	Deps    Deps
+	Root    *rootOpts
+	Program string // "": the container's own output
+	Follow  bool
+	Tail    string // a number of lines, or all
+	File    string // with Program: another file of its log folder
+}
+
+// NewCmdLogs builds `logs`; runF replaces logsRun.
+func NewCmdLogs(f *Factory, runF func(*LogsOptions) error) *cobra.Command {
+	opts := &LogsOptions{IO: f.IO, Deps: f.Deps, Root: f.root}
 	cmd := &cobra.Command{
 		Use:   "logs [PROGRAM]",
 		Short: "Show the container log, or one program's log (backend, rts, editor, mongodb, redis, postgres, ...)",
@@ -29,38 +40,48 @@ func newLogsCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 			"the current container's files (stdout and stderr labelled when they are apart), not earlier containers' or other files.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			n := -1
-			if tail != "all" {
-				v, err := strconv.Atoi(tail)
-				if err != nil || v < 0 {
-					return engine.UsageError("invalid --tail %q: want a number of lines or all", tail)
-				}
-				n = v
-			}
 			if len(args) == 1 {
-				// The files are readable without the engine; it only
-				// helps find the install when no dir is named.
-				d, _ := deps.Docker(ctx)
-				dir, _, err := ro.findDir(ctx, stdio, d)
-				if err != nil {
-					return err
-				}
-				err = programLog(ctx, stdio.Out, instance.Layout{Dir: dir}.Stacks(), args[0], currentHost(ctx, d, dir), file, n, follow)
-				return endOfFollow(ctx, err)
+				opts.Program = args[0]
 			}
-			in, err := locateContainer(ctx, ro, stdio, deps)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			err = in.d.ContainerLogs(ctx, in.c.ID, docker.LogsOptions{Follow: follow, Tail: tail}, stdio.Out, stdio.Err)
-			return endOfFollow(ctx, err)
+			return logsRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines")
-	cmd.Flags().StringVarP(&tail, "tail", "n", "200", "lines from the end to show first, or all")
-	cmd.Flags().StringVar(&file, "file", "", "with PROGRAM: show this file of its log folder instead (an earlier container's, starting_page_init.log, ...)")
+	cmd.Flags().BoolVarP(&opts.Follow, "follow", "f", false, "keep printing new lines")
+	cmd.Flags().StringVarP(&opts.Tail, "tail", "n", "200", "lines from the end to show first, or all")
+	cmd.Flags().StringVar(&opts.File, "file", "", "with PROGRAM: show this file of its log folder instead (an earlier container's, starting_page_init.log, ...)")
 	return cmd
+}
+
+func logsRun(ctx context.Context, opts *LogsOptions) error {
+	stdio := opts.IO
+	n := -1
+	if opts.Tail != "all" {
+		v, err := strconv.Atoi(opts.Tail)
+		if err != nil || v < 0 {
+			return engine.UsageError("invalid --tail %q: want a number of lines or all", opts.Tail)
+		}
+		n = v
+	}
+	if opts.Program != "" {
+		// The files are readable without the engine; it only helps find
+		// the install when no dir is named.
+		d, _ := opts.Deps.Docker(ctx)
+		dir, _, err := opts.Root.findDir(ctx, stdio, d)
+		if err != nil {
+			return err
+		}
+		err = programLog(ctx, stdio.Out, instance.Layout{Dir: dir}.Stacks(), opts.Program, currentHost(ctx, d, dir), opts.File, n, opts.Follow)
+		return endOfFollow(ctx, err)
+	}
+	in, err := locateContainer(ctx, opts.Root, stdio, opts.Deps)
+	if err != nil {
+		return err
+	}
+	err = in.d.ContainerLogs(ctx, in.c.ID, docker.LogsOptions{Follow: opts.Follow, Tail: opts.Tail}, stdio.Out, stdio.Err)
+	return endOfFollow(ctx, err)
 }
 
 // endOfFollow: Ctrl-C is how one ends `logs -f`, not a failure.

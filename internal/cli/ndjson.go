@@ -18,6 +18,7 @@ import (
 type errStream struct {
 	w    io.Writer
 	json func() bool // asked at write time: flags are parsed after construction
+	now  func() time.Time
 
 	mu      sync.Mutex
 	partial []byte
@@ -61,7 +62,11 @@ func (s *errStream) line(line []byte) error {
 
 // event writes one NDJSON event with its time.
 func (s *errStream) event(fields map[string]any) error {
-	fields["time"] = time.Now().UTC()
+	now := time.Now
+	if s.now != nil {
+		now = s.now
+	}
+	fields["time"] = now().UTC()
 	b, err := json.Marshal(fields)
 	if err != nil {
 		return err

@@ -48,41 +48,57 @@ type Unfinished struct {
 	Fix       string    `json:"fix,omitempty"`  // the command that finishes or undoes it
 }
 
-func newStatusCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
-	var asJSON bool
+// StatusOptions are `appsmith status`'s.
+type StatusOptions struct {
+	IO   IO
+	Deps Deps
+	Root *rootOpts
+	JSON bool
+}
+
+// NewCmdStatus builds `status`; runF replaces statusRun.
+func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{IO: f.IO, Deps: f.Deps, Root: f.root}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the state, health and version of the install (exit 0 healthy, 4 not ready, 5 not installed)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := locate(cmd.Context(), ro, stdio, deps)
-			if err != nil {
-				// A script reading --json gets an object whatever
-				// happened; the error still goes to stderr and sets the
-				// exit code.
-				if asJSON && in != nil {
-					if jerr := printJSON(stdio, in.failedStatus(err)); jerr != nil {
-						return jerr
-					}
-				}
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			st := in.status(cmd.Context(), deps)
-			if asJSON {
-				if err := printJSON(stdio, st); err != nil {
-					return err
-				}
-			} else {
-				printStatus(stdio, st)
-			}
-			if !st.Healthy {
-				return exitSilently(engine.ExitNotReady)
-			}
-			return nil
+			return statusRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (fields documented in README.md)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON (fields documented in README.md)")
 	return cmd
+}
+
+func statusRun(ctx context.Context, opts *StatusOptions) error {
+	stdio := opts.IO
+	in, err := locate(ctx, opts.Root, stdio, opts.Deps)
+	if err != nil {
+		// A script reading --json gets an object whatever happened; the
+		// error still goes to stderr and sets the exit code.
+		if opts.JSON && in != nil {
+			if jerr := printJSON(stdio, in.failedStatus(err)); jerr != nil {
+				return jerr
+			}
+		}
+		return err
+	}
+	st := in.status(ctx, opts.Deps)
+	if opts.JSON {
+		if err := printJSON(stdio, st); err != nil {
+			return err
+		}
+	} else {
+		printStatus(stdio, st)
+	}
+	if !st.Healthy {
+		return exitSilently(engine.ExitNotReady)
+	}
+	return nil
 }
 
 func printJSON(stdio IO, v any) error {

@@ -15,8 +15,18 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
-func newUninstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
-	var purge, yes bool
+// UninstallOptions are `appsmith uninstall`'s.
+type UninstallOptions struct {
+	IO    IO
+	Deps  Deps
+	Root  *rootOpts
+	Purge bool // also delete what appsmith-install created in the dir
+	Yes   bool // do not ask before Purge
+}
+
+// NewCmdUninstall builds `uninstall`; runF replaces uninstallRun.
+func NewCmdUninstall(f *Factory, runF func(*UninstallOptions) error) *cobra.Command {
+	opts := &UninstallOptions{IO: f.IO, Deps: f.Deps, Root: f.root}
 	cmd := &cobra.Command{
 		Use:   "uninstall",
 		Short: "Remove the container and the appsmith link; keep the data unless --purge",
@@ -27,72 +37,79 @@ func newUninstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 			"It lists what it deletes and asks first, or needs --yes when there is no terminal.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			in, err := locateForChange(ctx, ro, stdio, deps)
-			if err != nil {
+			if runF != nil {
+				return runF(opts)
+			}
+			return uninstallRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Purge, "purge", false, "also delete what appsmith-install created in the install dir: all data and secrets")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before --purge")
+	return cmd
+}
+
+func uninstallRun(ctx context.Context, opts *UninstallOptions) error {
+	stdio, deps := opts.IO, opts.Deps
+	in, err := locateForChange(ctx, opts.Root, stdio, deps)
+	if err != nil {
+		return err
+	}
+	defer in.release()
+	var content install.DirContent
+	if opts.Purge {
+		if content, err = install.InspectDir(in.dir); err != nil {
+			return err
+		}
+		if !opts.Yes {
+			if err := confirmPurge(stdio, deps, in.dir, content); err != nil {
 				return err
 			}
-			defer in.release()
-			var content install.DirContent
-			if purge {
-				if content, err = install.InspectDir(in.dir); err != nil {
-					return err
-				}
-				if !yes {
-					if err := confirmPurge(stdio, in.dir, content); err != nil {
+		}
+	}
+	var steps []engine.Step
+	if in.c != nil {
+		c := in.c
+		steps = append(steps, engine.Step{ID: "remove", Title: "Remove the container " + c.Name, Cause: "uninstall",
+			Run: func(ctx context.Context, _ engine.Reporter) error {
+				if c.Running {
+					if err := in.d.ContainerStop(ctx, c.ID, stopTimeout); err != nil {
 						return err
 					}
 				}
-			}
-			var steps []engine.Step
-			if in.c != nil {
-				c := in.c
-				steps = append(steps, engine.Step{ID: "remove", Title: "Remove the container " + c.Name, Cause: "uninstall",
-					Run: func(ctx context.Context, _ engine.Reporter) error {
-						if c.Running {
-							if err := in.d.ContainerStop(ctx, c.ID, stopTimeout); err != nil {
-								return err
-							}
-						}
-						return in.d.ContainerRemove(ctx, c.ID)
-					}})
-			}
-			if in.state != nil {
-				link, others, err := install.RemovableLink(ctx, in.d, in.dir, in.state.Link, deps.Host.Executable)
-				if err != nil {
-					return err
-				}
-				if link != "" {
-					steps = append(steps, engine.Step{ID: "unlink", Title: "Remove the link " + link, Cause: "it points at this installer and no other install uses it",
-						Run: func(context.Context, engine.Reporter) error { return os.Remove(link) }})
-				} else if len(others) > 0 {
-					fmt.Fprintf(stdio.Err, "Keeping the link %s: the Appsmith install in %s may use it.\n", in.state.Link, strings.Join(others, ", "))
-				}
-			}
-			if purge && len(content.Owned) > 0 {
-				steps = append(steps, engine.Step{ID: "purge", Title: "Delete " + ownedList(content) + " from " + in.dir, Cause: purgeCause(content),
-					Run: func(context.Context, engine.Reporter) error { _, err := install.Purge(in.dir); return err }})
-			}
-			if err := runPlan(ctx, ro, stdio, in, engine.Plan{Name: "uninstall", Steps: steps}); err != nil {
-				return err
-			}
-			if purge && len(content.Foreign) > 0 {
-				fmt.Fprintf(stdio.Err, "Kept %s with what appsmith-install did not create in it: %s\n", in.dir, strings.Join(content.Foreign, ", "))
-			}
-			if !purge {
-				fmt.Fprintf(stdio.Err, "The data is kept in %s; `appsmith-install --yes --dir %s` brings it back.\n", in.dir, in.dir)
-			}
-			return nil
-		},
+				return in.d.ContainerRemove(ctx, c.ID)
+			}})
 	}
-	cmd.Flags().BoolVar(&purge, "purge", false, "also delete what appsmith-install created in the install dir: all data and secrets")
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before --purge")
-	return cmd
+	if in.state != nil {
+		link, others, err := install.RemovableLink(ctx, in.d, in.dir, in.state.Link, deps.Host.Executable)
+		if err != nil {
+			return err
+		}
+		if link != "" {
+			steps = append(steps, engine.Step{ID: "unlink", Title: "Remove the link " + link, Cause: "it points at this installer and no other install uses it",
+				Run: func(context.Context, engine.Reporter) error { return os.Remove(link) }})
+		} else if len(others) > 0 {
+			fmt.Fprintf(stdio.Err, "Keeping the link %s: the Appsmith install in %s may use it.\n", in.state.Link, strings.Join(others, ", "))
+		}
+	}
+	if opts.Purge && len(content.Owned) > 0 {
+		steps = append(steps, engine.Step{ID: "purge", Title: "Delete " + ownedList(content) + " from " + in.dir, Cause: purgeCause(content),
+			Run: func(context.Context, engine.Reporter) error { _, err := install.Purge(in.dir); return err }})
+	}
+	if err := runPlan(ctx, opts.Root, stdio, in, engine.Plan{Name: "uninstall", Steps: steps}); err != nil {
+		return err
+	}
+	if opts.Purge && len(content.Foreign) > 0 {
+		fmt.Fprintf(stdio.Err, "Kept %s with what appsmith-install did not create in it: %s\n", in.dir, strings.Join(content.Foreign, ", "))
+	}
+	if !opts.Purge {
+		fmt.Fprintf(stdio.Err, "The data is kept in %s; `appsmith-install --yes --dir %s` brings it back.\n", in.dir, in.dir)
+	}
+	return nil
 }
 
 // confirmPurge lists what --purge deletes and what it keeps, and asks; with
 // no terminal to ask on, --yes is needed.
-func confirmPurge(stdio IO, dir string, c install.DirContent) error {
+func confirmPurge(stdio IO, deps Deps, dir string, c install.DirContent) error {
 	if !canPrompt(stdio) {
 		return engine.UsageError("--purge deletes %s from %s with all data and secrets: pass --yes to confirm (there is no terminal to ask on, or --progress json)", ownedList(c), dir)
 	}
@@ -105,7 +122,7 @@ func confirmPurge(stdio IO, dir string, c install.DirContent) error {
 	} else {
 		fmt.Fprintf(stdio.Err, "and then %s itself, which holds nothing else.\n", dir)
 	}
-	ok, err := confirm(stdio, "Delete them for good?")
+	ok, err := deps.confirm(stdio, "Delete them for good?")
 	if err != nil || !ok {
 		return engine.Errorf(engine.ExitFailure, "", "not confirmed: nothing was changed")
 	}

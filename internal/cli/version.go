@@ -24,37 +24,53 @@ type installedVersion struct {
 	Dir     string `json:"dir"`
 }
 
-func newVersionCmd(ro *rootOpts, stdio IO) *cobra.Command {
-	var asJSON bool
+// VersionOptions are `appsmith version`'s: it needs no Docker.
+type VersionOptions struct {
+	IO   IO
+	Root *rootOpts
+	JSON bool
+}
+
+// NewCmdVersion builds `version`; runF replaces versionRun.
+func NewCmdVersion(f *Factory, runF func(*VersionOptions) error) *cobra.Command {
+	opts := &VersionOptions{IO: f.IO, Root: f.root}
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the installer's version, and the Appsmith installed in --dir",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			v := versionInfo{Info: buildinfo.Get()}
-			// From the state file only: `version` must answer without Docker.
-			if dir, _, err := ro.givenDir(stdio); err == nil {
-				if dir == "" {
-					dir = hint.DefaultDir
-				}
-				if s, err := state.Load(dir); err == nil && !s.Installing() { // no version before it was seen ready
-					v.Appsmith = &installedVersion{Version: s.Version, Image: s.Image, Dir: dir}
-				}
+			if runF != nil {
+				return runF(opts)
 			}
-			if asJSON {
-				return json.NewEncoder(stdio.Out).Encode(v)
-			}
-			commit := v.Commit
-			if len(commit) > 12 {
-				commit = commit[:12]
-			}
-			fmt.Fprintf(stdio.Out, "appsmith-install %s (commit %s, %s, %s)\n", v.Version, orDash(commit), v.GoVersion, v.Platform)
-			if a := v.Appsmith; a != nil {
-				fmt.Fprintf(stdio.Out, "Appsmith %s in %s (%s)\n", a.Version, a.Dir, a.Image)
-			}
-			return nil
+			return versionRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
 	return cmd
+}
+
+func versionRun(opts *VersionOptions) error {
+	stdio := opts.IO
+	v := versionInfo{Info: buildinfo.Get()}
+	// From the state file only: `version` must answer without Docker.
+	if dir, _, err := opts.Root.givenDir(stdio); err == nil {
+		if dir == "" {
+			dir = hint.DefaultDir
+		}
+		if s, err := state.Load(dir); err == nil && !s.Installing() { // no version before it was seen ready
+			v.Appsmith = &installedVersion{Version: s.Version, Image: s.Image, Dir: dir}
+		}
+	}
+	if opts.JSON {
+		return json.NewEncoder(stdio.Out).Encode(v)
+	}
+	commit := v.Commit
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	fmt.Fprintf(stdio.Out, "appsmith-install %s (commit %s, %s, %s)\n", v.Version, orDash(commit), v.GoVersion, v.Platform)
+	if a := v.Appsmith; a != nil {
+		fmt.Fprintf(stdio.Out, "Appsmith %s in %s (%s)\n", a.Version, a.Dir, a.Image)
+	}
+	return nil
 }

@@ -60,7 +60,7 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 	o = res.Options
 	ro.usedDir = o.Dir
 	if in.TLS, err = install.LoadTLS(o, deps.now()); err != nil {
-		return (&loader{sources: map[string]string{}}).usage(err)
+		return newLoader(install.Options{}).usage(err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
