@@ -18,6 +18,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/registry"
 )
 
@@ -72,8 +73,7 @@ func (d Deps) tags(ctx context.Context, repo string) ([]string, error) {
 // Engine is every Engine API call the commands make.
 type Engine interface {
 	install.Docker
-	ContainerStop(ctx context.Context, id string, timeout time.Duration) error
-	Exec(ctx context.Context, id string, cmd []string, env []string, stdin io.Reader) (docker.ExecResult, error)
+	instance.StepDocker
 }
 
 var _ Engine = (*docker.Client)(nil)

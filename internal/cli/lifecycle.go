@@ -147,28 +147,23 @@ func restartRun(ctx context.Context, opts *RestartOptions) error {
 		steps = append(steps, in.supervisorStep(opts.Program))
 	default:
 		if in.c.Running {
-			steps = append(steps, engine.Step{ID: "stop", Title: "Stop " + in.name(), Cause: "restart",
-				Run: func(ctx context.Context, _ engine.Reporter) error {
-					return in.d.ContainerStop(ctx, in.c.ID, stopTimeout)
-				}})
+			steps = append(steps, in.stopStep("restart"))
 		}
-		steps = append(steps, engine.Step{ID: "start", Title: "Start " + in.name(), Cause: "restart",
-			Run: func(ctx context.Context, _ engine.Reporter) error { return in.d.ContainerStart(ctx, in.c.ID) }})
+		steps = append(steps, in.startStep("restart"))
 	}
 	steps = append(steps, in.readyStep(opts.Deps, opts.Timeout))
 	return runPlan(ctx, opts.Root, opts.IO, in, engine.Plan{Name: "restart", Steps: steps})
 }
 
+// target is the container the standard steps act on.
+func (in *located) target() instance.Target { return instance.Target{ID: in.c.ID, Name: in.name()} }
+
 func (in *located) startStep(cause string) engine.Step {
-	return engine.Step{ID: "start", Title: "Start " + in.name(), Cause: cause,
-		Run: func(ctx context.Context, _ engine.Reporter) error { return in.d.ContainerStart(ctx, in.c.ID) }}
+	return instance.StartStep(in.d, in.target(), cause)
 }
 
 func (in *located) stopStep(cause string) engine.Step {
-	return engine.Step{ID: "stop", Title: "Stop " + in.name(), Cause: cause,
-		Run: func(ctx context.Context, _ engine.Reporter) error {
-			return in.d.ContainerStop(ctx, in.c.ID, stopTimeout)
-		}}
+	return instance.StopStep(in.d, in.target(), cause)
 }
 
 // supervisorStep restarts one program with the container's supervisorctl.
@@ -224,11 +219,7 @@ func (in *located) readyStep(deps Deps, timeout time.Duration) engine.Step {
 	if in.state != nil {
 		want = in.state.Version
 	}
-	return engine.Step{ID: "ready", Title: "Wait until Appsmith is ready", Cause: "health and version at " + in.baseURL(),
-		Run: func(ctx context.Context, r engine.Reporter) error {
-			_, err := instance.WaitReady(ctx, in.d, httpClient(deps), in.c.ID, in.baseURL(), want, timeout, r)
-			return err
-		}}
+	return instance.ReadyStep(in.d, httpClient(deps), in.target(), in.baseURL(), want, timeout)
 }
 
 // runPlan runs a plan that changes the instance, rendering progress with

@@ -56,9 +56,6 @@ type Change struct {
 	RemoveCAs  []string        // file names in ca-certs/
 }
 
-// stopTimeout: as `appsmith stop`, the embedded databases need time to flush.
-const stopTimeout = instance.StopTimeout
-
 // Op is the journal operation name of TLS changes; the next TLS command
 // recognises its own unfinished operations by it.
 const Op = "tls"
@@ -102,6 +99,7 @@ func changePlan(in Instance, c *Change, snap, stamp string) engine.Plan {
 		name, cause = c.Name, describe(*c)
 	}
 	restoreFiles := func(context.Context, engine.Reporter, engine.Outputs) error { return restore(l, snap) }
+	restartStep := instance.RestartStep(in.Docker, instance.Target{ID: in.ContainerID, Name: "the container"}, "the container reads TLS files only at start")
 	return engine.Plan{Name: "tls " + name, Steps: []engine.Step{
 		// A copy of every file the change may touch, first: the rollback
 		// and the user's own way back. It changes nothing of the instance.
@@ -118,18 +116,15 @@ func changePlan(in Instance, c *Change, snap, stamp string) engine.Plan {
 		// it puts the files back itself, then restarts on them (the write's
 		// undo then finds them in place). A change that failed before the
 		// restart is undone without one.
-		{ID: "restart", Title: "Restart the container", Cause: "the container reads TLS files only at start",
-			Run: restart(in),
-			Undo: func(ctx context.Context, r engine.Reporter, out engine.Outputs) error {
-				if err := restoreFiles(ctx, r, out); err != nil {
-					return err
-				}
-				if err := restart(in)(ctx, r); err != nil {
-					return err
-				}
-				_, err := instance.WaitReady(ctx, in.Docker, in.HTTP, in.ContainerID, in.BaseURL, in.Version, in.Timeout, r)
+		withUndo(restartStep, func(ctx context.Context, r engine.Reporter, out engine.Outputs) error {
+			if err := restoreFiles(ctx, r, out); err != nil {
 				return err
-			}},
+			}
+			if err := restartStep.Run(ctx, r); err != nil {
+				return err
+			}
+			return readyStep(in).Run(ctx, r)
+		}),
 		readyStep(in),
 		// Ready is not enough for a new certificate: Caddy must serve it.
 		servesStep(in, c),
@@ -139,21 +134,14 @@ func changePlan(in Instance, c *Change, snap, stamp string) engine.Plan {
 	}}
 }
 
-func restart(in Instance) func(context.Context, engine.Reporter) error {
-	return func(ctx context.Context, _ engine.Reporter) error {
-		if err := in.Docker.ContainerStop(ctx, in.ContainerID, stopTimeout); err != nil {
-			return err
-		}
-		return in.Docker.ContainerStart(ctx, in.ContainerID)
-	}
+func readyStep(in Instance) engine.Step {
+	return instance.ReadyStep(in.Docker, in.HTTP, instance.Target{ID: in.ContainerID}, in.BaseURL, in.Version, in.Timeout)
 }
 
-func readyStep(in Instance) engine.Step {
-	return engine.Step{ID: "ready", Title: "Wait until Appsmith is ready", Cause: "health and version at " + in.BaseURL, ReadOnly: true,
-		Run: func(ctx context.Context, r engine.Reporter) error {
-			_, err := instance.WaitReady(ctx, in.Docker, in.HTTP, in.ContainerID, in.BaseURL, in.Version, in.Timeout, r)
-			return err
-		}}
+// withUndo is s with another undo.
+func withUndo(s engine.Step, undo func(context.Context, engine.Reporter, engine.Outputs) error) engine.Step {
+	s.Undo = undo
+	return s
 }
 
 func record(dir string, c Change) error {
