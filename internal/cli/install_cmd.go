@@ -52,6 +52,7 @@ func newInstallCmd(ro *rootOpts, stdio IO, deps Deps) *cobra.Command {
 	f.Int("http-port", d.HTTPPort, "host port for HTTP")
 	f.Int("https-port", d.HTTPSPort, "host port for HTTPS")
 	f.String("bind-address", d.BindAddress, "host address the ports are published on")
+	f.String("db", "", "embedded-postgresql, embedded-mongodb, or a database URL (default: what Appsmith writes for the version: embedded PostgreSQL from v1.47, MongoDB before; an installed instance keeps its own)")
 	f.String("db-url", "", "external MongoDB or PostgreSQL URL (default: the embedded database); prefer APPSMITH_INSTALL_DB_URL or --config, which keep the password off the command line")
 	f.String("redis-url", "", "external Redis URL (default: the embedded Redis)")
 	f.Duration("timeout", d.Timeout, "how long to wait for Appsmith to become ready")
