@@ -124,3 +124,61 @@ func TestSameRedis(t *testing.T) {
 		}
 	}
 }
+
+func findings(obs *Observation, check string, level Level) []string {
+	var out []string
+	for _, f := range obs.Findings {
+		if f.Check == check && f.Level == level {
+			out = append(out, f.Message)
+		}
+	}
+	return out
+}
+
+// After the first start a newer entrypoint may have rewritten the local
+// Redis URL to carry a password: a re-run that names the local Redis is
+// the same Redis, not a different one.
+func TestRerunTakesTheRewrittenRedisURLAsTheLocalOne(t *testing.T) {
+	f := newFixture(t)
+	f.installed(t, "c1")
+	layout := stacks.Layout{Root: filepath.Join(f.o.Dir, "stacks")}
+	env, err := layout.ReadEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Set(stacks.KeyRedisURL, "redis://:abcdefghijklm@127.0.0.1:6379")
+	env.Set(stacks.KeyRedisPassword, "abcdefghijklm")
+	if err := os.WriteFile(layout.DockerEnv(), env.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.o.RedisURL = "redis://127.0.0.1:6379"
+	_, obs, _ := f.plan(t)
+	if got := findings(obs, "docker.env", Fail); len(got) > 0 {
+		t.Errorf("the rewritten local Redis URL was taken for another Redis: %v", got)
+	}
+	f.o.RedisURL = "redis://redis.example.com:6379"
+	if _, obs, _ = f.plan(t); len(findings(obs, "docker.env", Fail)) == 0 {
+		t.Error("an external --redis-url against the local one was not refused")
+	}
+}
+
+// An existing docker.env is never switched to another database: --db
+// naming another one is refused; without --db the install keeps its own,
+// whatever the version's default, and the preflight names it.
+func TestExistingDatabaseIsNeverSwitched(t *testing.T) {
+	f := newFixture(t) // v1.9.2: embedded MongoDB
+	f.installed(t, "c1")
+	f.o.Version = "latest" // whose default is PostgreSQL
+	_, obs, _ := f.plan(t)
+	if got := findings(obs, "database", OK); len(got) != 1 || !strings.Contains(got[0], "embedded MongoDB") {
+		t.Errorf("database findings %v, want the docker.env's embedded MongoDB", got)
+	}
+	if len(obs.EnvMissing) > 0 || len(findings(obs, "docker.env", Fail)) > 0 {
+		t.Errorf("a re-run with another default database changes docker.env: missing %v, fails %v", obs.EnvMissing, findings(obs, "docker.env", Fail))
+	}
+	f.o.DB = stacks.DBEmbeddedPostgreSQL
+	_, obs, err := f.plan(t)
+	if got := findings(obs, "docker.env", Fail); len(got) != 1 || !strings.Contains(got[0], "never switches") || err == nil {
+		t.Errorf("--db embedded-postgresql on a MongoDB install: %v, %v", got, err)
+	}
+}
