@@ -183,3 +183,33 @@ func TestDefaultEnvWritesTheLegacyMongoName(t *testing.T) {
 		}
 	}
 }
+
+// A docker.env that lost its database URL is completed with the database
+// that holds the data: MongoDB data stays on MongoDB even when the version's
+// default is PostgreSQL; without data, the one asked for.
+func TestCompleteEnvKeepsTheDatabaseOfTheData(t *testing.T) {
+	for _, c := range []struct {
+		mongoData bool
+		scheme    string
+	}{{true, "mongodb://"}, {false, "postgresql://"}} {
+		l := Layout{Root: t.TempDir()}
+		if c.mongoData {
+			if err := os.MkdirAll(l.MongoDir(), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(l.MongoDir()+"/WiredTiger", []byte("x"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env, err := ParseEnv([]byte("APPSMITH_ENCRYPTION_PASSWORD=p\nAPPSMITH_ENCRYPTION_SALT=s\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.CompleteEnv(env, EnvOptions{EmbeddedDB: EmbeddedPostgreSQL}); err != nil {
+			t.Fatal(err)
+		}
+		if u := env.DBURL(); !strings.HasPrefix(u, c.scheme) {
+			t.Errorf("mongo data %v: completed with %q, want %s", c.mongoData, Redact(KeyDBURL, u), c.scheme)
+		}
+	}
+}
