@@ -69,7 +69,7 @@ func EmbeddedRedisURL(password string) string {
 	if password == "" {
 		return embeddedRedisURL
 	}
-	return "redis://:" + password + "@127.0.0.1:6379"
+	return "redis://" + url.UserPassword("", password).String() + "@127.0.0.1:6379"
 }
 
 // embeddedMongoURL is the URL Appsmith's template writes for the embedded
@@ -124,6 +124,18 @@ func DefaultEnv(opts EnvOptions) (*EnvFile, error) {
 		redisPassword = ""
 	} else {
 		redisLine = KeyRedisPassword + "=" + Quote(redisPassword) + "\n"
+	}
+	// A local URL is the embedded Redis to the entrypoint, which runs it
+	// with requirepass APPSMITH_REDIS_PASSWORD: the URL must carry that
+	// password (one given in the URL is kept as the password).
+	if opts.RedisPassword && IsLocalRedis(redisURL) {
+		if u, err := url.Parse(redisURL); err == nil && u.User != nil {
+			if p, ok := u.User.Password(); ok && p != "" {
+				redisPassword = p
+				redisLine = KeyRedisPassword + "=" + Quote(p) + "\n"
+			}
+		}
+		redisURL = ""
 	}
 	if redisURL == "" {
 		redisURL = EmbeddedRedisURL(redisPassword)

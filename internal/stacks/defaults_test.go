@@ -213,3 +213,40 @@ func TestCompleteEnvKeepsTheDatabaseOfTheData(t *testing.T) {
 		}
 	}
 }
+
+// With the Redis password, a local --redis-url is the embedded Redis: the
+// URL written carries the password, or the entrypoint's requirepass would
+// lock the backend out (it never rewrites a file that names the key).
+func TestDefaultEnvLocalRedisURLCarriesThePassword(t *testing.T) {
+	for given, want := range map[string]string{
+		"":                                 "",
+		"redis://localhost:6379":           "",
+		"redis://:MyOwnPassword@127.0.0.1": "MyOwnPassword",
+	} {
+		env, err := DefaultEnv(EnvOptions{RedisURL: given, RedisPassword: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw := get(t, env, KeyRedisPassword)
+		if (want == "" && !secretForm.MatchString(pw)) || (want != "" && pw != want) {
+			t.Errorf("%q: APPSMITH_REDIS_PASSWORD not the expected one", given)
+		}
+		if got := get(t, env, KeyRedisURL); got != EmbeddedRedisURL(pw) {
+			t.Errorf("%q: URL %q does not carry the password", given, Redact(KeyRedisURL, got))
+		}
+	}
+	env, err := DefaultEnv(EnvOptions{RedisURL: "rediss://:pw@redis.example.net:6380", RedisPassword: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if get(t, env, KeyRedisURL) != "rediss://:pw@redis.example.net:6380" {
+		t.Error("an external Redis URL was changed")
+	}
+	env, err = DefaultEnv(EnvOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(env.Bytes()), KeyRedisPassword) {
+		t.Error("without the gate the key must appear nowhere: it would disable the entrypoint's backfill")
+	}
+}
