@@ -65,7 +65,13 @@ func reportDatabase(obs *Observation, o Options, layout stacks.Layout) {
 			strings.TrimPrefix(dbSummaryOf(stacks.DatabaseKind(env.DBURL()), env.DBURL()), "database "), layout.DockerEnv())
 		return
 	}
-	if !obs.HasEnv {
-		obs.add("database", OK, "", "%s", strings.TrimPrefix(dbSummary(o), "database "))
+	if obs.HasEnv {
+		return
 	}
+	if v, ok := releases.Parse(o.ExpectedVersionOrTag()); ok && o.DB == stacks.DBEmbeddedPostgreSQL && releases.DefaultDB(v) != "postgresql" {
+		obs.add("database", Warn, "drop --db to get the embedded MongoDB Appsmith uses for this version, or install v1.47 or later",
+			"embedded PostgreSQL with %s: Appsmith's own install uses it only from v1.47; older images may not run it", o.ExpectedVersionOrTag())
+		return
+	}
+	obs.add("database", OK, "", "%s", strings.TrimPrefix(dbSummary(o), "database "))
 }

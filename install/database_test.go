@@ -182,3 +182,16 @@ func TestExistingDatabaseIsNeverSwitched(t *testing.T) {
 		t.Errorf("--db embedded-postgresql on a MongoDB install: %v, %v", got, err)
 	}
 }
+
+func TestEmbeddedPostgreSQLBeforeV147IsWarned(t *testing.T) {
+	f := newFixture(t) // v1.9.2
+	f.o.DB = stacks.DBEmbeddedPostgreSQL
+	_, obs, _ := f.plan(t)
+	if got := findings(obs, "database", Warn); len(got) != 1 || !strings.Contains(got[0], "v1.47") {
+		t.Errorf("database warnings %v", got)
+	}
+	f.o.Version = "v1.47"
+	if _, obs, _ = f.plan(t); len(findings(obs, "database", Warn)) > 0 {
+		t.Error("warned for v1.47")
+	}
+}
