@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
+	"github.com/appsmith-install/appsmith-install/internal/stacks"
 )
 
 // The preflight checks Observe runs, one per concern.
@@ -27,9 +29,11 @@ func (in *Installer) checkEngine(obs *Observation, info docker.EngineInfo, o Opt
 	} else if info.MemTotal > 0 {
 		obs.add("memory", OK, "", "%.1f GiB of memory", float64(info.MemTotal)/(1<<30))
 	}
-	if (info.Arch == "x86_64" || info.Arch == "amd64") && o.EmbeddedDB() && needsAVX(o) && in.Host.HasAVX != nil {
+	// Only MongoDB 5+ needs AVX; the embedded PostgreSQL runs without it.
+	embeddedMongo := database(o, instance.Layout{Dir: o.Dir}.Stacks()) == stacks.DBEmbeddedMongoDB
+	if (info.Arch == "x86_64" || info.Arch == "amd64") && embeddedMongo && needsAVX(o) && in.Host.HasAVX != nil {
 		if has, err := in.Host.HasAVX(); err == nil && !has {
-			obs.add("avx", Warn, "use --version "+releases.LastWithoutAVX+" (the last image for CPUs without AVX), an external database (--db-url), or a CPU with AVX",
+			obs.add("avx", Warn, "use --db embedded-postgresql, --version "+releases.LastWithoutAVX+" (the last image for CPUs without AVX), an external database (--db URL), or a CPU with AVX",
 				"this CPU has no AVX: the embedded MongoDB 5+ of Appsmith v1.9.0 and later stops with \"Illegal instruction\"")
 		}
 	}

@@ -18,7 +18,7 @@ func (in *Installer) checkLostEnv(obs *Observation, layout stacks.Layout) {
 	}
 	existed := ""
 	if s := obs.State; s != nil && !s.Installing() {
-		existed = "appsmith.yaml records an installed instance (its " + s.Database + " database holds its data)"
+		existed = "appsmith.yaml records an installed instance (its " + stacks.DatabaseLabel(s.Database) + " database holds its data)"
 	}
 	reportLostKeys(obs, layout.CheckNoEnv(existed))
 }

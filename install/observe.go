@@ -99,6 +99,7 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 	if err := in.observeStacks(obs, o, layout); err != nil {
 		return nil, err
 	}
+	reportDatabase(obs, o, layout)
 	if s, err := state.Load(o.Dir); err == nil {
 		obs.State = s
 	} else if !errors.Is(err, state.ErrNoState) {
@@ -170,7 +171,8 @@ func (in *Installer) observeStacks(obs *Observation, o Options, layout stacks.La
 		obs.add("docker.env", Fail, "drop --db-url, or edit APPSMITH_DB_URL in "+layout.DockerEnv()+" yourself",
 			"%s already names a different database (APPSMITH_DB_URL); appsmith-install never rewrites it", layout.DockerEnv())
 	}
-	if v, ok := env.Get("APPSMITH_REDIS_URL"); o.RedisURL != "" && ok && v != "" && v != o.RedisURL {
+	checkDatabase(obs, o, layout, env)
+	if v, ok := env.Get("APPSMITH_REDIS_URL"); o.RedisURL != "" && ok && v != "" && !sameRedis(v, o.RedisURL) {
 		obs.add("docker.env", Fail, "drop --redis-url, or edit APPSMITH_REDIS_URL in "+layout.DockerEnv()+" yourself",
 			"%s already names a different Redis (APPSMITH_REDIS_URL); appsmith-install never rewrites it", layout.DockerEnv())
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-version"
 
 	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/releases"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 )
 
@@ -23,19 +24,23 @@ import (
 // are the canonical option names: the flag is --<name>, the config file key
 // is <name> with '-' as '_', the environment variable APPSMITH_INSTALL_<NAME>.
 type Options struct {
-	Dir           string        `opt:"dir" yaml:"dir"`
-	Edition       string        `opt:"edition" yaml:"edition"`
-	Version       string        `opt:"version" yaml:"version"`
-	Image         string        `opt:"image" yaml:"image"`
-	Registry      string        `opt:"registry" yaml:"registry"` // "" = Docker Hub
-	ContainerName string        `opt:"container-name" yaml:"container_name"`
-	HTTPPort      int           `opt:"http-port" yaml:"http_port"`
-	HTTPSPort     int           `opt:"https-port" yaml:"https_port"`
-	BindAddress   string        `opt:"bind-address" yaml:"bind_address"`
-	DBURL         string        `opt:"db-url" yaml:"db_url"`
-	RedisURL      string        `opt:"redis-url" yaml:"redis_url"`
-	Timeout       time.Duration `opt:"timeout" yaml:"timeout"`
-	LinkDir       string        `opt:"link-dir" yaml:"link_dir"` // "" = do not link
+	Dir           string `opt:"dir" yaml:"dir"`
+	Edition       string `opt:"edition" yaml:"edition"`
+	Version       string `opt:"version" yaml:"version"`
+	Image         string `opt:"image" yaml:"image"`
+	Registry      string `opt:"registry" yaml:"registry"` // "" = Docker Hub
+	ContainerName string `opt:"container-name" yaml:"container_name"`
+	HTTPPort      int    `opt:"http-port" yaml:"http_port"`
+	HTTPSPort     int    `opt:"https-port" yaml:"https_port"`
+	BindAddress   string `opt:"bind-address" yaml:"bind_address"`
+	// DB is the database: embedded-postgresql, embedded-mongodb or a URL
+	// (Normalize moves a URL to DBURL); "" = what Appsmith's own template
+	// writes for the version (see Database).
+	DB       string        `opt:"db" yaml:"db"`
+	DBURL    string        `opt:"db-url" yaml:"db_url"`
+	RedisURL string        `opt:"redis-url" yaml:"redis_url"`
+	Timeout  time.Duration `opt:"timeout" yaml:"timeout"`
+	LinkDir  string        `opt:"link-dir" yaml:"link_dir"` // "" = do not link
 	// AllowNonEmptyDir lets an install go into a dir that already holds
 	// other files (never into one that is protected or another install's).
 	AllowNonEmptyDir bool `opt:"allow-non-empty-dir" yaml:"allow_non_empty_dir"`
@@ -172,16 +177,32 @@ func (o Options) NormalizeOn(h Host) (Options, error) {
 	if net.ParseIP(o.BindAddress) == nil {
 		return bad("bind-address", o.BindAddress, "want an IP address such as 0.0.0.0 or 127.0.0.1")
 	}
+	dbField := "db-url"
+	switch db := strings.TrimSpace(o.DB); {
+	case db == "":
+	case strings.Contains(db, "://"):
+		if o.DBURL != "" && o.DBURL != db {
+			return bad("db", shorten(redactURL(db), 100), "names another database than --db-url: give one of them")
+		}
+		o.DB, o.DBURL, dbField = "", db, "db"
+	case strings.EqualFold(db, stacks.DBEmbeddedPostgreSQL), strings.EqualFold(db, stacks.DBEmbeddedMongoDB):
+		if o.DBURL != "" {
+			return bad("db", db, "an embedded database needs no --db-url: give one of them")
+		}
+		o.DB = strings.ToLower(db)
+	default:
+		return bad("db", db, "want embedded-postgresql, embedded-mongodb, or a database URL (postgresql://… or mongodb://…)")
+	}
 	if o.DBURL != "" {
 		if err := checkURL(o.DBURL, stacks.KeyDBURL, "mongodb", "mongodb+srv", "postgresql", "postgres"); err != nil {
-			return bad("db-url", shorten(redactURL(o.DBURL), 100), err.Error())
+			return bad(dbField, shorten(redactURL(o.DBURL), 100), err.Error())
 		}
 		// Appsmith's entrypoint and run-java.sh know only postgresql:; with
 		// postgres: they start the MongoDB backend against PostgreSQL, which
 		// never becomes ready. Both mean the same to PostgreSQL itself.
 		if rest, ok := strings.CutPrefix(o.DBURL, "postgres://"); ok {
 			o.DBURL = "postgresql://" + rest
-			o.Notes = append(o.Notes, "--db-url: written as postgresql://… (Appsmith recognises only that scheme; postgres:// would start it against MongoDB)")
+			o.Notes = append(o.Notes, "--"+dbField+": written as postgresql://… (Appsmith recognises only that scheme; postgres:// would start it against MongoDB)")
 		}
 	}
 	if o.RedisURL != "" {
@@ -231,6 +252,24 @@ func (o Options) ExpectedVersion() string {
 
 // EmbeddedDB reports whether the container runs its own database.
 func (o Options) EmbeddedDB() bool { return o.DBURL == "" || isLocalURL(o.DBURL) }
+
+// Database is the kind of database a fresh docker.env gets (stacks.DB*):
+// the one --db or --db-url names, else what Appsmith's own template writes
+// for the version: embedded PostgreSQL from v1.47, MongoDB before. An
+// existing docker.env keeps its own (see Installer.database).
+func (o Options) Database() string {
+	switch {
+	case o.DBURL != "":
+		return stacks.DatabaseKind(o.DBURL)
+	case o.DB != "":
+		return o.DB
+	}
+	v, _ := releases.Parse(o.ExpectedVersionOrTag())
+	if releases.DefaultDB(v) == "postgresql" {
+		return stacks.DBEmbeddedPostgreSQL
+	}
+	return stacks.DBEmbeddedMongoDB
+}
 
 // refTag returns the tag of an image reference, "" for a digest or no tag.
 func refTag(ref string) string {

@@ -134,7 +134,8 @@ type run struct {
 }
 
 func envOptions(o Options) stacks.EnvOptions {
-	e := stacks.EnvOptions{DBURL: o.DBURL, RedisURL: o.RedisURL, DisableTelemetry: !o.Telemetry}
+	e := stacks.EnvOptions{DBURL: o.DBURL, RedisURL: o.RedisURL, DisableTelemetry: !o.Telemetry,
+		EmbeddedDB: strings.TrimPrefix(o.Database(), "embedded-"), RedisPassword: redisPassword(o)}
 	if o.TLS == TLSLetsEncrypt || o.TLS == TLSCustom {
 		e.CustomDomain = o.Domain
 	}
@@ -143,7 +144,7 @@ func envOptions(o Options) stacks.EnvOptions {
 
 // envSummary says what a new docker.env will hold, secrets aside.
 func envSummary(o Options) string {
-	parts := []string{"database " + kind(o.EmbeddedDB()), "redis " + kind(o.RedisURL == "" || isLocalURL(o.RedisURL))}
+	parts := []string{dbSummary(o), "redis " + kind(o.RedisURL == "" || isLocalURL(o.RedisURL))}
 	switch e := envOptions(o); {
 	case e.CustomDomain != "":
 		parts = append(parts, "domain "+e.CustomDomain+" ("+o.TLS+")")

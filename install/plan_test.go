@@ -258,9 +258,13 @@ func TestAVXWarningOnlyForEmbeddedMongo5(t *testing.T) {
 	for _, c := range []struct {
 		version, db string
 		warn        bool
-	}{{"v1.9.2", "", true}, {"v1.8.15", "", false}, {"latest", "", true}, {"v1.9.2", "postgresql://u:p@db.example.com/a", false}} {
+	}{{"v1.9.2", "", true}, {"v1.8.15", "", false}, {"v1.46", "", true}, {"v1.47", "", false}, {"latest", "", false},
+		{"latest", "embedded-mongodb", true}, {"v1.9.2", "postgresql://u:p@db.example.com/a", false}} {
 		f := newFixture(t)
-		f.o.Version, f.o.DBURL = c.version, c.db
+		f.o.Version, f.o.DB = c.version, c.db
+		if strings.Contains(c.db, "://") {
+			f.o.DB, f.o.DBURL = "", c.db // as Normalize moves a --db URL
+		}
 		f.in.Host.HasAVX = func() (bool, error) { return false, nil }
 		_, obs, _ := f.plan(t)
 		got := false

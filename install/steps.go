@@ -170,7 +170,7 @@ func (r *run) writeState(ctx context.Context, status string) error {
 	if s.Link == "" && r.state != nil {
 		s.Link = r.state.Link
 	}
-	s.Database, s.Redis = kind(r.o.EmbeddedDB()), kind(r.o.RedisURL == "" || isLocalURL(r.o.RedisURL))
+	s.Database, s.Redis = database(r.o, r.layout), kind(r.o.RedisURL == "" || isLocalURL(r.o.RedisURL))
 	if err := state.Save(r.o.Dir, s); err != nil {
 		return err
 	}

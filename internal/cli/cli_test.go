@@ -215,7 +215,7 @@ func TestStatusJSONGolden(t *testing.T) {
 	st := &state.State{InstallerVersion: "v0.1.0", InstalledAt: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Dir: dir,
 		Container: "appsmith", ContainerID: "c0ffee", Edition: "ce", Tag: "v1.9.2", Image: "appsmith/appsmith-ce:v1.9.2",
 		ImageID: "sha256:1111", ImageDigest: "appsmith/appsmith-ce@sha256:2222", Version: "v1.9.2",
-		HTTPPort: port, HTTPSPort: 8443, BindAddress: "127.0.0.1", Database: "embedded", Redis: "embedded"}
+		HTTPPort: port, HTTPSPort: 8443, BindAddress: "127.0.0.1", Database: "embedded-mongodb", Redis: "embedded"}
 	if err := state.Save(dir, st); err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,7 @@ func NewCmdInstall(f *Factory, runF func(*InstallOptions) error) *cobra.Command 
 	fs.Int("http-port", d.HTTPPort, "host port for HTTP")
 	fs.Int("https-port", d.HTTPSPort, "host port for HTTPS")
 	fs.String("bind-address", d.BindAddress, "host address the ports are published on")
+	fs.String("db", "", "embedded-postgresql, embedded-mongodb, or a database URL (default: what Appsmith writes for the version: embedded PostgreSQL from v1.47, MongoDB before; an installed instance keeps its own)")
 	fs.String("db-url", "", "external MongoDB or PostgreSQL URL (default: the embedded database); prefer APPSMITH_INSTALL_DB_URL or --config, which keep the password off the command line")
 	fs.String("redis-url", "", "external Redis URL (default: the embedded Redis)")
 	fs.Duration("timeout", d.Timeout, "how long to wait for Appsmith to become ready")

@@ -11,6 +11,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
+	"github.com/appsmith-install/appsmith-install/internal/stacks"
 )
 
 // Status is the documented output of `appsmith status --json` (README.md).
@@ -35,6 +36,8 @@ type Status struct {
 	InstallerVersion string     `json:"installer_version,omitempty"`
 	Warnings         []string   `json:"warnings,omitempty"`   // such as a damaged appsmith.yaml
 	Installing       bool       `json:"installing,omitempty"` // the first install was not seen ready yet
+	// Database is embedded-postgresql, embedded-mongodb or external.
+	Database string `json:"database,omitempty"`
 	// Unfinished operations (a run killed half-way), each with the command
 	// that finishes or undoes it; other changes are refused until then.
 	Unfinished []Unfinished `json:"unfinished,omitempty"`
@@ -125,6 +128,7 @@ func (in *located) failedStatus(err error) Status {
 func (in *located) recorded() Status {
 	st := Status{State: "missing", Dir: in.dir, URL: in.baseURL() + "/", Warnings: in.warnings}
 	st.Unfinished = unfinished(in.dir)
+	st.Database = installDatabase(in.dir, in.state)
 	if s := in.state; s != nil {
 		st.Version, st.Image, st.ImageDigest, st.ImageID = s.Version, s.Image, s.ImageDigest, s.ImageID
 		st.Container, st.ContainerID = s.Container, s.ContainerID
@@ -202,6 +206,9 @@ func printStatus(stdio IO, st Status) {
 	}
 	fmt.Fprintf(w, "  ports:      %s:%d (http), %s:%d (https)\n", st.BindAddress, st.HTTPPort, st.BindAddress, st.HTTPSPort)
 	fmt.Fprintf(w, "  dir:        %s\n", st.Dir)
+	if st.Database != "" {
+		fmt.Fprintf(w, "  database:   %s\n", stacks.DatabaseLabel(st.Database))
+	}
 	if st.StartedAt != nil {
 		fmt.Fprintf(w, "  up since:   %s (%d restarts)\n", st.StartedAt.Format(time.RFC3339), st.Restarts)
 	}

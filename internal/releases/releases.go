@@ -88,6 +88,26 @@ func DefaultDB(v *version.Version) string {
 	return "mongodb"
 }
 
+// WritesRedisPassword reports whether the installer should write
+// APPSMITH_REDIS_PASSWORD and put it into the embedded Redis URL for a fresh
+// install of v, as Appsmith's own template does for images whose Redis runs
+// with requirepass.
+//
+// Known: the entrypoint change that generates the password (13 characters)
+// and backfills it into an existing docker.env (appsmithorg/appsmith#41634)
+// was merged on 2026-03-18, before the embedded MongoDB 7.0 (#41743, merged
+// in May 2026) that starts the 2.x line, so every 2.x image carries it.
+// Not known: the first 1.9x release that does. Assumed, on purpose late:
+// v2.0. Too early would break an install (a password in the URL of a Redis
+// without requirepass is refused); too late only lets the entrypoint write
+// its own, shorter password. A floating tag (nil) may name an older image
+// on a mirror: the entrypoint decides then, which works for either.
+//
+// An upgrade that takes a docker.env written without the password past this
+// gate needs nothing from us as long as the file never mentions the key: the
+// new entrypoint backfills it (and rewrites a local URL) on its first start.
+func WritesRedisPassword(v *version.Version) bool { return v != nil && !v.LessThan(v2_0) }
+
 // Checkpoint is a release line every instance must have started fully
 // before a later release will start on its data.
 type Checkpoint struct {

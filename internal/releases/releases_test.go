@@ -28,6 +28,15 @@ func TestFactsPerRelease(t *testing.T) {
 			t.Errorf("%s: avx %v mongo %s fcv %q db %s; want %v %s %q %s", c.tag, NeedsAVX(v), EmbeddedMongo(v), FCVFloor(v), DefaultDB(v), c.avx, c.mongo, c.fcv, c.db)
 		}
 	}
+	for tag, want := range map[string]bool{"v1.99": false, "v1.47": false, "v2.0": true, "v2.0.1": true, "v2.2": true} {
+		v, _ := Parse(tag)
+		if WritesRedisPassword(v) != want {
+			t.Errorf("%s: WritesRedisPassword %v, want %v", tag, !want, want)
+		}
+	}
+	if WritesRedisPassword(nil) {
+		t.Error("a floating tag may name an older image: the entrypoint decides")
+	}
 	if _, ok := Parse("latest"); ok {
 		t.Error("latest is not a version")
 	}

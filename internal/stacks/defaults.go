@@ -19,6 +19,13 @@ const (
 	KeySupervisorUser     = "APPSMITH_SUPERVISOR_USER"
 	KeySupervisorPassword = "APPSMITH_SUPERVISOR_PASSWORD"
 	KeyDisableTelemetry   = "APPSMITH_DISABLE_TELEMETRY"
+	KeyRedisPassword      = "APPSMITH_REDIS_PASSWORD"
+)
+
+// The embedded databases an install can ask for (EnvOptions.EmbeddedDB).
+const (
+	EmbeddedPostgreSQL = "postgresql"
+	EmbeddedMongoDB    = "mongodb"
 )
 
 const (
@@ -28,8 +35,15 @@ const (
 
 // EnvOptions are the choices of an install that land in docker.env.
 type EnvOptions struct {
-	DBURL            string // external database; empty = the embedded MongoDB
-	RedisURL         string // external Redis; empty = the embedded one
+	DBURL    string // external database; empty = the embedded one EmbeddedDB names
+	RedisURL string // external Redis; empty = the embedded one
+	// EmbeddedDB is the embedded database when DBURL is empty:
+	// EmbeddedPostgreSQL, or EmbeddedMongoDB (also for "").
+	EmbeddedDB string
+	// RedisPassword writes APPSMITH_REDIS_PASSWORD and, for the embedded
+	// Redis, the URL that carries it: only for images whose entrypoint runs
+	// Redis with requirepass (releases.WritesRedisPassword).
+	RedisPassword    bool
 	CustomDomain     string // bare host name; empty = none (e.g. behind a proxy)
 	DisableTelemetry bool
 }
@@ -43,6 +57,21 @@ func (o EnvOptions) check() error {
 	return nil
 }
 
+// embeddedPostgresURL is the URL Appsmith's template writes for the embedded
+// PostgreSQL; the entrypoint creates that user with that password on first boot.
+func embeddedPostgresURL(password string) string {
+	return "postgresql://" + url.UserPassword(embeddedMongoUser, password).String() + "@localhost:5432/appsmith"
+}
+
+// EmbeddedRedisURL is the URL of the embedded Redis, with its password when
+// it has one: what newer entrypoints write (redis://:<password>@127.0.0.1:6379).
+func EmbeddedRedisURL(password string) string {
+	if password == "" {
+		return embeddedRedisURL
+	}
+	return "redis://" + url.UserPassword("", password).String() + "@127.0.0.1:6379"
+}
+
 // embeddedMongoURL is the URL Appsmith's template writes for the embedded
 // MongoDB. The entrypoint creates that user from APPSMITH_MONGODB_USER and
 // APPSMITH_MONGODB_PASSWORD on first boot, so the three must agree.
@@ -54,16 +83,18 @@ func embeddedMongoURL(user, password string) string {
 // comments of Appsmith's own template (deploy/docker/fs/opt/appsmith/
 // templates/docker.env.sh), with new, longer secrets and the options applied.
 //
-// Deliberately absent: APPSMITH_REDIS_PASSWORD. Newer images add it and put
-// it into the embedded Redis URL themselves when it is missing; writing it
-// here would make older images, whose Redis has no password, refuse the
-// connection. The template's commented-out PostgreSQL URL is left out too:
-// in Appsmith's file it repeats the database password.
+// APPSMITH_REDIS_PASSWORD is written only with opts.RedisPassword, and then
+// always with a value. Otherwise the key appears nowhere in the file, not
+// even in a comment: newer entrypoints add it (and put it into the embedded
+// Redis URL) only when the text is absent, and Redis 7 refuses to start with
+// an empty requirepass; older images, whose Redis has no password, would
+// refuse a URL that carries one. The template's commented-out PostgreSQL URL
+// is left out too: in Appsmith's file it repeats the database password.
 func DefaultEnv(opts EnvOptions) (*EnvFile, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	var secrets [4]string
+	var secrets [5]string
 	for i := range secrets {
 		s, err := NewSecret()
 		if err != nil {
@@ -71,9 +102,12 @@ func DefaultEnv(opts EnvOptions) (*EnvFile, error) {
 		}
 		secrets[i] = s
 	}
-	dbPassword, encPassword, encSalt, supervisorPassword := secrets[0], secrets[1], secrets[2], secrets[3]
+	dbPassword, encPassword, encSalt, supervisorPassword, redisPassword := secrets[0], secrets[1], secrets[2], secrets[3], secrets[4]
 
 	dbURL, mongoCredentials := opts.DBURL, ""
+	if dbURL == "" && opts.EmbeddedDB == EmbeddedPostgreSQL {
+		dbURL = embeddedPostgresURL(dbPassword)
+	}
 	if dbURL == "" {
 		dbURL = embeddedMongoURL(embeddedMongoUser, dbPassword)
 		mongoCredentials = KeyMongoDBUser + "=" + embeddedMongoUser + "\n" +
@@ -85,14 +119,32 @@ func DefaultEnv(opts EnvOptions) (*EnvFile, error) {
 		// works with every image an install may start, or be upgraded from.
 		mongoCredentials = KeyMongoDBURI + "=" + Quote(dbURL) + "\n" + mongoCredentials
 	}
-	redisURL := opts.RedisURL
+	redisURL, redisLine := opts.RedisURL, ""
+	if !opts.RedisPassword {
+		redisPassword = ""
+	} else {
+		redisLine = KeyRedisPassword + "=" + Quote(redisPassword) + "\n"
+	}
+	// A local URL is the embedded Redis to the entrypoint, which runs it
+	// with requirepass APPSMITH_REDIS_PASSWORD: the URL must carry that
+	// password (one given in the URL is kept as the password).
+	if opts.RedisPassword && IsLocalRedis(redisURL) {
+		if u, err := url.Parse(redisURL); err == nil && u.User != nil {
+			if p, ok := u.User.Password(); ok && p != "" {
+				redisPassword = p
+				redisLine = KeyRedisPassword + "=" + Quote(p) + "\n"
+			}
+		}
+		redisURL = ""
+	}
 	if redisURL == "" {
-		redisURL = embeddedRedisURL
+		redisURL = EmbeddedRedisURL(redisPassword)
 	}
 	text := strings.NewReplacer(
 		"@DB_URL@", Quote(dbURL),
 		"@MONGO_CREDENTIALS@\n", mongoCredentials,
 		"@REDIS_URL@", Quote(redisURL),
+		"@REDIS_PASSWORD@\n", redisLine,
 		"@ENCRYPTION_PASSWORD@", Quote(encPassword),
 		"@ENCRYPTION_SALT@", Quote(encSalt),
 		"@CUSTOM_DOMAIN@", Quote(opts.CustomDomain),
@@ -134,6 +186,12 @@ func complete(env *EnvFile, opts EnvOptions) (added []string, err error) {
 	switch {
 	case missing(KeyDBURL) && missing(KeyMongoDBURI) && opts.DBURL != "":
 		add = append(add, kv{KeyDBURL, opts.DBURL})
+	case missing(KeyDBURL) && missing(KeyMongoDBURI) && opts.EmbeddedDB == EmbeddedPostgreSQL:
+		password, err := NewSecret()
+		if err != nil {
+			return nil, err
+		}
+		add = append(add, kv{KeyDBURL, embeddedPostgresURL(password)})
 	case missing(KeyDBURL) && missing(KeyMongoDBURI):
 		// Reuse credentials the file already names, so the URL matches the
 		// user the entrypoint creates (or created) from them.

@@ -183,3 +183,70 @@ func TestDefaultEnvWritesTheLegacyMongoName(t *testing.T) {
 		}
 	}
 }
+
+// A docker.env that lost its database URL is completed with the database
+// that holds the data: MongoDB data stays on MongoDB even when the version's
+// default is PostgreSQL; without data, the one asked for.
+func TestCompleteEnvKeepsTheDatabaseOfTheData(t *testing.T) {
+	for _, c := range []struct {
+		mongoData bool
+		scheme    string
+	}{{true, "mongodb://"}, {false, "postgresql://"}} {
+		l := Layout{Root: t.TempDir()}
+		if c.mongoData {
+			if err := os.MkdirAll(l.MongoDir(), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(l.MongoDir()+"/WiredTiger", []byte("x"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env, err := ParseEnv([]byte("APPSMITH_ENCRYPTION_PASSWORD=p\nAPPSMITH_ENCRYPTION_SALT=s\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.CompleteEnv(env, EnvOptions{EmbeddedDB: EmbeddedPostgreSQL}); err != nil {
+			t.Fatal(err)
+		}
+		if u := env.DBURL(); !strings.HasPrefix(u, c.scheme) {
+			t.Errorf("mongo data %v: completed with %q, want %s", c.mongoData, Redact(KeyDBURL, u), c.scheme)
+		}
+	}
+}
+
+// With the Redis password, a local --redis-url is the embedded Redis: the
+// URL written carries the password, or the entrypoint's requirepass would
+// lock the backend out (it never rewrites a file that names the key).
+func TestDefaultEnvLocalRedisURLCarriesThePassword(t *testing.T) {
+	for given, want := range map[string]string{
+		"":                                 "",
+		"redis://localhost:6379":           "",
+		"redis://:MyOwnPassword@127.0.0.1": "MyOwnPassword",
+	} {
+		env, err := DefaultEnv(EnvOptions{RedisURL: given, RedisPassword: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw := get(t, env, KeyRedisPassword)
+		if (want == "" && !secretForm.MatchString(pw)) || (want != "" && pw != want) {
+			t.Errorf("%q: APPSMITH_REDIS_PASSWORD not the expected one", given)
+		}
+		if got := get(t, env, KeyRedisURL); got != EmbeddedRedisURL(pw) {
+			t.Errorf("%q: URL %q does not carry the password", given, Redact(KeyRedisURL, got))
+		}
+	}
+	env, err := DefaultEnv(EnvOptions{RedisURL: "rediss://:pw@redis.example.net:6380", RedisPassword: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if get(t, env, KeyRedisURL) != "rediss://:pw@redis.example.net:6380" {
+		t.Error("an external Redis URL was changed")
+	}
+	env, err = DefaultEnv(EnvOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(env.Bytes()), KeyRedisPassword) {
+		t.Error("without the gate the key must appear nowhere: it would disable the entrypoint's backfill")
+	}
+}

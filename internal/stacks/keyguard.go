@@ -64,6 +64,11 @@ func (l Layout) CompleteEnv(env *EnvFile, opts EnvOptions) ([]string, error) {
 	if err := l.CheckKeys(env, opts.DBURL); err != nil {
 		return nil, err
 	}
+	// MongoDB data stays on MongoDB: a docker.env that lost its URL is
+	// never completed with another database than the one holding the data.
+	if opts.EmbeddedDB == EmbeddedPostgreSQL && !emptyOrAbsent(l.MongoDir()) {
+		opts.EmbeddedDB = EmbeddedMongoDB
+	}
 	return complete(env, opts)
 }
 

@@ -59,7 +59,7 @@ type State struct {
 	HTTPPort         int       `yaml:"http_port"`
 	HTTPSPort        int       `yaml:"https_port"`
 	BindAddress      string    `yaml:"bind_address"`
-	Database         string    `yaml:"database"`         // "embedded" or "external"
+	Database         string    `yaml:"database"`         // "embedded-postgresql", "embedded-mongodb" or "external" ("embedded" before they were told apart)
 	Redis            string    `yaml:"redis"`            // "embedded" or "external"
 	Link             string    `yaml:"link,omitempty"`   // the `appsmith` link this install made
 	TLS              string    `yaml:"tls,omitempty"`    // none, letsencrypt, custom, proxy

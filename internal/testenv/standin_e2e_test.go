@@ -422,7 +422,12 @@ func testFCVPath(t *testing.T, cli *client.Client, ref func(string) string) {
 	if before != (mongoFile{"4.4.18", "4.4", "v1.8.15"}) {
 		t.Errorf("after v1.8.15: %+v", before)
 	}
-	secrets := readEnv(t, filepath.Join(stacks, "configuration", "docker.env"))
+	envPath := filepath.Join(stacks, "configuration", "docker.env")
+	secrets := readEnv(t, envPath)
+	envBefore, err := os.ReadFile(envPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	in := start(t, cli, ref("v2.0.1"), stacks)
 	if code := in.waitExit(20 * time.Second); code == 0 {
@@ -432,6 +437,13 @@ func testFCVPath(t *testing.T, cli *client.Client, ref func(string) string) {
 	if after := readMongo(t, stacks); after != before {
 		t.Errorf("a refused start changed the data: %+v → %+v", before, after)
 	}
+	// The entrypoint backfills the Redis password before MongoDB refuses,
+	// as the real one does; a 1.x Redis has none, so going back means the
+	// docker.env of before too (a rollback is the old image plus the old data).
+	if readEnv(t, envPath)["APPSMITH_REDIS_PASSWORD"] == "" {
+		t.Errorf("v2.0.1 did not backfill APPSMITH_REDIS_PASSWORD")
+	}
+	writeFile(t, envPath, envBefore)
 
 	runToHealthy(t, cli, ref("v1.9.2"), stacks)
 	if got := readMongo(t, stacks); got != (mongoFile{"5.0.14", "4.4", "v1.9.2"}) {

@@ -236,6 +236,11 @@ func (acc *accessible) choices() error {
 	if err := acc.secret("db-password", "Database password", a.DBURL); err != nil {
 		return err
 	}
+	if strings.TrimSpace(a.DBURL) == "" {
+		if err := acc.ask(m.dbSelect()); err != nil {
+			return err
+		}
+	}
 	if err := acc.ask(m.input("redis-url", "External Redis URL", "")); err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ type answers struct {
 	CACerts               string // comma-separated, as APPSMITH_INSTALL_CA_CERT
 	DBURL, RedisURL       string // without their passwords, which are:
 	DBPass, RedisPass     string
+	DB                    string // embedded-postgresql, embedded-mongodb, "" = Appsmith's default (without a URL)
 	Telemetry             bool
 
 	base    install.Options // what the wizard started from: flags, env, config
@@ -46,7 +47,7 @@ func answersFrom(o install.Options) *answers {
 		Dir: o.Dir, Edition: o.Edition, Version: o.Version,
 		HTTPPort: strconv.Itoa(o.HTTPPort), HTTPSPort: strconv.Itoa(o.HTTPSPort),
 		TLS: o.TLS, Domain: o.Domain, Cert: o.Cert, Key: o.Key, KeyPass: o.KeyPassphraseFile,
-		CACerts: strings.Join(o.CACerts, ", "), DBURL: o.DBURL, RedisURL: o.RedisURL,
+		CACerts: strings.Join(o.CACerts, ", "), DBURL: o.DBURL, RedisURL: o.RedisURL, DB: o.DB,
 		Telemetry: o.Telemetry, base: o,
 	}
 	if a.TLS == "" {
@@ -58,7 +59,11 @@ func answersFrom(o install.Options) *answers {
 		}
 	}
 	a.baseTLS = a.TLS
-	a.DBURL, a.DBPass = splitPassword(o.DBURL)
+	dbURL := o.DBURL
+	if strings.Contains(o.DB, "://") && dbURL == "" {
+		dbURL, a.DB = o.DB, "" // --db URL is the external database's answer
+	}
+	a.DBURL, a.DBPass = splitPassword(dbURL)
 	a.RedisURL, a.RedisPass = splitPassword(o.RedisURL)
 	return a
 }
@@ -144,6 +149,10 @@ func (a *answers) options() (install.Options, error) {
 	}
 	o.CACerts = splitList(a.CACerts)
 	o.DBURL, o.RedisURL = joinPassword(strings.TrimSpace(a.DBURL), a.DBPass), joinPassword(strings.TrimSpace(a.RedisURL), a.RedisPass)
+	o.DB = a.DB
+	if o.DBURL != "" {
+		o.DB = "" // a URL answers the question
+	}
 	o.Telemetry = a.Telemetry
 	return o, nil
 }

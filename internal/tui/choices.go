@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/appsmith-install/appsmith-install/internal/stacks"
+
 	"fmt"
 	"strings"
 
@@ -171,6 +173,11 @@ func (m *model) enterChoices() tea.Cmd {
 		huh.NewGroup(
 			m.secret("db-password", "Database password", "Hidden as you type; empty: none."),
 		).Title("External database").WithHideFunc(func() bool { return strings.TrimSpace(a.DBURL) == "" }),
+		// Without a URL, which embedded database: Appsmith's default for the
+		// version unless the user picks one (an installed instance keeps its own).
+		huh.NewGroup(
+			m.sized(m.dbSelect(), 0),
+		).Title("Embedded database").WithHideFunc(func() bool { return strings.TrimSpace(a.DBURL) != "" }),
 		huh.NewGroup(
 			m.input("redis-url", "External Redis URL", "Without the password; empty: the embedded Redis."),
 		).Title("Redis"),
@@ -237,4 +244,15 @@ func (m *model) updateChoices(msg tea.Msg) tea.Cmd {
 		return m.enterSummary()
 	}
 	return tea.Batch(cmd, m.refreshLive())
+}
+
+// dbSelect asks which embedded database a fresh install gets.
+func (m *model) dbSelect() *huh.Select[string] {
+	return huh.NewSelect[string]().Key("db").Title("Embedded database").
+		Description("Appsmith's own default is PostgreSQL from v1.47, MongoDB before; an installed instance keeps its own.").
+		Options(
+			huh.NewOption("Appsmith's default for the version", ""),
+			huh.NewOption("PostgreSQL", stacks.DBEmbeddedPostgreSQL),
+			huh.NewOption("MongoDB", stacks.DBEmbeddedMongoDB)).
+		Value(&m.a.DB)
 }

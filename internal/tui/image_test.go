@@ -29,7 +29,7 @@ func TestWizardImageGiven(t *testing.T) {
 				}
 			}
 			w.next("HTTP port") // the next question after the directory
-			for _, title := range []string{"HTTPS port", "TLS", "Custom CA roots", "External database URL", "External Redis URL", "Send anonymous usage data"} {
+			for _, title := range []string{"HTTPS port", "TLS", "Custom CA roots", "External database URL", "Embedded database", "External Redis URL", "Send anonymous usage data"} {
 				w.next(title)
 			}
 			w.tm.Send(enter)
@@ -52,7 +52,7 @@ func TestWizardImageGiven(t *testing.T) {
 func TestAccessibleImageGiven(t *testing.T) {
 	o := install.Defaults()
 	o.Image = "registry.example.com/appsmith/appsmith-ce:v1.9.2"
-	answers := strings.Repeat("\n", 8) + "1\n" // every answer kept; then install
+	answers := strings.Repeat("\n", 9) + "1\n" // every answer kept; then install
 	var out bytes.Buffer
 	r, err := RunWizard(context.Background(), strings.NewReader(answers), &out, o, newFake().env(), WizardOptions{Accessible: true})
 	if err != nil || !r.Confirmed || r.Options.Image != o.Image {
@@ -90,5 +90,22 @@ func TestAccessibleUnlistedVersion(t *testing.T) {
 	i, j := strings.Index(s, "Version [latest]"), strings.Index(s, "v1.5.7 is not in the registry's list")
 	if i < 0 || j < i || strings.Contains(s[i:j], "Custom CA") {
 		t.Errorf("the unlisted version is not flagged right after the first page:\n%s", s)
+	}
+}
+
+// TestAccessibleChoosesTheEmbeddedDatabase: the wizard asks which embedded
+// database (without an external URL), gives it as --db, and its summary
+// names it.
+func TestAccessibleChoosesTheEmbeddedDatabase(t *testing.T) {
+	o := install.Defaults()
+	o.Image = "registry.example.com/appsmith/appsmith-ce:v2.0.1"
+	answers := strings.Repeat("\n", 6) + "3\n" + "\n\n" + "1\n" // MongoDB; the rest kept; install
+	var out bytes.Buffer
+	r, err := RunWizard(context.Background(), strings.NewReader(answers), &out, o, newFake().env(), WizardOptions{Accessible: true})
+	if err != nil || !r.Confirmed || r.Options.DB != "embedded-mongodb" || r.Options.DBURL != "" {
+		t.Fatalf("result %+v, err %v\n%s", r, err, out.String())
+	}
+	if !strings.Contains(out.String(), "Database   embedded MongoDB") {
+		t.Errorf("the summary does not name the chosen database:\n%s", out.String())
 	}
 }

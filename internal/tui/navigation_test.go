@@ -104,6 +104,7 @@ func TestWizardBack(t *testing.T) {
 	w.next("TLS")
 	w.next("Custom CA roots")
 	w.next("External database URL")
+	w.next("Embedded database")
 	w.next("External Redis URL")
 	w.next("Send anonymous usage data")
 	w.tm.Send(enter)

@@ -95,6 +95,7 @@ func TestAccessible(t *testing.T) {
 		"appsmith.example.com", //
 		"",                     // CA roots: none
 		"",                     // database: embedded
+		"",                     // embedded database: Appsmith's default
 		"",                     // redis: embedded
 		"y",                    // telemetry
 		"2",                    // save install.yaml

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/appsmith-install/appsmith-install/internal/stacks"
+
 	"fmt"
 	"net/url"
 	"strings"
@@ -157,7 +159,11 @@ func (m *model) optionRows(o install.Options) string {
 		tls += " (the name in the certificate)"
 	}
 	row("TLS", tls)
-	row("Database", external(o.DBURL))
+	if o.DBURL != "" {
+		row("Database", external(o.DBURL))
+	} else {
+		row("Database", stacks.DatabaseLabel(o.Database()))
+	}
 	row("Redis", external(o.RedisURL))
 	if len(o.CACerts) > 0 {
 		row("CA roots", strings.Join(o.CACerts, ", "))

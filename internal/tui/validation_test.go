@@ -94,6 +94,7 @@ func TestWizardGate(t *testing.T) {
 	w.toTLS(0)
 	w.next("Custom CA roots")
 	w.next("External database URL")
+	w.next("Embedded database")
 	w.next("External Redis URL")
 	w.next("Send anonymous usage data")
 	f.setBusy(80)

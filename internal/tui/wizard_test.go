@@ -80,6 +80,7 @@ func TestWizardInstall(t *testing.T) {
 			w.golden("5-options-letsencrypt", frame(t, w.tm, "> appsmith.example.com", "!✗"))
 			w.golden("6-options-services", w.next("Custom CA roots"))
 			w.next("External database URL")
+			w.next("Embedded database")
 			w.next("External Redis URL")
 			w.golden("7-options-telemetry", w.next("Send anonymous usage data"))
 			w.tm.Send(enter)
@@ -131,7 +132,7 @@ func TestWizardOwnCertificate(t *testing.T) {
 			w.next("Key passphrase file")
 			w.golden("2-certificate", w.next("Domain", "taken from the certificate"))
 			w.next("Custom CA roots")
-			for _, title := range []string{"External database URL", "External Redis URL", "Send anonymous usage data"} {
+			for _, title := range []string{"External database URL", "Embedded database", "External Redis URL", "Send anonymous usage data"} {
 				w.next(title)
 			}
 			// No domain typed: the summary, its command and install.yaml
@@ -199,7 +200,7 @@ func TestWizardSummaryBlocked(t *testing.T) {
 	frame(t, w.tm, "✗ disk")
 	w.next("Install directory")
 	for _, title := range []string{"Edition", "Version", "HTTP port", "HTTPS port", "TLS", "Custom CA roots",
-		"External database URL", "External Redis URL", "Send anonymous usage data"} {
+		"External database URL", "Embedded database", "External Redis URL", "Send anonymous usage data"} {
 		w.next(title)
 	}
 	w.tm.Send(enter)

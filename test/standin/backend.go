@@ -111,11 +111,19 @@ func (a *app) backendProgram() program {
 		if err := a.checkCheckpoint(log); err != nil {
 			return nil, err
 		}
+		never, err := a.checkServices()
+		if err != nil {
+			log.Printf("ERROR Application run failed: %v", err)
+			return nil, err
+		}
 		done := make(chan error, 1)
 		go func() {
 			began := time.Now()
-			if a.cfg.Fault == spec.FaultNeverHealthy {
-				log.Printf("INFO Waiting for the database to become available ...")
+			if a.cfg.Fault == spec.FaultNeverHealthy || never != "" {
+				if never == "" {
+					never = "Waiting for the database to become available ..."
+				}
+				log.Printf("INFO %s", never)
 				<-ctx.Done()
 				done <- nil
 				return

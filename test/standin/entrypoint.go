@@ -26,6 +26,7 @@ type app struct {
 	bootDelay  time.Duration
 	env        map[string]string
 	localMongo bool
+	localPG    bool // APPSMITH_DB_URL is a local postgresql: URL: the embedded PostgreSQL runs
 	mongo      mongod
 	backendUp  atomic.Bool
 	httpAddr   string
@@ -59,8 +60,11 @@ func (a *app) run(environ []string, stop <-chan os.Signal) (int, error) {
 	if a.localMongo {
 		progs = append(progs, a.mongodbProgram())
 	}
+	if a.localPG {
+		progs = append(progs, idleProgram("postgres", 5, "database system is ready to accept connections"))
+	}
 	if isLocalURL(a.env["APPSMITH_REDIS_URL"]) {
-		progs = append(progs, idleProgram("redis", 5, "Server initialized", "Ready to accept connections tcp"))
+		progs = append(progs, a.redisProgram())
 	}
 	for _, p := range progs {
 		pl, err := openProgLog(a.l, a.con, p.name, a.host)
@@ -141,7 +145,7 @@ func (a *app) prepare(environ []string) error {
 	if err := a.l.makeStacks(); err != nil {
 		return err
 	}
-	if err := initEnvFile(a.l, a.con); err != nil {
+	if err := initEnvFile(a.l, a.con, a.version); err != nil {
 		return err
 	}
 	if a.env, err = loadEnv(a.l, a.con, environ); err != nil {
@@ -161,6 +165,13 @@ func (a *app) prepare(environ []string) error {
 	if a.localMongo = usesLocalMongo(a.env); a.localMongo {
 		a.con.Printf("Detected local MongoDB")
 		if err := a.initMongoKey(); err != nil {
+			return err
+		}
+	}
+	// Only postgresql: is PostgreSQL to the entrypoint and run-java.sh.
+	if a.localPG = strings.HasPrefix(a.env["APPSMITH_DB_URL"], "postgresql:") && isLocalURL(a.env["APPSMITH_DB_URL"]); a.localPG {
+		a.con.Printf("Detected local PostgreSQL")
+		if err := a.initPostgres(); err != nil {
 			return err
 		}
 	}

@@ -374,10 +374,11 @@ func TestEntrypointVersionPaths(t *testing.T) {
 	}
 	cases := []struct {
 		name  string
+		mongo bool // a docker.env naming the embedded MongoDB first (the template of v1.47+ writes PostgreSQL)
 		steps []step
 	}{
-		{"fresh 2.2 starts at FCV 7.0", []step{{version: "v2.2", fcv: "7.0", marker: "7.0\n"}}},
-		{"skipping the FCV raise strands v1.9.2 data", []step{
+		{"fresh 2.2 starts at FCV 7.0", true, []step{{version: "v2.2", fcv: "7.0", marker: "7.0\n"}}},
+		{"skipping the FCV raise strands v1.9.2 data", false, []step{
 			{version: "v1.8.15", fcv: "4.4"},
 			{version: "v1.9.2", fcv: "4.4"},
 			{version: "v1.99", code: 62, msg: "Invalid feature compatibility version value '4.4'", fcv: "4.4"},
@@ -386,13 +387,13 @@ func TestEntrypointVersionPaths(t *testing.T) {
 			{version: "v2.0.1", fcv: "6.0", marker: "6.0\n"},
 			{version: "v2.2", fcv: "7.0", marker: "7.0\n"},
 		}},
-		{"checkpoint v1.9.2", []step{
+		{"checkpoint v1.9.2", false, []step{
 			{version: "v1.8.15", fcv: "4.4"},
 			{version: "v1.9.38", code: 1, msg: "[v1.9.1]", fcv: "4.4"},
 			{version: "v1.9.38", environ: []string{"APPSMITH_CHECKPOINT_OVERRIDE=v1.9"}, msg: "APPSMITH_CHECKPOINT_OVERRIDE=v1.9", fcv: "5.0"},
 			{version: "v1.9.38", fcv: "5.0"}, // the override was needed once
 		}},
-		{"every standard release in order; v1.9.1 is one hop, not the checkpoint", []step{
+		{"every standard release in order; v1.9.1 is one hop, not the checkpoint", false, []step{
 			{version: "v1.8.15", fcv: "4.4"},
 			{version: "v1.9.1", fcv: "4.4"},
 			{version: "v1.9.38", code: 1, msg: "[v1.9.1]", fcv: "4.4"},
@@ -402,12 +403,12 @@ func TestEntrypointVersionPaths(t *testing.T) {
 			{version: "v2.0.1", fcv: "6.0", marker: "6.0\n"},
 			{version: "v2.2.0", fcv: "7.0", marker: "7.0\n"},
 		}},
-		{"checkpoint before 2.x", []step{
+		{"checkpoint before 2.x", false, []step{
 			{version: "v1.9.38", fcv: "5.0"},
 			{version: "v1.95", fcv: "5.0"},
 			{version: "v2.0.1", code: 62, msg: "featureCompatibilityVersion", fcv: "5.0"},
 		}},
-		{"new data refuses an old mongod", []step{
+		{"new data refuses an old mongod", true, []step{
 			{version: "v2.2", fcv: "7.0", marker: "7.0\n"},
 			{version: "v1.99", code: 62, msg: "featureCompatibilityVersion", fcv: "7.0", marker: "7.0\n"},
 		}},
@@ -415,6 +416,10 @@ func TestEntrypointVersionPaths(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			l := newRoot(t)
+			if c.mongo {
+				writeEnvFile(t, l, "APPSMITH_ENCRYPTION_PASSWORD=p\nAPPSMITH_ENCRYPTION_SALT=s\n"+
+					"APPSMITH_DB_URL=mongodb://appsmith:pw@localhost/appsmith\nAPPSMITH_REDIS_URL=redis://127.0.0.1:6379\n")
+			}
 			for i, s := range c.steps {
 				code, out := startVersion(t, l, s.version, s.environ...)
 				if code != s.code {
@@ -458,5 +463,15 @@ func TestCACertsLogging(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "x.pem (") {
 		t.Errorf(".pem file was added:\n%s", out)
+	}
+}
+
+func writeEnvFile(t *testing.T, l layout, text string) {
+	t.Helper()
+	if err := os.MkdirAll(l.stacks("configuration"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(l.stacks("configuration", "docker.env"), []byte(text), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

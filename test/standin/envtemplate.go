@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"os"
 	"strings"
+
+	"github.com/appsmith-install/appsmith-install/test/standin/spec"
 )
 
 // generateSecret is `tr -dc A-Za-z0-9 </dev/urandom | head -c 13`.
@@ -24,8 +26,9 @@ func generateSecret() (string, error) {
 }
 
 // dockerEnvTemplate follows templates/docker.env.sh: the same keys in the
-// same order, with the MongoDB URL the images this stand-in models write.
-// Arguments: DB user, DB password, encryption password, salt, supervisor password.
+// same order. Arguments: DB user, DB password, encryption password, salt,
+// supervisor password, then the database URL line and the Redis lines the
+// image's version writes (templateDB, templateRedis).
 const dockerEnvTemplate = `# Sentry
 APPSMITH_SENTRY_DSN=
 
@@ -73,9 +76,9 @@ APPSMITH_RECAPTCHA_SITE_KEY=
 APPSMITH_RECAPTCHA_SECRET_KEY=
 APPSMITH_RECAPTCHA_ENABLED=
 
-APPSMITH_DB_URL=mongodb://%[1]s:%[2]s@localhost/appsmith
+%[6]s
 
-APPSMITH_REDIS_URL=redis://127.0.0.1:6379
+%[7]s
 
 APPSMITH_ENCRYPTION_PASSWORD=%[3]s
 APPSMITH_ENCRYPTION_SALT=%[4]s
@@ -95,21 +98,44 @@ APPSMITH_DISABLE_IFRAME_WIDGET_SANDBOX=false
 
 `
 
+// templateDB is the database URL line of image v's template: embedded
+// PostgreSQL from v1.47, MongoDB before.
+func templateDB(v spec.Version, user, password string) string {
+	if spec.TemplateDB(v) == "postgresql" {
+		return "APPSMITH_DB_URL=postgresql://" + user + ":" + password + "@localhost:5432/appsmith"
+	}
+	return "APPSMITH_DB_URL=mongodb://" + user + ":" + password + "@localhost/appsmith"
+}
+
+// templateRedis is the Redis part of image v's template: with a password
+// in the URL and beside it when its Redis runs with requirepass.
+func templateRedis(v spec.Version, password string) string {
+	if !spec.RedisPassword(v) {
+		return "APPSMITH_REDIS_URL=redis://127.0.0.1:6379"
+	}
+	return "APPSMITH_REDIS_URL=redis://:" + password + "@127.0.0.1:6379\nAPPSMITH_REDIS_PASSWORD=" + password
+}
+
 // initEnvFile writes configuration/docker.env only when it does not exist,
-// exactly the real entrypoint's rule: an existing file is never regenerated.
-// The real one redirects the template into the file under root's umask, so
-// the file ends up 0644.
-func initEnvFile(l layout, con *console) error {
+// exactly the real entrypoint's rule: an existing file is never regenerated,
+// only given the Redis password (backfillRedisPassword). The real one
+// redirects the template into the file under root's umask, so the file
+// ends up 0644.
+func initEnvFile(l layout, con *console, v spec.Version) error {
 	path := l.stacks("configuration", "docker.env")
 	con.Printf("Initialize .env file")
 	// `[[ -e ]]`: follows symlinks, as os.Stat does.
 	if _, err := os.Stat(path); err == nil {
+		con.Printf("Configuration file already exists")
+		if spec.RedisPassword(v) {
+			return backfillRedisPassword(path)
+		}
 		return nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	con.Printf("Generating default configuration file")
-	var s [4]string
+	var s [5]string
 	for i := range s {
 		v, err := generateSecret()
 		if err != nil {
@@ -120,8 +146,45 @@ func initEnvFile(l layout, con *console) error {
 	if err := os.MkdirAll(l.stacks("configuration"), 0o755); err != nil {
 		return err
 	}
-	text := fmt.Sprintf(dockerEnvTemplate, "appsmith", s[0], s[1], s[2], s[3])
+	text := fmt.Sprintf(dockerEnvTemplate, "appsmith", s[0], s[1], s[2], s[3], templateDB(v, "appsmith", s[0]), templateRedis(v, s[4]))
 	return os.WriteFile(path, []byte(text), 0o644)
+}
+
+// backfillRedisPassword is the newer entrypoint's backfill, trap included:
+// only when the text APPSMITH_REDIS_PASSWORD appears NOWHERE in the file
+// (`grep -q`: a comment or an empty value disables it) does it append a
+// 13-character password and, when the last APPSMITH_REDIS_URL line names
+// localhost or 127.0.0.1, rewrite every such line (`sed -i`) to the local
+// URL with that password.
+func backfillRedisPassword(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	text := string(b)
+	if strings.Contains(text, "APPSMITH_REDIS_PASSWORD") {
+		return nil
+	}
+	pw, err := generateSecret()
+	if err != nil {
+		return err
+	}
+	text += "\nAPPSMITH_REDIS_PASSWORD=" + pw + "\n"
+	lines := strings.Split(text, "\n")
+	current := ""
+	for _, line := range lines {
+		if v, ok := strings.CutPrefix(line, "APPSMITH_REDIS_URL="); ok {
+			current = v
+		}
+	}
+	if isLocalURL(current) {
+		for i, line := range lines {
+			if strings.HasPrefix(line, "APPSMITH_REDIS_URL=") {
+				lines[i] = "APPSMITH_REDIS_URL=redis://:" + pw + "@127.0.0.1:6379"
+			}
+		}
+	}
+	return os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644)
 }
 
 // loadEnv is `set -o allexport; . docker.env; . pre-define.env`: docker.env

@@ -74,6 +74,7 @@ var (
 	v1_9_0  = MustParse("v1.9.0")
 	v1_9_2  = MustParse("v1.9.2")
 	v1_9_38 = MustParse("v1.9.38")
+	v1_47   = MustParse("v1.47")
 	v1_96   = MustParse("v1.96")
 	v2_0    = MustParse("v2.0")
 	v2_2    = MustParse("v2.2")
@@ -110,6 +111,22 @@ func FCVFloor(v Version) string {
 		return "7.0"
 	}
 }
+
+// TemplateDB is the database the docker.env template of image v writes for
+// a fresh install: "postgresql" from v1.47, "mongodb" before.
+func TemplateDB(v Version) string {
+	if v.Less(v1_47) {
+		return "mongodb"
+	}
+	return "postgresql"
+}
+
+// RedisPassword reports whether image v runs its embedded Redis with
+// requirepass from APPSMITH_REDIS_PASSWORD (generating and backfilling it
+// into docker.env). The imitation starts that at v2.0, the same gate the
+// installer assumes (internal/releases.WritesRedisPassword); the first real
+// release that does is not known.
+func RedisPassword(v Version) bool { return !v.Less(v2_0) }
 
 // WritesFCVMarker reports whether image v records its FCV floor in
 // data/mongodb/.appsmith-mongo-fcv-min (2.x images do).
