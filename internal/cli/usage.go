@@ -84,7 +84,7 @@ func argsError(c *cobra.Command, args []string, err error) error {
 	return engine.Errorf(engine.ExitUsage, help+" says how to use it", "%s; usage: %s", msg, c.UseLine())
 }
 
-// helpGuard wraps the help function: `appsmith backup --help` asks for help
+// helpGuard wraps the help function: "appsmith backup --help" asks for help
 // on a command that does not exist, which is an error, not the root's help.
 // The error is kept in *failed for Main, as cobra's help path returns none.
 func helpGuard(root *cobra.Command, failed *error) {

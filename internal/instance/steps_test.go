@@ -23,7 +23,10 @@ func TestStandardStepsAndTheirUndos(t *testing.T) {
 			calls = append(calls, "stop "+id)
 			return nil
 		},
-		ContainerRenameFunc:     func(_ context.Context, id, name string) error { calls = append(calls, "rename "+id+" "+name); return nil },
+		ContainerRenameFunc: func(_ context.Context, id, name string) error {
+			calls = append(calls, "rename "+id+" "+name)
+			return nil
+		},
 		ContainerSetRestartFunc: func(_ context.Context, id, p string) error { calls = append(calls, "policy "+id+" "+p); return nil },
 	}
 	c := Target{ID: "c1", Name: "appsmith"}

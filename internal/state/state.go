@@ -69,7 +69,7 @@ type State struct {
 	// its name, image and ports; empty once installed.
 	Status string `yaml:"status,omitempty"`
 	// History holds what the instance ran before each change of version,
-	// newest last: what `appsmith rollback` goes back to.
+	// newest last: what a rollback goes back to.
 	History []Revision `yaml:"history,omitempty"`
 }
 
