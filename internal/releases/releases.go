@@ -121,7 +121,7 @@ type Checkpoint struct {
 // "[v1.9.1]", but only v1.9.2 satisfies that checkpoint.
 var Checkpoints = []Checkpoint{
 	{From: v1_9_2, To: v1_9_2, Before: mustV("1.9.3"), Note: "checkpoint: instances older than v1.9.2 must run it first"},
-	{From: v1_96, To: v1_99, Before: v2_0, Note: "checkpoint: instances older than v1.96 must run one of v1.96–v1.99 (v1.99 recommended) before 2.x"},
+	{From: v1_96, To: v1_99, Before: v2_0, Note: "checkpoint: instances older than v1.96 must run it first"},
 }
 
 // CheckpointAt returns the checkpoint v is the recommended release of.

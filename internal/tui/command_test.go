@@ -222,7 +222,7 @@ func TestVersionChoices(t *testing.T) {
 		{"latest", "the newest release"},
 		{"v1.5", "as asked (not in the registry's list)"},
 		{"v1.100", ""},
-		{"v1.99", "checkpoint: instances older than v1.99 must run it first"},
+		{"v1.99", "checkpoint: instances older than v1.96 must run it first"},
 		{"v1.10", ""},
 		{"v1.9.2", "checkpoint: instances older than v1.9.2 must run it first"},
 		{"v1.9.1", ""},

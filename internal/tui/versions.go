@@ -7,18 +7,8 @@ import (
 	"github.com/hashicorp/go-version"
 
 	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/releases"
 )
-
-// checkpoints are the releases an upgrade cannot skip: an instance must have
-// run one fully before a later release will start on its data. Marking them
-// in the list tells a user why an older version is still offered.
-var checkpoints = []struct {
-	v    *version.Version
-	note string
-}{
-	{version.Must(version.NewVersion("1.9.2")), "checkpoint: instances older than v1.9.2 must run it first"},
-	{version.Must(version.NewVersion("1.99")), "checkpoint: instances older than v1.99 must run it first"},
-}
 
 // versionChoice is one entry of the version list.
 type versionChoice struct {
@@ -56,10 +46,10 @@ func versionChoices(tags []string, current string) []versionChoice {
 	}
 	for _, r := range rel {
 		c := versionChoice{Tag: r.tag}
-		for _, cp := range checkpoints {
-			if r.v.Equal(cp.v) {
-				c.Note = cp.note
-			}
+		// Checkpoints are marked: they tell a user why an older version
+		// is still offered (releases holds which they are).
+		if cp, ok := releases.CheckpointAt(r.v); ok {
+			c.Note = cp.Note
 		}
 		out = append(out, c)
 	}
