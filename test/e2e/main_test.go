@@ -63,8 +63,11 @@ func setup(t testing.TB) *env {
 	e.reg = testenv.StartRegistry(t)
 	e.reg.RemoveFromEngineOnCleanup(t, e.cli)
 	e.name = testenv.UniqueName(t, "e2e")
-	testenv.RemoveContainersOnCleanup(t, e.cli, e.name)
+	// Cleanups run last-registered first: the container must be gone before
+	// the temp dir is removed, or a restarting container still writes its
+	// logs into the stacks while they are deleted.
 	root := t.TempDir()
+	testenv.RemoveContainersOnCleanup(t, e.cli, e.name)
 	e.dir, e.linkDir = filepath.Join(root, "appsmith"), filepath.Join(root, "bin")
 	os.MkdirAll(e.linkDir, 0o755)
 	e.http, e.https = testenv.FreePort(t), testenv.FreePort(t)
