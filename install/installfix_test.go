@@ -192,17 +192,7 @@ func TestRerunRefusesWhatItCannotApply(t *testing.T) {
 			s.TLS = TLSNone
 			state.Save(f.o.Dir, s)
 			c.setup(f)
-			_, obs, err := f.plan(t)
-			if engine.ExitCode(err) != engine.ExitPreflight {
-				t.Fatalf("err %v, want a preflight refusal; findings %+v", err, obs.Findings)
-			}
-			var all strings.Builder
-			for _, fd := range obs.Findings {
-				all.WriteString(fd.Message + " " + fd.Hint + "\n")
-			}
-			if !strings.Contains(all.String(), c.want) {
-				t.Fatalf("findings lack %q:\n%s", c.want, all.String())
-			}
+			f.refusedWith(t, c.want)
 		})
 	}
 }

@@ -235,17 +235,7 @@ func TestPreflightRefusals(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
 			c.setup(f)
-			_, obs, err := f.plan(t)
-			if engine.ExitCode(err) != engine.ExitPreflight {
-				t.Fatalf("err %v, want preflight failure; findings %+v", err, obs.Findings)
-			}
-			var all strings.Builder
-			for _, fd := range obs.Findings {
-				all.WriteString(fd.Message + " " + fd.Hint + "\n")
-			}
-			if !strings.Contains(all.String(), c.want) {
-				t.Fatalf("findings lack %q:\n%s", c.want, all.String())
-			}
+			f.refusedWith(t, c.want)
 		})
 	}
 }
@@ -274,5 +264,22 @@ func TestAVXWarningOnlyForEmbeddedMongo5(t *testing.T) {
 		if got != c.warn {
 			t.Errorf("%s db=%q: avx warning %v, want %v", c.version, c.db, got, c.warn)
 		}
+	}
+}
+
+// refusedWith plans and wants a preflight refusal whose findings (message
+// or hint) say want.
+func (f *fixture) refusedWith(t *testing.T, want string) {
+	t.Helper()
+	_, obs, err := f.plan(t)
+	if engine.ExitCode(err) != engine.ExitPreflight {
+		t.Fatalf("err %v, want a preflight refusal; findings %+v", err, obs.Findings)
+	}
+	var all strings.Builder
+	for _, fd := range obs.Findings {
+		all.WriteString(fd.Message + " " + fd.Hint + "\n")
+	}
+	if !strings.Contains(all.String(), want) {
+		t.Fatalf("findings lack %q:\n%s", want, all.String())
 	}
 }

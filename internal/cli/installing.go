@@ -64,14 +64,8 @@ func recorded(ctx context.Context, deps Deps, dir string) *state.State {
 			s.Edition = ed
 		}
 	}
-	for _, p := range c.Ports {
-		switch p.ContainerPort {
-		case 80:
-			s.HTTPPort, s.BindAddress = p.HostPort, p.HostIP
-		case 443:
-			s.HTTPSPort = p.HostPort
-		}
-	}
+	p := instance.PublishedPorts(c)
+	s.HTTPPort, s.HTTPSPort, s.BindAddress = p.HTTPPort, p.HTTPSPort, p.BindAddress
 	if s.HTTPPort == 0 || s.HTTPSPort == 0 {
 		return nil
 	}

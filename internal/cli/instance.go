@@ -189,10 +189,8 @@ func (in *located) baseURL() string {
 		port, bind = in.state.HTTPPort, in.state.BindAddress
 	}
 	if in.c != nil {
-		for _, p := range in.c.Ports {
-			if p.ContainerPort == 80 {
-				port, bind = p.HostPort, p.HostIP
-			}
+		if p := instance.PublishedPorts(*in.c); p.HTTPPort != 0 {
+			port, bind = p.HTTPPort, p.BindAddress
 		}
 	}
 	return install.LocalURL(bind, port)

@@ -146,13 +146,12 @@ func (in *located) status(ctx context.Context, deps Deps) (st Status) {
 		return st
 	}
 	st.Container, st.ContainerID, st.Image, st.ImageID, st.Restarts = c.Name, c.ID, c.Image, c.ImageID, c.Restarts
-	for _, p := range c.Ports {
-		switch p.ContainerPort {
-		case 80:
-			st.HTTPPort, st.BindAddress = p.HostPort, p.HostIP
-		case 443:
-			st.HTTPSPort = p.HostPort
-		}
+	p := instance.PublishedPorts(*c)
+	if p.HTTPPort != 0 {
+		st.HTTPPort, st.BindAddress = p.HTTPPort, p.BindAddress
+	}
+	if p.HTTPSPort != 0 {
+		st.HTTPSPort = p.HTTPSPort
 	}
 	switch {
 	case c.Running:

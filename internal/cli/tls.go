@@ -14,6 +14,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/tlsconf"
 )
@@ -327,10 +328,8 @@ func (in *located) httpsAddr() string {
 		h = "127.0.0.1"
 	}
 	if in.c != nil {
-		for _, p := range in.c.Ports {
-			if p.ContainerPort == 443 {
-				port = p.HostPort
-			}
+		if p := instance.PublishedPorts(*in.c); p.HTTPSPort != 0 {
+			port = p.HTTPSPort
 		}
 	}
 	return net.JoinHostPort(h, strconv.Itoa(port))

@@ -90,3 +90,25 @@ func Sort(cs []docker.Container, dir string) Containers {
 	sort.SliceStable(out.Previous, func(i, j int) bool { return out.Previous[j].StartedAt.Before(out.Previous[i].StartedAt) })
 	return out
 }
+
+// Published is where a container publishes Appsmith's HTTP (80) and HTTPS
+// (443) ports on the host; zero ports when it does not.
+type Published struct {
+	BindAddress string // the host IP of the HTTP port
+	HTTPPort    int
+	HTTPSPort   int
+}
+
+// PublishedPorts reads c's published ports.
+func PublishedPorts(c docker.Container) Published {
+	var p Published
+	for _, b := range c.Ports {
+		switch b.ContainerPort {
+		case 80:
+			p.HTTPPort, p.BindAddress = b.HostPort, b.HostIP
+		case 443:
+			p.HTTPSPort = b.HostPort
+		}
+	}
+	return p
+}

@@ -59,3 +59,13 @@ func TestLayoutNamesTheInstallersEntries(t *testing.T) {
 		t.Errorf("owned %v", Owned)
 	}
 }
+
+func TestPublishedPorts(t *testing.T) {
+	c := docker.Container{Ports: []docker.PortBinding{{HostIP: "127.0.0.1", HostPort: 8443, ContainerPort: 443}, {HostIP: "127.0.0.1", HostPort: 8080, ContainerPort: 80}}}
+	if p := PublishedPorts(c); p != (Published{BindAddress: "127.0.0.1", HTTPPort: 8080, HTTPSPort: 8443}) {
+		t.Errorf("published %+v", p)
+	}
+	if p := PublishedPorts(docker.Container{}); p != (Published{}) {
+		t.Errorf("nothing published: %+v", p)
+	}
+}
