@@ -225,7 +225,8 @@ func TestStatusJSONGolden(t *testing.T) {
 		}
 		return docker.Container{ID: "c0ffee", Name: "appsmith", Image: "appsmith/appsmith-ce:v1.9.2", ImageID: "sha256:1111",
 			State: "running", Running: true, StartedAt: time.Date(2026, 11, 2, 3, 4, 5, 0, time.UTC),
-			Ports: []docker.PortBinding{{HostIP: "127.0.0.1", HostPort: port, ContainerPort: 80}, {HostIP: "127.0.0.1", HostPort: 8443, ContainerPort: 443}}}, nil
+			Labels: map[string]string{state.LabelManaged: "true", state.LabelDir: dir},
+			Ports:  []docker.PortBinding{{HostIP: "127.0.0.1", HostPort: port, ContainerPort: 80}, {HostIP: "127.0.0.1", HostPort: 8443, ContainerPort: 443}}}, nil
 	}}
 	r := run(t, fakeDeps(eng), nil, "--dir", dir, "status", "--json")
 	if r.code != 0 {

@@ -28,7 +28,7 @@ func guardUnfinished(dir string, skip func(*engine.Journal) bool) error {
 		}
 		open = append(open, describeJournal(j))
 		if c := j.Meta()["recover"]; c != "" && fix == "" {
-			fix = "`" + hint.Appsmith(dir, c) + "` finishes it"
+			fix = "`" + hint.Appsmith(dir, c) + "` finishes or undoes it"
 		}
 	}
 	if len(open) == 0 {

@@ -89,9 +89,24 @@ func locateIn(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, change boo
 		return in, &engine.Error{Code: engine.ExitFailure, Err: derr, Hint: "start Docker (`sudo systemctl start docker`) or set DOCKER_HOST"}
 	}
 	if in.state != nil && in.state.ContainerID != "" { // none yet while installing
-		if c, err := in.d.ContainerInspect(ctx, in.state.ContainerID); err == nil {
+		c, err := in.d.ContainerInspect(ctx, in.state.ContainerID)
+		switch {
+		case err == nil && instance.Manages(c, dir):
 			in.c = &c
-		} else if !errors.Is(err, docker.ErrNotFound) {
+		case err == nil:
+			// A copy of an install dir (a backup, a move) records the
+			// original's container: acting on it from here would stop or
+			// remove the live instance of another dir.
+			other := c.Labels[state.LabelDir]
+			if other == "" {
+				other = "no install of appsmith-install"
+			}
+			in.warn(fmt.Sprintf("%s names container %s, which belongs to %s, not to %s (a copied or moved install dir?): commands here leave it alone",
+				state.Path(dir), c.Name, other, dir))
+			for _, w := range in.warnings[len(in.warnings)-1:] {
+				fmt.Fprintf(stdio.Err, "warning: %s\n", w)
+			}
+		case !errors.Is(err, docker.ErrNotFound):
 			return in, err
 		}
 	}

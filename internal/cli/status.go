@@ -195,7 +195,7 @@ func printStatus(stdio IO, st Status) {
 		fmt.Fprintf(w, "  problem:    %s\n", st.Problem)
 	}
 	for _, u := range st.Unfinished {
-		fmt.Fprintf(w, "  unfinished: %s, begun %s, stopped at %s: `%s` finishes it\n", u.Operation, u.Began.Local().Format(time.DateTime), orDash(u.Step), u.Fix)
+		fmt.Fprintf(w, "  unfinished: %s, begun %s, stopped at %s: `%s` finishes or undoes it\n", u.Operation, u.Began.Local().Format(time.DateTime), orDash(u.Step), u.Fix)
 	}
 	fmt.Fprintf(w, "  url:        %s\n", st.URL)
 	fmt.Fprintf(w, "  container:  %s %s\n", orDash(st.Container), short(st.ContainerID))

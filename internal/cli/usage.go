@@ -90,8 +90,10 @@ func argsError(c *cobra.Command, args []string, err error) error {
 func helpGuard(root *cobra.Command, failed *error) {
 	show := root.HelpFunc()
 	root.SetHelpFunc(func(c *cobra.Command, args []string) {
-		if c.Args != nil && c.Flags().Parsed() {
-			if err := c.Args(c, c.Flags().Args()); err != nil {
+		// Only words that are there can be wrong: `tls add-ca --help`
+		// lacks its FILE, which is no reason to refuse its help.
+		if rest := c.Flags().Args(); c.Args != nil && c.Flags().Parsed() && len(rest) > 0 {
+			if err := c.Args(c, rest); err != nil {
 				*failed = err
 				return
 			}

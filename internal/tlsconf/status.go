@@ -88,7 +88,7 @@ func Read(ctx context.Context, dir, httpsAddr string, now time.Time) Status {
 		st.Problems = append(st.Problems, err.Error())
 	}
 	for _, j := range js {
-		st.Problems = append(st.Problems, "a TLS change ("+j.Op()+", begun "+j.Began().Format(time.RFC3339)+") was interrupted: `appsmith tls recover` rolls it back, and so does the next `appsmith tls` change")
+		st.Problems = append(st.Problems, "a TLS change ("+j.Op()+", begun "+j.Began().Format(time.RFC3339)+") was interrupted: `appsmith tls recover` rolls it back (the next TLS change also does, before its own)")
 	}
 	return st
 }
