@@ -218,16 +218,15 @@ func lastLines(data []byte, n int) []byte {
 	return bytes.Clone(data[i:])
 }
 
-// currentHost is the host name of the install's current container (the
-// engine's default: the first 12 characters of its ID), "" when the engine
-// cannot say.
+// currentHost is the host name of the install's current container, ""
+// when the engine cannot say.
 func currentHost(ctx context.Context, d Engine, dir string) string {
 	if d == nil {
 		return ""
 	}
 	cs, err := instance.Find(ctx, d, dir)
-	if err != nil || cs.Current == nil || len(cs.Current.ID) < 12 {
+	if err != nil || cs.Current == nil {
 		return ""
 	}
-	return cs.Current.ID[:12]
+	return instance.HostName(*cs.Current)
 }

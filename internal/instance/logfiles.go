@@ -36,7 +36,7 @@ type fileWatch struct {
 type fileLine struct{ program, path, line string }
 
 func newFileWatch(c docker.Container, markers []releases.Marker) *fileWatch {
-	fw := &fileWatch{host: hostName(c), markers: markers, offsets: map[string]int64{}, partial: map[string]string{}}
+	fw := &fileWatch{host: HostName(c), markers: markers, offsets: map[string]int64{}, partial: map[string]string{}}
 	for _, m := range c.Mounts {
 		if m.Destination == StacksPath && m.Source != "" {
 			fw.dir = filepath.Join(m.Source, "logs")
@@ -52,9 +52,10 @@ func newFileWatch(c docker.Container, markers []releases.Marker) *fileWatch {
 	return fw
 }
 
-// hostName is the container's host name: Docker's default, the first 12
-// characters of its ID (the install never sets another).
-func hostName(c docker.Container) string {
+// HostName is the container's host name: Docker's default, the first 12
+// characters of its ID (the install never sets another). Supervisor puts
+// it in the names of the program log files.
+func HostName(c docker.Container) string {
 	if len(c.ID) > 12 {
 		return c.ID[:12]
 	}
