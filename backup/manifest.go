@@ -62,6 +62,7 @@ type DB struct {
 	Tool        string `json:"tool,omitempty"`     // "mongodump" | "pg_dump"
 	ToolVersion string `json:"tool_version,omitempty"`
 	Dump        string `json:"dump,omitempty"` // entry name of the dump; "" when none (cold mode)
+	Name        string `json:"name,omitempty"` // the database's name in the dump (appsmithctl's dbName; mongorestore --nsFrom)
 	// Counts are documents per collection (MongoDB) or rows per table
 	// (PostgreSQL) at dump time; restore checks them after the import.
 	// Nil when unknown (appsmithctl archives).
