@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Installs the tools the test suite drives besides the Docker engine (see
 # docker-engine.sh): tmux, for the wizard's end-to-end test in a real
-# terminal. Safe to run again and again.
+# terminal; and builds the root filesystem of the real-PostgreSQL stand-in
+# image (pg-rootfs.sh: debootstrap + postgresql-15, once, cached). Safe to
+# run again and again.
 set -euo pipefail
 
 say() { printf 'test-tools: %s\n' "$*" >&2; }
 
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+# The rootfs build installs debootstrap itself when it is missing.
+pg_rootfs() { bash "$(dirname "${BASH_SOURCE[0]}")/pg-rootfs.sh" >/dev/null; }
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+	pg_rootfs
+	exit 0
+fi
 
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
 	say "missing ${missing[*]}: install them (apt-get install ${missing[*]})"
@@ -20,3 +29,4 @@ if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${mi
 	tail -n 20 "$log" >&2
 	exit 1
 fi
+pg_rootfs
