@@ -41,6 +41,11 @@ type Image struct {
 	// KeepRunning: the container stays up when a program fails to start,
 	// as under the real supervisord (spec.Config.KeepRunning).
 	KeepRunning bool
+
+	// RealPostgres: the image is built on the Debian root filesystem of
+	// scripts/pg-rootfs.sh, and its embedded PostgreSQL is the real
+	// postgresql-15, with pg_dump, pg_restore and psql on PATH (pgimage.go).
+	RealPostgres bool
 }
 
 func (img Image) version() string {
@@ -82,6 +87,9 @@ var images struct {
 // BuildImage returns the stand-in image img, built once per process.
 func BuildImage(tb testing.TB, img Image) v1.Image {
 	tb.Helper()
+	if img.RealPostgres {
+		RequirePGRootfs(tb)
+	}
 	i, err := buildImage(StandinBinary(tb), img)
 	if err != nil {
 		tb.Fatalf("testenv: %v", err)
@@ -108,10 +116,20 @@ func buildImage(binary string, img Image) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	i, err := mutate.Append(empty.Image,
+	var adds []mutate.Addendum
+	env := "PATH=/usr/bin:/opt/appsmith"
+	if img.RealPostgres {
+		rootfs, err := pgRootfsLayer()
+		if err != nil {
+			return nil, err
+		}
+		adds = append(adds, mutate.Addendum{Layer: rootfs, History: v1.History{Created: v1.Time{Time: builtAt}, CreatedBy: "scripts/pg-rootfs.sh: Debian bookworm with postgresql-15"}})
+		env = pgPath
+	}
+	i, err := mutate.Append(empty.Image, append(adds,
 		mutate.Addendum{Layer: images.base, History: v1.History{Created: v1.Time{Time: builtAt}, CreatedBy: "stand-in program and its names"}},
 		mutate.Addendum{Layer: top, History: v1.History{Created: v1.Time{Time: builtAt}, CreatedBy: "info.json and stand-in config"}},
-	)
+	)...)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +142,7 @@ func buildImage(binary string, img Image) (v1.Image, error) {
 	// As the real image: no version label (the version lives in info.json).
 	cf.Config = v1.Config{
 		Entrypoint:   []string{spec.Entrypoint},
-		Env:          []string{"PATH=/usr/bin:/opt/appsmith"},
+		Env:          []string{env},
 		ExposedPorts: map[string]struct{}{"80/tcp": {}, "443/tcp": {}},
 		Volumes:      map[string]struct{}{spec.StacksPath: {}},
 		Healthcheck: &v1.HealthConfig{

@@ -48,6 +48,9 @@ func (r *Registry) Ref(repo, tag string) string { return r.host + "/" + repo + "
 // Push builds img and pushes it; it returns "127.0.0.1:PORT/<repo>:<tag>".
 func (r *Registry) Push(tb testing.TB, img Image) string {
 	tb.Helper()
+	if img.RealPostgres {
+		RequirePGRootfs(tb)
+	}
 	ref, err := r.push(StandinBinary(tb), img)
 	if err != nil {
 		tb.Fatalf("testenv: %v", err)

@@ -128,6 +128,10 @@ func (a *app) backendProgram() program {
 				done <- nil
 				return
 			}
+			if a.realPG && !a.waitForPG(ctx, log) {
+				done <- nil
+				return
+			}
 			select {
 			case <-ctx.Done():
 				done <- nil

@@ -27,6 +27,7 @@ type app struct {
 	env        map[string]string
 	localMongo bool
 	localPG    bool // APPSMITH_DB_URL is a local postgresql: URL: the embedded PostgreSQL runs
+	realPG     bool // localPG, and the image has the real PostgreSQL (realpg.go)
 	mongo      mongod
 	backendUp  atomic.Bool
 	httpAddr   string
@@ -60,7 +61,10 @@ func (a *app) run(environ []string, stop <-chan os.Signal) (int, error) {
 	if a.localMongo {
 		progs = append(progs, a.mongodbProgram())
 	}
-	if a.localPG {
+	switch {
+	case a.realPG:
+		progs = append(progs, a.realPostgresProgram())
+	case a.localPG:
 		progs = append(progs, idleProgram("postgres", 5, "database system is ready to accept connections"))
 	}
 	if isLocalURL(a.env["APPSMITH_REDIS_URL"]) {
@@ -171,6 +175,7 @@ func (a *app) prepare(environ []string) error {
 	// Only postgresql: is PostgreSQL to the entrypoint and run-java.sh.
 	if a.localPG = strings.HasPrefix(a.env["APPSMITH_DB_URL"], "postgresql:") && isLocalURL(a.env["APPSMITH_DB_URL"]); a.localPG {
 		a.con.Printf("Detected local PostgreSQL")
+		a.realPG = a.l.hasRealPostgres()
 		if err := a.initPostgres(); err != nil {
 			return err
 		}

@@ -12,6 +12,9 @@ import (
 // initPostgres is the entrypoint's init_postgres, reduced to what can be
 // seen from outside: a cluster in data/postgres/main marked by PG_VERSION.
 func (a *app) initPostgres() error {
+	if a.realPG {
+		return a.initRealPostgres()
+	}
 	dir := a.l.stacks("data", "postgres", "main")
 	if _, err := os.Stat(dir + "/PG_VERSION"); err == nil {
 		a.con.Printf("Found existing Postgres, Updating...")
