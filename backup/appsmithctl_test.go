@@ -420,4 +420,3 @@ func TestAppsmithctlName(t *testing.T) {
 		t.Errorf("got %q", n)
 	}
 }
-

@@ -63,6 +63,9 @@ type DB struct {
 	ToolVersion string `json:"tool_version,omitempty"`
 	Dump        string `json:"dump,omitempty"` // entry name of the dump; "" when none (cold mode)
 	Name        string `json:"name,omitempty"` // the database's name in the dump (appsmithctl's dbName; mongorestore --nsFrom)
+	// Oplog: a whole-server mongodump --oplog (one point in time), replayed
+	// with --oplogReplay; false for a dump of the URL's database only.
+	Oplog bool `json:"oplog,omitempty"`
 	// Counts are documents per collection (MongoDB) or rows per table
 	// (PostgreSQL) at dump time; restore checks them after the import.
 	// Nil when unknown (appsmithctl archives).

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/appsmith-install/appsmith-install/backup"
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
@@ -74,6 +75,7 @@ func (d Deps) tags(ctx context.Context, repo string) ([]string, error) {
 type Engine interface {
 	install.Docker
 	instance.StepDocker
+	backup.RestoreDocker
 }
 
 var _ Engine = (*docker.Client)(nil)
@@ -184,7 +186,7 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	inst := NewCmdInstall(f, nil)
 	root.AddCommand(inst, NewCmdStatus(f, nil), NewCmdLogs(f, nil),
 		NewCmdStart(f, nil), NewCmdStop(f, nil), NewCmdRestart(f, nil),
-		NewCmdUninstall(f, nil), NewCmdTLS(f), NewCmdVersion(f, nil))
+		NewCmdUninstall(f, nil), NewCmdTLS(f), NewCmdBackup(f, nil), NewCmdRestore(f, nil), NewCmdVersion(f, nil))
 	// `appsmith-install [flags]` means install: the root carries the install
 	// flags and runs it.
 	root.Flags().AddFlagSet(inst.Flags())

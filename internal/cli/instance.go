@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/appsmith-install/appsmith-install/backup"
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
@@ -70,7 +71,10 @@ func locateIn(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, change boo
 		if in.lock, err = lockDir(dir); err != nil {
 			return in, err
 		}
-		if err := guardUnfinished(dir, ro.guardSkip); err != nil {
+		// An interrupted restore is finished or undone below, once the
+		// container is known: it is not a reason to refuse.
+		skip := func(j *engine.Journal) bool { return backup.IsRestore(j) || (ro.guardSkip != nil && ro.guardSkip(j)) }
+		if err := guardUnfinished(dir, skip); err != nil {
 			return in, err
 		}
 	}
@@ -121,6 +125,11 @@ func locateIn(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, change boo
 	}
 	// A dir whose install stopped before the state was written (a failed
 	// first start) still holds data and secrets: it is an install.
+	if change {
+		if err := recoverRestores(ctx, ro, stdio, deps, in); err != nil {
+			return in, err
+		}
+	}
 	if in.state == nil && in.c == nil && !holdsInstall(dir) {
 		where := dir
 		if in.source == "APPSMITH_DIR" {

@@ -11,7 +11,9 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
+	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
+	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
 // Status is the documented output of `appsmith status --json` (README.md).
@@ -41,6 +43,10 @@ type Status struct {
 	// Unfinished operations (a run killed half-way), each with the command
 	// that finishes or undoes it; other changes are refused until then.
 	Unfinished []Unfinished `json:"unfinished,omitempty"`
+	// LastBackup and LastDrill: the newest backup this tool wrote and the
+	// last restore drill that passed; absent when there was none.
+	LastBackup *state.BackupRecord `json:"last_backup,omitempty"`
+	LastDrill  *state.DrillRecord  `json:"last_drill,omitempty"`
 }
 
 // Unfinished is an operation whose journal did not end.
@@ -96,7 +102,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 			return err
 		}
 	} else {
-		printStatus(stdio, st)
+		printStatus(stdio, st, opts.Deps.now())
 	}
 	if !st.Healthy {
 		return exitSilently(engine.ExitNotReady)
@@ -133,6 +139,9 @@ func (in *located) recorded() Status {
 		st.Version, st.Image, st.ImageDigest, st.ImageID = s.Version, s.Image, s.ImageDigest, s.ImageID
 		st.Container, st.ContainerID = s.Container, s.ContainerID
 		st.HTTPPort, st.HTTPSPort, st.BindAddress, st.InstallerVersion = s.HTTPPort, s.HTTPSPort, s.BindAddress, s.InstallerVersion
+		if s.Backups != nil {
+			st.LastBackup, st.LastDrill = s.Backups.Last, s.Backups.LastDrill
+		}
 	}
 	return st
 }
@@ -181,7 +190,7 @@ func (in *located) status(ctx context.Context, deps Deps) (st Status) {
 	return st
 }
 
-func printStatus(stdio IO, st Status) {
+func printStatus(stdio IO, st Status, now time.Time) {
 	health := "not ready"
 	if st.Installing {
 		health = "first install not finished"
@@ -211,6 +220,16 @@ func printStatus(stdio IO, st Status) {
 	if st.StartedAt != nil {
 		fmt.Fprintf(w, "  up since:   %s (%d restarts)\n", st.StartedAt.Format(time.RFC3339), st.Restarts)
 	}
+	backups := "none taken by appsmith-install (`" + hint.Appsmith(st.Dir, "backup") + "`)"
+	if b := st.LastBackup; b != nil {
+		backups = fmt.Sprintf("last %s ago, %s (%s)", age(now, b.At), b.Location, progress.FormatBytes(b.Size))
+	}
+	fmt.Fprintf(w, "  backups:    %s\n", backups)
+	drill := "never"
+	if d := st.LastDrill; d != nil {
+		drill = fmt.Sprintf("last passed %s ago (%s)", age(now, d.At), d.Duration.Round(time.Second))
+	}
+	fmt.Fprintf(w, "  drills:     %s\n", drill)
 }
 
 func orDash(s string) string {

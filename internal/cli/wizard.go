@@ -51,7 +51,7 @@ func runWizard(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *insta
 		if err != nil {
 			return err
 		}
-		printStatus(stdio, inst.status(ctx, deps))
+		printStatus(stdio, inst.status(ctx, deps), deps.now())
 		return nil
 	}
 	if !res.Confirmed {

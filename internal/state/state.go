@@ -71,6 +71,31 @@ type State struct {
 	// History holds what the instance ran before each change of version,
 	// newest last: what a rollback goes back to.
 	History []Revision `yaml:"history,omitempty"`
+	// Backups is what status and prune know of the instance's backups.
+	Backups *Backups `yaml:"backups,omitempty"`
+}
+
+// Backups records the last backup and the restore drills that passed.
+type Backups struct {
+	Last      *BackupRecord `yaml:"last,omitempty"`
+	LastDrill *DrillRecord  `yaml:"last_drill,omitempty"`
+	// Drilled are the locations of archives that passed a drill: prune
+	// never deletes the only one left.
+	Drilled []string `yaml:"drilled,omitempty"`
+}
+
+// BackupRecord is a backup that was written.
+type BackupRecord struct {
+	At       time.Time `yaml:"at"`
+	Location string    `yaml:"location"`
+	Size     int64     `yaml:"size"`
+}
+
+// DrillRecord is a restore drill that passed.
+type DrillRecord struct {
+	At       time.Time     `yaml:"at"`
+	Location string        `yaml:"location"`
+	Duration time.Duration `yaml:"duration"`
 }
 
 // Revision is what an instance ran before a change of version, and where

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -43,6 +44,27 @@ func mongoFlag(args []string, i int, u *mongoURI, rawURI *string) (int, error) {
 			return 0, err
 		}
 		*rawURI = v
+		return n, nil
+	case "--config":
+		// The database tools' YAML config (mongodump/mongorestore 100.3+):
+		// uri and password, so that neither shows in argv.
+		v, n, err := take()
+		if err != nil {
+			return 0, err
+		}
+		cfg, err := readToolConfig(v)
+		if err != nil {
+			return 0, err
+		}
+		if raw, ok := cfg["uri"]; ok {
+			if *u, err = parseMongoURI(raw); err != nil {
+				return 0, err
+			}
+			*rawURI = raw
+		}
+		if p, ok := cfg["password"]; ok {
+			u.pass = p
+		}
 		return n, nil
 	case "-u", "--username":
 		v, n, err := take()
@@ -400,4 +422,30 @@ func (sh *shell) insert(db, coll, method string, args []any, p *jsParser) (any, 
 		return ordered{{"acknowledged", true}, {"insertedId", ids[0].v}}, nil
 	}
 	return ordered{{"acknowledged", true}, {"insertedIds", ids}}, nil
+}
+
+// readToolConfig reads the flat "key: value" YAML the database tools take
+// with --config; values may be quoted as YAML (and JSON) strings are.
+func readToolConfig(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("error opening config file: %w", err)
+	}
+	cfg := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if strings.HasPrefix(v, `"`) {
+			if err := json.Unmarshal([]byte(v), &v); err != nil {
+				return nil, fmt.Errorf("error parsing config file: %w", err)
+			}
+		} else if strings.HasPrefix(v, "'") {
+			v = strings.ReplaceAll(strings.Trim(v, "'"), "''", "'")
+		}
+		cfg[strings.TrimSpace(k)] = v
+	}
+	return cfg, nil
 }
