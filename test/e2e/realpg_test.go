@@ -68,6 +68,16 @@ func TestRealPostgresDumpRestoreRoundTrip(t *testing.T) {
 	if s, _ := e.status(); !s.Healthy {
 		t.Errorf("not healthy after the restore: %+v", s)
 	}
+
+	// The data outlives a restart: postgres shuts down cleanly on the
+	// container's stop and opens the existing cluster on the next start.
+	e.mustSucceed(e.run(nil, "restart"), "restart")
+	if n := testenv.CountRows(t, e.cli, e.name, table); n != 1000 {
+		t.Fatalf("%d rows after a restart, want 1000", n)
+	}
+	if logs := postgresLogs(t, e); !strings.Contains(logs, "database system is shut down") {
+		t.Errorf("postgres did not shut down cleanly on restart:\n%s", logs)
+	}
 }
 
 // The entrypoint never resets an existing role's password: a docker.env
@@ -108,9 +118,13 @@ func TestRealPostgresWrongPasswordStaysUnready(t *testing.T) {
 	}
 }
 
-func backendLogs(t *testing.T, e *env) string {
+func backendLogs(t *testing.T, e *env) string { return programLogs(t, e, "backend") }
+
+func postgresLogs(t *testing.T, e *env) string { return programLogs(t, e, "postgres") }
+
+func programLogs(t *testing.T, e *env, program string) string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(e.dir, "stacks/logs/backend/*.log"))
+	files, _ := filepath.Glob(filepath.Join(e.dir, "stacks/logs", program, "*.log"))
 	var all strings.Builder
 	for _, f := range files {
 		b, _ := os.ReadFile(f)
