@@ -36,6 +36,13 @@ func TestRealPostgresDumpRestoreRoundTrip(t *testing.T) {
 		t.Fatalf("role appsmith cannot create in schema appsmith: %q", got)
 	}
 
+	// The backend records the release that started on the data in the
+	// database, as the real one does, so a dump carries it.
+	const record = "SELECT appsmith_version FROM appsmith.standin_backend"
+	if got := testenv.MustPGExec(t, e.cli, e.name, record); got != realPGImage.Tag {
+		t.Errorf("the database records release %q, want %s", got, realPGImage.Tag)
+	}
+
 	const table = "appsmith.seed"
 	testenv.SeedRows(t, e.cli, e.name, table, 1000)
 	if n := testenv.CountRows(t, e.cli, e.name, table); n != 1000 {
@@ -45,7 +52,7 @@ func TestRealPostgresDumpRestoreRoundTrip(t *testing.T) {
 	if !bytes.HasPrefix(dump, []byte("PGDMP")) {
 		t.Fatalf("pg_dump -Fc did not write a custom-format archive (%d bytes, starts %q)", len(dump), dump[:min(len(dump), 16)])
 	}
-	testenv.MustPGExec(t, e.cli, e.name, "DELETE FROM "+table+" WHERE id > 10")
+	testenv.MustPGExec(t, e.cli, e.name, "DELETE FROM "+table+" WHERE id > 10; DROP TABLE appsmith.standin_backend")
 	if n := testenv.CountRows(t, e.cli, e.name, table); n != 10 {
 		t.Fatalf("%d rows after deleting, want 10", n)
 	}
@@ -55,8 +62,21 @@ func TestRealPostgresDumpRestoreRoundTrip(t *testing.T) {
 	if n := testenv.CountRows(t, e.cli, e.name, table); n != 1000 {
 		t.Fatalf("%d rows after pg_restore, want 1000", n)
 	}
+	if got := testenv.MustPGExec(t, e.cli, e.name, record); got != realPGImage.Tag {
+		t.Errorf("after pg_restore the database records release %q, want %s", got, realPGImage.Tag)
+	}
 	if s, _ := e.status(); !s.Healthy {
 		t.Errorf("not healthy after the restore: %+v", s)
+	}
+
+	// The data outlives a restart: postgres shuts down cleanly on the
+	// container's stop and opens the existing cluster on the next start.
+	e.mustSucceed(e.run(nil, "restart"), "restart")
+	if n := testenv.CountRows(t, e.cli, e.name, table); n != 1000 {
+		t.Fatalf("%d rows after a restart, want 1000", n)
+	}
+	if logs := postgresLogs(t, e); !strings.Contains(logs, "database system is shut down") {
+		t.Errorf("postgres did not shut down cleanly on restart:\n%s", logs)
 	}
 }
 
@@ -98,9 +118,13 @@ func TestRealPostgresWrongPasswordStaysUnready(t *testing.T) {
 	}
 }
 
-func backendLogs(t *testing.T, e *env) string {
+func backendLogs(t *testing.T, e *env) string { return programLogs(t, e, "backend") }
+
+func postgresLogs(t *testing.T, e *env) string { return programLogs(t, e, "postgres") }
+
+func programLogs(t *testing.T, e *env, program string) string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(e.dir, "stacks/logs/backend/*.log"))
+	files, _ := filepath.Glob(filepath.Join(e.dir, "stacks/logs", program, "*.log"))
 	var all strings.Builder
 	for _, f := range files {
 		b, _ := os.ReadFile(f)

@@ -30,6 +30,9 @@ func (a *app) lastStarted() (string, error) {
 		}
 		return st.AppsmithVersion, nil
 	}
+	if a.realPG {
+		return a.pgLastStarted(context.Background())
+	}
 	b, err := os.ReadFile(a.backendStatePath())
 	if errors.Is(err, os.ErrNotExist) {
 		return "", nil
@@ -84,6 +87,9 @@ func (a *app) checkCheckpoint(log *progLog) error {
 // release's floor, the 2.x marker, and the record of this start.
 func (a *app) migrate(log *progLog) error {
 	target := a.version.String()
+	if a.realPG {
+		return a.pgRecordStart(context.Background(), target)
+	}
 	if !a.localMongo {
 		return writeJSON(a.backendStatePath(), backendState{AppsmithVersion: target})
 	}

@@ -323,3 +323,34 @@ func (a *app) waitForPG(ctx context.Context, log *progLog) bool {
 		}
 	}
 }
+
+// The real backend keeps what it knows in its database, so a restored
+// database brings back the release that last started on it; on the real
+// PostgreSQL the stand-in does the same, in appsmith.standin_backend.
+
+func (a *app) pgLastStarted(ctx context.Context) (string, error) {
+	p, err := parsePGURL(a.env["APPSMITH_DB_URL"])
+	if err != nil {
+		return "", err
+	}
+	// A table that is missing would fail the query at parse time, however
+	// it is guarded: ask first.
+	has, err := superPSQL(ctx, p.db, "SELECT to_regclass('appsmith.standin_backend') IS NOT NULL")
+	if err != nil || has != "t" {
+		return "", err
+	}
+	return superPSQL(ctx, p.db, "SELECT coalesce(max(appsmith_version), '') FROM appsmith.standin_backend")
+}
+
+func (a *app) pgRecordStart(ctx context.Context, version string) error {
+	p, err := parsePGURL(a.env["APPSMITH_DB_URL"])
+	if err != nil {
+		return err
+	}
+	_, err = superPSQL(ctx, p.db, `BEGIN;
+CREATE TABLE IF NOT EXISTS appsmith.standin_backend (appsmith_version text NOT NULL);
+DELETE FROM appsmith.standin_backend;
+INSERT INTO appsmith.standin_backend VALUES (`+pgLiteral(version)+`);
+COMMIT;`)
+	return err
+}
