@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the tools the test suite drives besides the Docker engine (see
 # docker-engine.sh): tmux, for the wizard's end-to-end test in a real
-# terminal. Safe to run again and again.
+# terminal; age and zstd, to open a native backup archive without this tool.
+# Safe to run again and again.
 set -euo pipefail
 
 say() { printf 'test-tools: %s\n' "$*" >&2; }
 
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v age >/dev/null 2>&1 || missing+=(age)
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
