@@ -3,6 +3,7 @@ package backup
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,5 +107,28 @@ func TestPassphraseArchiveOpensWithZstdTar(t *testing.T) {
 	}
 	if !slices.Equal(names, want) {
 		t.Errorf("tar -t lists\n%q\nwant\n%q", names, want)
+	}
+}
+
+// A passphrase header asking more than 2^20 of scrypt is refused before
+// any memory is spent on it, as a damaged archive, not a truncated one.
+func TestScryptWorkFactorBounded(t *testing.T) {
+	stacks := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(stacks, "f"), []byte("x"), 0o600))
+	var buf bytes.Buffer
+	_, _, err := Write(context.Background(), &buf, testManifestNoDump(), Source{Stacks: stacks}, Encrypt{Passphrase: []byte("p")}, WriteOptions{})
+	must(t, err)
+	data := buf.Bytes()
+	i := bytes.Index(data, []byte("-> scrypt "))
+	j := i + bytes.IndexByte(data[i:], '\n')
+	line := string(data[i:j])
+	hostile := strings.Replace(line, " 10", " 22", 1)
+	if hostile == line {
+		t.Fatalf("no work factor 10 in %q", line)
+	}
+	data = append(append(bytes.Clone(data[:i]), hostile...), data[j:]...)
+	_, err = Verify(context.Background(), bytes.NewReader(data), Decrypt{Passphrase: []byte("p")})
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "work factor") {
+		t.Errorf("err = %v, want ErrCorrupt naming the work factor", err)
 	}
 }

@@ -292,12 +292,8 @@ func (x *extraction) entry(ctx context.Context, hdr *tar.Header, tr io.Reader, b
 	}
 	x.seen[i] = true
 	e := x.m.Entries[i]
-	typ := hdr.Typeflag
-	if typ == tar.TypeRegA {
-		typ = tar.TypeReg
-	}
 	switch {
-	case typ != tarTypes[e.Type]:
+	case hdr.Typeflag != tarTypes[e.Type]: // tar.Reader already made TypeRegA TypeReg
 		return fmt.Errorf("%w: entry %s is not a %s as %s says", ErrCorrupt, name, e.Type, ManifestName)
 	case uint32(hdr.Mode)&0o7777 != e.Mode&0o7777:
 		return fmt.Errorf("%w: entry %s has mode %o, %s says %o", ErrCorrupt, name, hdr.Mode&0o7777, ManifestName, e.Mode)
