@@ -28,7 +28,8 @@ const maxWindow = 64 << 20
 // ReadManifest reads only an archive's first entry, manifest.json, and stops
 // there (`backup list` reads it from every archive).
 func ReadManifest(ctx context.Context, r io.Reader, dec Decrypt) (Manifest, error) {
-	a, err := openNative(r, dec)
+	// One decoding goroutine: more would read ahead into the data.
+	a, err := openNative(r, dec, 1)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -55,7 +56,7 @@ func Verify(ctx context.Context, r io.Reader, dec Decrypt) (Manifest, error) {
 // what was written so far: extract into a fresh directory and remove it on
 // failure.
 func ExtractNative(ctx context.Context, r io.Reader, dec Decrypt, dst string) (Manifest, error) {
-	a, err := openNative(r, dec)
+	a, err := openNative(r, dec, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -120,7 +121,7 @@ type native struct {
 
 func (a *native) close() { a.zr.Close() }
 
-func openNative(r io.Reader, dec Decrypt) (*native, error) {
+func openNative(r io.Reader, dec Decrypt, concurrency int) (*native, error) {
 	src := &counter{r: r}
 	br := bufio.NewReaderSize(src, 64<<10)
 	var in io.Reader = br
@@ -141,7 +142,7 @@ func openNative(r io.Reader, dec Decrypt) (*native, error) {
 	default:
 		return nil, fmt.Errorf("%w: this is an %s, not a native one", ErrNotArchive, k)
 	}
-	zr, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(runtime.GOMAXPROCS(0)), zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderMaxMemory(1<<62))
+	zr, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(concurrency), zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderMaxMemory(1<<62))
 	if err != nil {
 		return nil, readError(err)
 	}
