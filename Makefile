@@ -36,7 +36,8 @@ lint:
 
 # Benchmarks print a table; they never assert timings.
 bench: engine
-	AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./test/e2e | $(GO) run ./test/bench/table
+	{ AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./test/e2e; \
+	  $(GO) test -count=1 -timeout 60m -run '^$$' -bench . -benchtime 1x ./test/bench; } | $(GO) run ./test/bench/table
 
 # Installs the stand-in Appsmith image end to end and prints its status; the
 # instance is kept, with the command that made it and the one that removes it.

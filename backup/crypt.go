@@ -17,6 +17,8 @@ import (
 // 256 MiB of memory once, while the key is derived, at any archive size.
 var scryptWorkFactor = 18
 
+const maxScryptWorkFactor = 20
+
 // encrypter wraps w in age for enc's passphrase or recipients; the returned
 // closer must be closed to write the final chunk (it does not close w).
 func encrypter(w io.Writer, enc Encrypt) (io.WriteCloser, error) {
@@ -101,6 +103,9 @@ func decrypter(br *bufio.Reader, src *counter, dec Decrypt) (io.Reader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrWrongKey, orName(dec.PassFile, "the passphrase"), err)
 		}
+		// 2^20 (1 GiB of memory) at most: archives are written at 2^18, and a
+		// hostile header must not make a restore allocate 4 GiB (age's 2^22).
+		id.SetMaxWorkFactor(maxScryptWorkFactor)
 		ids = append(ids, id)
 	}
 	if len(dec.Identities) > 0 {
@@ -120,7 +125,7 @@ func decrypter(br *bufio.Reader, src *counter, dec Decrypt) (io.Reader, error) {
 		switch {
 		case errors.As(err, &nm):
 			return nil, fmt.Errorf("%w: %s does not open it (it needs %s)", ErrWrongKey, keyNames(dec), want)
-		case src.eof:
+		case hdrLen == 0 && src.eof, errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 			return nil, fmt.Errorf("%w: it ends within its encryption header (%d bytes)", ErrTruncated, src.n)
 		}
 		return nil, fmt.Errorf("%w: its encryption header: %v", ErrCorrupt, err)

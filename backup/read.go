@@ -28,7 +28,8 @@ const maxWindow = 64 << 20
 // ReadManifest reads only an archive's first entry, manifest.json, and stops
 // there (`backup list` reads it from every archive).
 func ReadManifest(ctx context.Context, r io.Reader, dec Decrypt) (Manifest, error) {
-	a, err := openNative(r, dec)
+	// One decoding goroutine: more would read ahead into the data.
+	a, err := openNative(r, dec, 1)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -55,7 +56,7 @@ func Verify(ctx context.Context, r io.Reader, dec Decrypt) (Manifest, error) {
 // what was written so far: extract into a fresh directory and remove it on
 // failure.
 func ExtractNative(ctx context.Context, r io.Reader, dec Decrypt, dst string) (Manifest, error) {
-	a, err := openNative(r, dec)
+	a, err := openNative(r, dec, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -73,6 +74,7 @@ func ExtractNative(ctx context.Context, r io.Reader, dec Decrypt, dst string) (M
 			return a.m, fmt.Errorf("extract into %s: %w", dst, err)
 		}
 		defer root.Close()
+		defer x.closeDir()
 		x.root, x.asRoot = root, os.Geteuid() == 0
 	}
 	buf := make([]byte, 1<<20)
@@ -119,7 +121,7 @@ type native struct {
 
 func (a *native) close() { a.zr.Close() }
 
-func openNative(r io.Reader, dec Decrypt) (*native, error) {
+func openNative(r io.Reader, dec Decrypt, concurrency int) (*native, error) {
 	src := &counter{r: r}
 	br := bufio.NewReaderSize(src, 64<<10)
 	var in io.Reader = br
@@ -140,7 +142,7 @@ func openNative(r io.Reader, dec Decrypt) (*native, error) {
 	default:
 		return nil, fmt.Errorf("%w: this is an %s, not a native one", ErrNotArchive, k)
 	}
-	zr, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(runtime.GOMAXPROCS(0)), zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderMaxMemory(1<<62))
+	zr, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(concurrency), zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderMaxMemory(1<<62))
 	if err != nil {
 		return nil, readError(err)
 	}
@@ -273,7 +275,9 @@ type extraction struct {
 	root   *os.Root
 	asRoot bool
 	made   map[string]bool // directories made or checked
-	dirs   []*tar.Header   // directory entries: mode and times set last
+	cur    *os.Root        // the directory of the last entry
+	curDir string
+	dirs   []*tar.Header // directory entries: mode and times set last
 }
 
 var tarTypes = map[string]byte{TypeFile: tar.TypeReg, TypeDir: tar.TypeDir, TypeSymlink: tar.TypeSymlink}
@@ -289,12 +293,8 @@ func (x *extraction) entry(ctx context.Context, hdr *tar.Header, tr io.Reader, b
 	}
 	x.seen[i] = true
 	e := x.m.Entries[i]
-	typ := hdr.Typeflag
-	if typ == tar.TypeRegA {
-		typ = tar.TypeReg
-	}
 	switch {
-	case typ != tarTypes[e.Type]:
+	case hdr.Typeflag != tarTypes[e.Type]: // tar.Reader already made TypeRegA TypeReg
 		return fmt.Errorf("%w: entry %s is not a %s as %s says", ErrCorrupt, name, e.Type, ManifestName)
 	case uint32(hdr.Mode)&0o7777 != e.Mode&0o7777:
 		return fmt.Errorf("%w: entry %s has mode %o, %s says %o", ErrCorrupt, name, hdr.Mode&0o7777, ManifestName, e.Mode)
@@ -312,10 +312,14 @@ func (x *extraction) entry(ctx context.Context, hdr *tar.Header, tr io.Reader, b
 	if err := x.parents(name); err != nil {
 		return fmt.Errorf("extract %s: %w", name, err)
 	}
+	dir, base, err := x.in(name)
+	if err != nil {
+		return fmt.Errorf("extract %s: %w", name, err)
+	}
 	switch e.Type {
 	case TypeDir:
 		if !x.made[name] {
-			if err := x.root.Mkdir(name, 0o700); err != nil {
+			if err := dir.Mkdir(base, 0o700); err != nil {
 				return fmt.Errorf("extract %s: %w", name, err)
 			}
 			x.made[name] = true
@@ -325,13 +329,16 @@ func (x *extraction) entry(ctx context.Context, hdr *tar.Header, tr io.Reader, b
 		x.dirs = append(x.dirs, &h)
 		return nil
 	case TypeSymlink:
-		if err := x.root.Symlink(e.Link, name); err != nil {
+		if err := dir.Symlink(e.Link, base); err != nil {
 			return fmt.Errorf("extract %s: %w", name, err)
 		}
-		return x.owner(name, hdr)
+		if x.asRoot {
+			return dir.Lchown(base, hdr.Uid, hdr.Gid)
+		}
+		return nil
 	}
 	// O_EXCL|O_NOFOLLOW: nothing already there is replaced or followed.
-	f, err := x.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	f, err := dir.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return fmt.Errorf("extract %s: %w", name, err)
 	}
@@ -347,10 +354,10 @@ func (x *extraction) entry(ctx context.Context, hdr *tar.Header, tr io.Reader, b
 	}
 	if err != nil {
 		// Bytes that failed their check are not left where they could be used.
-		_ = x.root.Remove(name)
+		_ = dir.Remove(base)
 		return err
 	}
-	return x.root.Chtimes(name, hdr.ModTime, hdr.ModTime)
+	return dir.Chtimes(base, hdr.ModTime, hdr.ModTime)
 }
 
 // content copies a file entry to w, checking its size and sha256. Errors
@@ -384,6 +391,33 @@ func (x *extraction) content(ctx context.Context, e Entry, tr io.Reader, w io.Wr
 		return fmt.Errorf("%w: entry %s: sha256 %s, %s says %s", ErrCorrupt, e.Name, sum, ManifestName, e.SHA256)
 	}
 	return nil
+}
+
+// in gives the directory of name, opened as a root of its own, and name's
+// last element: one openat per entry instead of one per path component.
+// Entries come directory by directory, so only the last one is kept open.
+func (x *extraction) in(name string) (*os.Root, string, error) {
+	dir, base := path.Split(name)
+	dir = path.Clean(dir)
+	if dir == "." {
+		return x.root, base, nil
+	}
+	if x.cur == nil || x.curDir != dir {
+		x.closeDir()
+		r, err := x.root.OpenRoot(dir)
+		if err != nil {
+			return nil, "", err
+		}
+		x.cur, x.curDir = r, dir
+	}
+	return x.cur, base, nil
+}
+
+func (x *extraction) closeDir() {
+	if x.cur != nil {
+		x.cur.Close()
+		x.cur, x.curDir = nil, ""
+	}
 }
 
 // parents makes sure every directory above name is a real directory,

@@ -323,3 +323,33 @@ func TestWriteIsPlainAge(t *testing.T) {
 		t.Errorf("tar members %v, want %v", names, want)
 	}
 }
+
+// countingReader counts what is read through it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// ReadManifest stops after the manifest: `backup list` on a store must not
+// download whole archives.
+func TestReadManifestReadsOnlyTheStart(t *testing.T) {
+	id, idFile := newIdentity(t)
+	stacks := stacksFixture(t)
+	for _, enc := range []Encrypt{{Recipients: []string{id.Recipient().String()}}, {}} {
+		data, m, _ := archive(t, stacks, enc)
+		cr := &countingReader{r: bytes.NewReader(data)}
+		got, err := ReadManifest(context.Background(), cr, Decrypt{Identities: idFile})
+		if err != nil || len(got.Entries) != len(m.Entries) {
+			t.Fatalf("ReadManifest: %d entries, %v", len(got.Entries), err)
+		}
+		if cr.n > 512<<10 {
+			t.Errorf("ReadManifest read %d of %d bytes", cr.n, len(data))
+		}
+	}
+}

@@ -2,9 +2,10 @@
 # Installs the tools the test suite drives besides the Docker engine (see
 # docker-engine.sh): tmux, for the wizard's end-to-end test in a real
 # terminal; openssl, which encrypts and decrypts appsmithctl archives in the
-# backup package's tests; and builds the root filesystem of the
-# real-PostgreSQL stand-in image (pg-rootfs.sh: debootstrap + postgresql-15,
-# once, cached). Safe to run again and again.
+# backup package's tests; age and zstd, to open a native backup archive
+# without this tool; and builds the root filesystem of the real-PostgreSQL
+# stand-in image (pg-rootfs.sh: debootstrap + postgresql-15, once, cached).
+# Safe to run again and again.
 set -euo pipefail
 
 say() { printf 'test-tools: %s\n' "$*" >&2; }
@@ -12,6 +13,8 @@ say() { printf 'test-tools: %s\n' "$*" >&2; }
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v age >/dev/null 2>&1 || missing+=(age)
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 
 # The rootfs build installs debootstrap itself when it is missing.
 pg_rootfs() { bash "$(dirname "${BASH_SOURCE[0]}")/pg-rootfs.sh" >/dev/null; }
