@@ -55,6 +55,15 @@ func openS3(ctx context.Context, bucket, prefix string, o S3Options) (Store, err
 		return nil, &S3Error{Kind: ErrS3Auth, Op: "read the AWS configuration", Bucket: bucket, Err: err,
 			Fix: "check AWS_PROFILE, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE"}
 	}
+	// Found now, not at the first request, so a backup without credentials
+	// fails before its dump, with a message that names the variables (the
+	// SDK's own error at request time is not typed).
+	if cfg.Credentials == nil {
+		return nil, noCredentials(bucket, errors.New("no credentials provider"))
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, noCredentials(bucket, err)
+	}
 	endpoint := ""
 	if o.Endpoint != "" {
 		endpoint, err = normalizeEndpoint(o.Endpoint)

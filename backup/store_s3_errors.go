@@ -14,7 +14,7 @@ import (
 // What an S3 failure was, for the CLI to map (errors.Is): each *S3Error
 // carries one of these (or none, for a network failure and the like).
 var (
-	ErrS3Auth     = errors.New("the credentials were refused")
+	ErrS3Auth     = errors.New("authentication failed")
 	ErrS3NoBucket = errors.New("the bucket does not exist")
 	ErrS3Denied   = errors.New("access denied")
 	ErrS3Region   = errors.New("the bucket is in another region")
@@ -105,6 +105,12 @@ func regionHeader(err error) string {
 	return ""
 }
 
+func noCredentials(bucket string, err error) *S3Error {
+	return &S3Error{Kind: ErrS3Auth, Op: "find credentials for", Bucket: bucket, Err: err, Fix: fixNoCredentials}
+}
+
+const fixNoCredentials = "no usable AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
+
 // classifyS3 turns an SDK error into an *S3Error that says what happened
 // and what to change.
 func classifyS3(err error, op, bucket, key, endpoint string) *S3Error {
@@ -118,13 +124,13 @@ func classifyS3(err error, op, bucket, key, endpoint string) *S3Error {
 	switch {
 	case errors.As(err, &signing):
 		e.Kind = ErrS3Auth
-		e.Fix = "no usable AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
+		e.Fix = fixNoCredentials
 	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "ExpiredToken" ||
 		code == "InvalidToken" || code == "TokenRefreshRequired" || code == "InvalidSecurity":
 		e.Kind = ErrS3Auth
 		e.Fix = "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or AWS_PROFILE"
 		if endpoint != "" {
-			e.Fix += ", are keys for " + endpoint
+			e.Fix = "check that AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) hold keys for " + endpoint
 		}
 	case code == "NoSuchBucket" || (key == "" && status == http.StatusNotFound):
 		e.Kind = ErrS3NoBucket

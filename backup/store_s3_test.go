@@ -28,17 +28,21 @@ func s3Env(t *testing.T, keyID, secret string) {
 	t.Helper()
 	none := filepath.Join(t.TempDir(), "none")
 	for k, v := range map[string]string{
-		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_CONFIG_FILE":             none,
-		"AWS_SHARED_CREDENTIALS_FILE": none,
-		"AWS_ACCESS_KEY_ID":           keyID,
-		"AWS_SECRET_ACCESS_KEY":       secret,
-		"AWS_SESSION_TOKEN":           "",
-		"AWS_PROFILE":                 "",
-		"AWS_REGION":                  "",
-		"AWS_DEFAULT_REGION":          "",
-		"AWS_ENDPOINT_URL":            "",
-		"AWS_ENDPOINT_URL_S3":         "",
+		"AWS_EC2_METADATA_DISABLED":              "true",
+		"AWS_CONFIG_FILE":                        none,
+		"AWS_SHARED_CREDENTIALS_FILE":            none,
+		"AWS_ACCESS_KEY_ID":                      keyID,
+		"AWS_SECRET_ACCESS_KEY":                  secret,
+		"AWS_SESSION_TOKEN":                      "",
+		"AWS_PROFILE":                            "",
+		"AWS_REGION":                             "",
+		"AWS_DEFAULT_REGION":                     "",
+		"AWS_ENDPOINT_URL":                       "",
+		"AWS_ENDPOINT_URL_S3":                    "",
+		"AWS_ROLE_ARN":                           "",
+		"AWS_WEB_IDENTITY_TOKEN_FILE":            "",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI":     "",
 	} {
 		t.Setenv(k, v)
 	}
@@ -424,4 +428,13 @@ func TestClassifyS3(t *testing.T) {
 			t.Errorf("classifyS3(%v) = %v (kind %v, fix %q); want kind %v, fix saying %q", tt.err, e, e.Kind, e.Fix, tt.kind, tt.fixSays)
 		}
 	}
+}
+
+// No credentials anywhere: the error says which variables to set.
+func TestS3StoreNoCredentials(t *testing.T) {
+	f := newFakeS3(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	_, err := OpenStore(context.Background(), "s3://b", S3Options{Endpoint: f.url})
+	checkS3Err(t, "OpenStore", err, ErrS3Auth, "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "s3://b")
 }

@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
 # Installs the tools the test suite drives besides the Docker engine (see
 # docker-engine.sh): tmux, for the wizard's end-to-end test in a real
-# terminal. Safe to run again and again.
+# terminal; versitygw, the S3 gateway the S3 store is tested against with
+# real signatures (built with go into $(go env GOPATH)/bin, where the tests
+# look for it). Safe to run again and again.
 set -euo pipefail
 
 say() { printf 'test-tools: %s\n' "$*" >&2; }
+
+# versitygw: keep in step with internal/testenv/versitygw.go.
+VERSITYGW_VERSION=v1.8.0
+gobin=$(go env GOBIN)
+gobin=${gobin:-$(go env GOPATH)/bin}
+if ! go version -m "$gobin/versitygw" 2>/dev/null | grep -q "mod[[:space:]]*github.com/versity/versitygw[[:space:]]*$VERSITYGW_VERSION[[:space:]]"; then
+	say "building versitygw $VERSITYGW_VERSION into $gobin (a few minutes)"
+	GOBIN=$gobin go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+fi
 
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
