@@ -177,6 +177,9 @@ func (s *localStore) Delete(ctx context.Context, name string) error {
 		return fmt.Errorf("delete from %s: %w", s.dir, err)
 	}
 	if err := os.Remove(s.Location(name)); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // as S3 does: a second prune is not an error
+		}
 		return err
 	}
 	return fsutil.SyncDir(s.dir)

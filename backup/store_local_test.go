@@ -437,3 +437,18 @@ func TestLocalStoreFileTooLarge(t *testing.T) {
 		t.Fatalf("dir holds %q, want the partial file removed", got)
 	}
 }
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB", 10 << 20: "10 MiB", 5<<30 + 1<<29: "5.5 GiB", 3 << 40: "3.0 TiB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestLocalStoreDeleteGoneIsNotAnError(t *testing.T) {
+	s, _ := OpenStore(context.Background(), t.TempDir(), S3Options{})
+	if err := s.Delete(context.Background(), archiveName(t0)); err != nil {
+		t.Fatalf("Delete of an archive already gone: %v", err)
+	}
+}

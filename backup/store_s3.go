@@ -138,13 +138,16 @@ func bucketRegion(ctx context.Context, c *s3.Client, bucket string) (string, err
 	if r := regionHeader(err); r != "" {
 		return r, nil
 	}
+	e := &S3Error{Kind: ErrS3Region, Op: "find the region of", Bucket: bucket, Err: errors.New("no region configured")}
 	if err != nil {
-		if e := classifyS3(err, "find the region of", bucket, "", ""); e.Kind != nil {
-			return "", e
+		if e = classifyS3(err, e.Op, bucket, "", ""); e.Kind == nil {
+			e.Kind = ErrS3Region
 		}
 	}
-	return "", &S3Error{Kind: ErrS3Region, Op: "find the region of", Bucket: bucket, Err: errors.New("no region configured"),
-		Fix: "set AWS_REGION or --s3-region to the bucket's region"}
+	if e.Kind == ErrS3Region {
+		e.Fix = "set AWS_REGION or --s3-region to the bucket's region"
+	}
+	return "", e
 }
 
 func (s *s3Store) String() string { return "s3://" + s.bucket + "/" + s.prefix }

@@ -17,7 +17,7 @@ var (
 	ErrS3Auth     = errors.New("authentication failed")
 	ErrS3NoBucket = errors.New("the bucket does not exist")
 	ErrS3Denied   = errors.New("access denied")
-	ErrS3Region   = errors.New("the bucket is in another region")
+	ErrS3Region   = errors.New("the bucket's region is unknown or wrong")
 	// ErrS3NoObject is also fs.ErrNotExist, as a missing local archive is.
 	ErrS3NoObject = fmt.Errorf("no such archive: %w", fs.ErrNotExist)
 )

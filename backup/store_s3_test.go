@@ -438,3 +438,37 @@ func TestS3StoreNoCredentials(t *testing.T) {
 	_, err := OpenStore(context.Background(), "s3://b", S3Options{Endpoint: f.url})
 	checkS3Err(t, "OpenStore", err, ErrS3Auth, "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "s3://b")
 }
+
+// With no region configured for AWS itself, the bucket's region is read
+// from S3's answer, even a refusal.
+func TestBucketRegion(t *testing.T) {
+	s3Env(t, "k", "s")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/moved":
+			w.Header().Set("X-Amz-Bucket-Region", "eu-west-3")
+			w.WriteHeader(http.StatusMovedPermanently)
+		case "/refused":
+			w.Header().Set("X-Amz-Bucket-Region", "ap-south-1")
+			w.WriteHeader(http.StatusForbidden)
+		case "/here":
+			w.Header().Set("X-Amz-Bucket-Region", "us-west-2")
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	c := s3.New(s3.Options{BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
+		Credentials: aws.AnonymousCredentials{}})
+	for bucket, want := range map[string]string{"moved": "eu-west-3", "refused": "ap-south-1", "here": "us-west-2"} {
+		got, err := bucketRegion(context.Background(), c, bucket)
+		if err != nil || got != want {
+			t.Errorf("bucketRegion(%s) = %q, %v; want %s", bucket, got, err, want)
+		}
+	}
+	_, err := bucketRegion(context.Background(), c, "gone")
+	checkS3Err(t, "missing bucket", err, ErrS3NoBucket, "gone")
+	srv.Close()
+	_, err = bucketRegion(context.Background(), c, "here")
+	checkS3Err(t, "unreachable", err, ErrS3Region, "AWS_REGION", "--s3-region")
+}
