@@ -300,7 +300,7 @@ func (s *s3Store) Open(ctx context.Context, name string) (io.ReadCloser, error) 
 	if err != nil {
 		return nil, classifyS3(err, "read", s.bucket, s.key(name), s.endpoint)
 	}
-	return out.Body, nil
+	return &s3Reader{ctx: ctx, s: s, key: s.key(name), etag: aws.ToString(out.ETag), body: out.Body}, nil
 }
 
 // List reads one level under the prefix (a prefix is a directory here):
