@@ -31,6 +31,7 @@ type Store interface {
 	// List gives the archives (names ParseName accepts), oldest first.
 	List(ctx context.Context) ([]Object, error)
 	// Delete removes one archive; it refuses a name that is not an archive's.
+	// An archive already gone is not an error (S3 cannot tell).
 	Delete(ctx context.Context, name string) error
 }
 

@@ -31,6 +31,11 @@ type NoSpaceError struct {
 }
 
 func (e *NoSpaceError) Error() string {
+	if errors.Is(e.Err, unix.EFBIG) {
+		// FAT32's 4 GiB, or a shell's ulimit -f: free space does not help.
+		return fmt.Sprintf("write %s: %v after %s (partial file removed): the file system or a file-size limit (ulimit -f) caps files below the archive's size",
+			e.Path, e.Err, humanBytes(uint64(e.Written)))
+	}
 	return fmt.Sprintf("write %s: %v after %s (partial file removed; %s free in %s): the archive needs more than %s free there",
 		e.Path, e.Err, humanBytes(uint64(e.Written)), humanBytes(e.Free), filepath.Dir(e.Path), humanBytes(uint64(e.Written)))
 }
@@ -39,6 +44,9 @@ func (e *NoSpaceError) Unwrap() []error { return []error{ErrNoSpace, e.Err} }
 
 // Hint is the next thing to do, for the CLI.
 func (e *NoSpaceError) Hint() string {
+	if errors.Is(e.Err, unix.EFBIG) {
+		return "back up to another file system or to s3://BUCKET, or raise the limit (ulimit -f unlimited)"
+	}
 	return "free space in " + filepath.Dir(e.Path) + ", or back up to another directory or to s3://BUCKET"
 }
 
@@ -169,6 +177,9 @@ func (s *localStore) Delete(ctx context.Context, name string) error {
 		return fmt.Errorf("delete from %s: %w", s.dir, err)
 	}
 	if err := os.Remove(s.Location(name)); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // as S3 does: a second prune is not an error
+		}
 		return err
 	}
 	return fsutil.SyncDir(s.dir)

@@ -4,11 +4,22 @@
 # terminal; openssl, which encrypts and decrypts appsmithctl archives in the
 # backup package's tests; age and zstd, to open a native backup archive
 # without this tool; and builds the root filesystem of the real-PostgreSQL
-# stand-in image (pg-rootfs.sh: debootstrap + postgresql-15, once, cached).
-# Safe to run again and again.
+# stand-in image (pg-rootfs.sh: debootstrap + postgresql-15, once, cached);
+# versitygw, the S3 gateway the S3 store is tested against with real
+# signatures (built with go into $(go env GOPATH)/bin, where the tests look
+# for it). Safe to run again and again.
 set -euo pipefail
 
 say() { printf 'test-tools: %s\n' "$*" >&2; }
+
+# versitygw: keep in step with internal/testenv/versitygw.go.
+VERSITYGW_VERSION=v1.8.0
+gobin=$(go env GOBIN)
+gobin=${gobin:-$(go env GOPATH)/bin}
+if ! go version -m "$gobin/versitygw" 2>/dev/null | grep -q "mod[[:space:]]*github.com/versity/versitygw[[:space:]]*$VERSITYGW_VERSION[[:space:]]"; then
+	say "building versitygw $VERSITYGW_VERSION into $gobin (a few minutes)"
+	GOBIN=$gobin go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+fi
 
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
