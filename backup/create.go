@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
@@ -101,6 +102,7 @@ func Create(ctx context.Context, in Instance, opts CreateOptions, sink engine.Si
 	if err != nil {
 		return Result{}, fmt.Errorf("reading docker.env: %w", err)
 	}
+	removeSpools(in.Dir)
 	now := opts.Now()
 	m := Manifest{Format: FormatVersion, Mode: ModeOnline, AppsmithVersion: in.Version, Edition: in.Edition,
 		Image: in.Image, ImageDigest: in.ImageDigest, Installer: opts.Installer, Host: opts.Host, Created: now.UTC()}
@@ -183,36 +185,21 @@ func Create(ctx context.Context, in Instance, opts CreateOptions, sink engine.Si
 	steps = append(steps, engine.Step{ID: "archive", Title: "Write " + res.Location, ReadOnly: true,
 		Cause: archiveCause(opts),
 		Run: func(ctx context.Context, r engine.Reporter) error {
-			up, err := opts.Store.Create(ctx, name)
-			if err != nil {
-				return err
+			// A file that changed between the two passes of an online
+			// backup (a git push, say) makes that attempt's manifest wrong:
+			// it is thrown away and the archive written again.
+			for attempt := 1; ; attempt++ {
+				err := writeArchive(ctx, r, opts, name, m, src, &res)
+				if !errors.Is(err, ErrChanged) || attempt == 3 {
+					return err
+				}
+				r.Warn(fmt.Sprintf("%v: writing the archive again", err))
+				if src.Dump != nil {
+					if _, err := src.Dump.Seek(0, io.SeekStart); err != nil {
+						return err
+					}
+				}
 			}
-			cw := &countingWriter{w: up, report: func(n int64) { r.Progress("archive", "Writing", n, 0) }}
-			var written Manifest
-			var stats WriteStats
-			if opts.Format == FormatAppsmithctl {
-				written, err = WriteAppsmithctl(ctx, cw, m, src, opts.Encrypt.Passphrase)
-				stats.Written, stats.SHA256 = cw.n, cw.sum()
-			} else {
-				written, stats, err = Write(ctx, cw, m, src, opts.Encrypt, WriteOptions{Progress: func(phase string, done, total int64) {
-					r.Progress(phase, phaseStatus(phase), done, total)
-				}})
-			}
-			if err != nil {
-				_ = up.Abort()
-				return err
-			}
-			if err := up.Commit(); err != nil {
-				return err
-			}
-			for _, w := range stats.Warnings {
-				r.Warn(w)
-			}
-			res.Manifest, res.Size, res.SHA256, res.Warnings = written, cw.n, stats.SHA256, stats.Warnings
-			if res.SHA256 == "" {
-				res.SHA256 = cw.sum()
-			}
-			return nil
 		}})
 	if opts.Cold {
 		start := instance.StartStep(in.Docker, in.target(), "the backup is written")
@@ -239,6 +226,47 @@ func Create(ctx context.Context, in Instance, opts CreateOptions, sink engine.Si
 		return res, err
 	}
 	return res, nil
+}
+
+// removeSpools deletes the dumps a killed backup left in the backups dir
+// (they hold the data in clear). The caller holds the install's lock, so no
+// backup is writing one.
+func removeSpools(dir string) {
+	ms, _ := filepath.Glob(filepath.Join(instance.Layout{Dir: dir}.Backups(), ".dump-*"))
+	for _, m := range ms {
+		_ = os.Remove(m)
+	}
+}
+
+// writeArchive writes one attempt of the archive into the store: committed
+// when whole, aborted (nothing left) otherwise.
+func writeArchive(ctx context.Context, r engine.Reporter, opts CreateOptions, name string, m Manifest, src Source, res *Result) error {
+	up, err := opts.Store.Create(ctx, name)
+	if err != nil {
+		return err
+	}
+	cw := &countingWriter{w: up, report: func(n int64) { r.Progress("archive", "Writing", n, 0) }}
+	var written Manifest
+	var stats WriteStats
+	if opts.Format == FormatAppsmithctl {
+		written, err = WriteAppsmithctl(ctx, cw, m, src, opts.Encrypt.Passphrase)
+	} else {
+		written, stats, err = Write(ctx, cw, m, src, opts.Encrypt, WriteOptions{Progress: func(phase string, done, total int64) {
+			r.Progress(phase, phaseStatus(phase), done, total)
+		}})
+	}
+	if err != nil {
+		_ = up.Abort()
+		return err
+	}
+	if err := up.Commit(); err != nil {
+		return err
+	}
+	for _, w := range stats.Warnings {
+		r.Warn(w)
+	}
+	res.Manifest, res.Size, res.SHA256, res.Warnings = written, cw.n, cw.sum(), stats.Warnings
+	return nil
 }
 
 func dbLabel(db Database) string {

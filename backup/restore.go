@@ -11,16 +11,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/fsutil"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
+	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
 // RestoreDocker is what a restore needs of the engine.
 type RestoreDocker interface {
 	Docker
 	instance.ReadyDocker
+	instance.Replacer
+	instance.Puller
 }
 
 // Target is the instance a restore goes into.
@@ -30,6 +34,12 @@ type Target struct {
 	HTTP    *http.Client
 	BaseURL string        // where the host reaches its HTTP port
 	Timeout time.Duration // readiness wait
+	// Switch is the image of the archive's version when the instance runs
+	// another (the user accepted it): the container is replaced by one with
+	// the same settings on it, so the data runs on the version that wrote
+	// it. Container is the current one, whose settings are carried.
+	Switch    string
+	Container docker.Container
 }
 
 // Op is the journal operation name of restores; the next command that
@@ -42,17 +52,21 @@ const Op = "restore"
 // reason). The staged copy's previous-stacks is deleted only once Appsmith
 // answered ready on the restored data with the archive's counts.
 func Restore(ctx context.Context, t Target, st *Staged, sink engine.Sink) error {
-	if t.Version != "" && t.Version != st.Manifest.AppsmithVersion {
+	if t.Version != "" && t.Version != st.Manifest.AppsmithVersion && t.Switch == "" {
 		return engine.Errorf(engine.ExitPreflight, "install "+st.Manifest.AppsmithVersion+" (restore onto an empty --dir does) or restore an archive of "+t.Version,
 			"the archive holds Appsmith %s data and the instance runs %s: data is restored only into the version that wrote it", st.Manifest.AppsmithVersion, t.Version)
 	}
 	if err := prepare(t, st); err != nil {
 		return err
 	}
-	plan := restorePlan(t, st)
-	j, err := engine.Create(instance.Layout{Dir: t.Dir}.Journal(), Op+" "+filepath.Base(st.Dir), plan,
-		map[string]string{"stage": st.Dir, "container": t.ContainerID, "name": t.Name, "external_db": boolString(st.dbExternal(t)),
-			"dump": st.DumpPath(), "db_kind": st.Manifest.DB.Kind, "recover": "start"})
+	sw := t.swap(st.Dir)
+	plan := planFor(t, st.Dir, st.DumpPath(), st.Manifest, st.dbExternal(t), sw)
+	meta := map[string]string{"stage": st.Dir, "container": t.ContainerID, "name": t.Name, "external_db": boolString(st.dbExternal(t)),
+		"dump": st.DumpPath(), "db_kind": st.Manifest.DB.Kind, "recover": "start"}
+	if sw != nil {
+		meta["switch"], meta["kept"] = sw.Image, sw.KeptName
+	}
+	j, err := engine.Create(instance.Layout{Dir: t.Dir}.Journal(), Op+" "+filepath.Base(st.Dir), plan, meta)
 	if err != nil {
 		return err
 	}
@@ -178,18 +192,32 @@ func mergeEnv(arch, cur *stacks.EnvFile, m Manifest) (*stacks.EnvFile, error) {
 	return out, nil
 }
 
-func restorePlan(t Target, st *Staged) engine.Plan {
-	return planFor(t, st.Dir, st.DumpPath(), st.Manifest, st.dbExternal(t))
+// swap is the container replacement of a restore that switches versions.
+func (t Target) swap(stage string) *instance.Swap {
+	if t.Switch == "" {
+		return nil
+	}
+	return &instance.Swap{Old: t.Container, Image: t.Switch, KeptName: t.Name + "-before-" + filepath.Base(stage)}
 }
 
 // planFor builds the restore's steps; a later process rebuilds them from
 // the journal's meta (Recover), so they depend on nothing else.
-func planFor(t Target, stage, dump string, m Manifest, externalDB bool) engine.Plan {
+func planFor(t Target, stage, dump string, m Manifest, externalDB bool, sw *instance.Swap) engine.Plan {
 	cur := t.stacks().Root
+	tg := t.target()
+	if sw != nil {
+		tg = sw.Target()   // after the swap, the steps act on the new container
+		t.ContainerID = "" // read through tg.Current from here on
+	}
+	serving := func() string {
+		if sw != nil {
+			return sw.Current()
+		}
+		return t.ContainerID
+	}
 	prev := filepath.Join(stage, "previous-stacks")
 	laid := filepath.Join(stage, "stacks")
 	prevDump := filepath.Join(stage, "previous-db", "dump")
-	tg := t.target()
 	db := func() (Database, error) {
 		env, err := t.stacks().ReadEnv()
 		if err != nil {
@@ -198,6 +226,9 @@ func planFor(t Target, stage, dump string, m Manifest, externalDB bool) engine.P
 		return DatabaseOf(env)
 	}
 	var steps []engine.Step
+	if sw != nil {
+		steps = append(steps, instance.PullStep(t.Docker, sw.Image, "the archive's data runs on the version that wrote it; pulled before anything stops"))
+	}
 	if dump != "" && externalDB {
 		// An external database is not in the stacks the swap puts back:
 		// keep its content first, to re-import if the restore fails.
@@ -216,7 +247,7 @@ func planFor(t Target, stage, dump string, m Manifest, externalDB bool) engine.P
 					return err
 				}
 				defer f.Close()
-				if _, err := Dump(ctx, t.Docker, t.ContainerID, d, f); err != nil {
+				if _, err := Dump(ctx, t.Docker, serving(), d, f); err != nil {
 					f.Abort()
 					return err
 				}
@@ -224,7 +255,7 @@ func planFor(t Target, stage, dump string, m Manifest, externalDB bool) engine.P
 			}})
 	}
 	steps = append(steps,
-		instance.StopStep(t.Docker, tg, "the stacks directory is swapped while nothing writes to it"),
+		instance.StopStep(t.Docker, instance.Target{ID: tg.ID, Name: tg.Name}, "the stacks directory is swapped while nothing writes to it"),
 		engine.Step{ID: "swap", Title: "Lay down the archive's stacks", Cause: "the current stacks move aside to " + prev + " (a rename: no copy)",
 			Run: func(context.Context, engine.Reporter) error {
 				if _, err := os.Stat(prev); err == nil {
@@ -253,8 +284,13 @@ func planFor(t Target, stage, dump string, m Manifest, externalDB bool) engine.P
 				}
 				return os.Rename(prev, cur)
 			}},
-		withUndo(instance.StartStep(t.Docker, tg, "Appsmith starts on the restored files"), stopUndo(t)),
-		readyStep(t, "ready", m.AppsmithVersion),
+	)
+	if sw != nil {
+		steps = append(steps, sw.Steps(t.Docker)...)
+	}
+	steps = append(steps,
+		withUndo(instance.StartStep(t.Docker, tg, "Appsmith starts on the restored files"), stopUndo(t, serving)),
+		readyStep(t, tg, "ready", m.AppsmithVersion),
 	)
 	if dump != "" {
 		steps = append(steps, engine.Step{ID: "import", Title: "Import the " + m.DB.Kind + " dump", Cause: importCause(m),
@@ -263,7 +299,7 @@ func planFor(t Target, stage, dump string, m Manifest, externalDB bool) engine.P
 				if err != nil {
 					return err
 				}
-				return Import(ctx, t.Docker, t.ContainerID, d, m.DB, opener(dump))
+				return Import(ctx, t.Docker, serving(), d, m.DB, opener(dump))
 			},
 			Undo: func(ctx context.Context, r engine.Reporter, _ engine.Outputs) error {
 				if !externalDB {
@@ -276,13 +312,16 @@ func planFor(t Target, stage, dump string, m Manifest, externalDB bool) engine.P
 				if err != nil {
 					return err
 				}
-				return Import(ctx, t.Docker, t.ContainerID, d, DB{Kind: d.Kind}, opener(prevDump))
+				return Import(ctx, t.Docker, serving(), d, DB{Kind: d.Kind}, opener(prevDump))
 			}})
 		// The backend caches what it read at start: a restart reads the
 		// restored data afresh.
 		steps = append(steps,
-			withUndo(instance.RestartStep(t.Docker, tg, "Appsmith reads the imported data afresh"), stopUndo(t)),
-			readyStep(t, "ready-restored", m.AppsmithVersion))
+			withUndo(instance.RestartStep(t.Docker, tg, "Appsmith reads the imported data afresh"), stopUndo(t, serving)),
+			readyStep(t, tg, "ready-restored", m.AppsmithVersion))
+	}
+	if sw != nil {
+		steps = append(steps, recordStep(t, stage, m.AppsmithVersion, sw), sw.RemoveStep(t.Docker))
 	}
 	steps = append(steps, engine.Step{ID: "cleanup", Title: "Delete the previous stacks", Cause: "Appsmith is ready on the restored data: " + prev,
 		Run: func(context.Context, engine.Reporter) error { return os.RemoveAll(stage) }})
@@ -304,16 +343,73 @@ func importCause(m Manifest) string {
 	return tool + " (the archive records no counts to check)"
 }
 
-func readyStep(t Target, id, version string) engine.Step {
-	s := instance.ReadyStep(t.Docker, t.HTTP, t.target(), t.BaseURL, version, t.Timeout)
+func readyStep(t Target, tg instance.Target, id, version string) engine.Step {
+	s := instance.ReadyStep(t.Docker, t.HTTP, tg, t.BaseURL, version, t.Timeout)
 	s.ID = id
 	return s
 }
 
-func stopUndo(t Target) func(context.Context, engine.Reporter, engine.Outputs) error {
+func stopUndo(t Target, serving func() string) func(context.Context, engine.Reporter, engine.Outputs) error {
 	return func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-		return t.Docker.ContainerStop(ctx, t.ContainerID, instance.StopTimeout)
+		return t.Docker.ContainerStop(ctx, serving(), instance.StopTimeout)
 	}
+}
+
+// recordStep writes the new container and version into appsmith.yaml; its
+// undo puts the file back as it was.
+func recordStep(t Target, stage, version string, sw *instance.Swap) engine.Step {
+	before := filepath.Join(stage, "appsmith.yaml.before")
+	return engine.Step{ID: "record", Title: "Record " + version + " in appsmith.yaml", Cause: "later commands act on the new container",
+		Run: func(ctx context.Context, _ engine.Reporter) error {
+			s, err := state.Load(t.Dir)
+			if err != nil {
+				return err
+			}
+			if _, err := os.Stat(before); errors.Is(err, os.ErrNotExist) {
+				data, err := os.ReadFile(state.Path(t.Dir))
+				if err != nil {
+					return err
+				}
+				if err := fsutil.WriteFileAtomic(before, data, 0o644); err != nil {
+					return err
+				}
+			}
+			img, err := t.Docker.ImageInspect(ctx, sw.Image)
+			if err != nil {
+				return err
+			}
+			s.Version, s.Image, s.ImageID, s.ContainerID = version, sw.Image, img.ID, sw.Current()
+			s.ImageDigest = repoDigest(sw.Image, img.RepoDigests)
+			if s.Tag != "" {
+				s.Tag = version
+			}
+			s.UpdatedAt = time.Now().UTC()
+			return state.Save(t.Dir, s)
+		},
+		Undo: func(context.Context, engine.Reporter, engine.Outputs) error {
+			data, err := os.ReadFile(before)
+			if errors.Is(err, os.ErrNotExist) {
+				return nil // not written yet
+			}
+			if err != nil {
+				return err
+			}
+			return fsutil.WriteFileAtomic(state.Path(t.Dir), data, 0o644)
+		}}
+}
+
+// repoDigest is the image's digest in ref's repository ("" when unknown).
+func repoDigest(ref string, digests []string) string {
+	repo := ref
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		repo = ref[:i]
+	}
+	for _, d := range digests {
+		if strings.HasPrefix(d, repo+"@") {
+			return d
+		}
+	}
+	return ""
 }
 
 func withUndo(s engine.Step, undo func(context.Context, engine.Reporter, engine.Outputs) error) engine.Step {
@@ -365,7 +461,11 @@ func recoverOne(ctx context.Context, t Target, old *engine.Journal, sink engine.
 	meta := j.Meta()
 	t.ContainerID, t.Name = meta["container"], meta["name"]
 	t.Version = "" // readiness of whatever the instance ran
-	plan := planFor(t, meta["stage"], meta["dump"], Manifest{DB: DB{Kind: meta["db_kind"]}}, meta["external_db"] == "true")
+	var sw *instance.Swap
+	if meta["switch"] != "" {
+		sw = &instance.Swap{Old: docker.Container{ID: t.ContainerID, Name: t.Name}, Image: meta["switch"], KeptName: meta["kept"]}
+	}
+	plan := planFor(t, meta["stage"], meta["dump"], Manifest{DB: DB{Kind: meta["db_kind"]}}, meta["external_db"] == "true", sw)
 	rn := engine.Runner{Sink: sink, Journal: j}
 	verified := "ready"
 	if meta["dump"] != "" {

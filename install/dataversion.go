@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -85,17 +86,9 @@ func (in *Installer) checkFloatingTag(obs *Observation, s *state.State, layout s
 	}
 	how := "--version " + s.Version
 	if s.Tag == "" {
-		how = "--image " + withTag(s.Image, s.Version)
+		how = "--image " + instance.WithTag(s.Image, s.Version)
 	}
 	obs.add("version", Fail, "install the recorded version with "+how,
 		"%s may no longer be %s, the version that wrote the data in %s: the local image is gone or was replaced",
 		s.Image, s.Version, layout.Root)
-}
-
-// withTag replaces the tag of an image reference.
-func withTag(ref, tag string) string {
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		ref = ref[:i]
-	}
-	return ref + ":" + tag
 }

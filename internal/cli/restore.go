@@ -14,6 +14,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/backup"
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 )
 
@@ -164,6 +165,9 @@ func restoreRun(ctx context.Context, opts *RestoreOptions) error {
 	}()
 	timeout, _ := opts.Install.GetDuration("timeout")
 	t := in.restoreTarget(ctx, deps, timeout)
+	if err := switchVersion(&t, st, in, opts.Yes); err != nil {
+		return err
+	}
 	if !opts.Yes {
 		if !canPrompt(stdio) {
 			return engine.UsageError("restore replaces the data of %s with the archive's (Appsmith %s, %s): pass --yes to confirm (there is no terminal to ask on)",
@@ -208,6 +212,32 @@ func stageArchive(ctx context.Context, opts *RestoreOptions, dec backup.Decrypt,
 		return nil, archiveError(err, opts.Archive)
 	}
 	return st, nil
+}
+
+// switchVersion decides what runs the archive's data: the version that
+// wrote it. An instance on another version is refused, unless --yes
+// accepts replacing its container by one on the archive's version (same
+// repository, same settings). An archive that does not say its version
+// (a v1.7-era appsmithctl one) needs --yes and is taken as the instance's.
+func switchVersion(t *backup.Target, st *backup.Staged, in *located, yes bool) error {
+	m := &st.Manifest
+	if m.AppsmithVersion == backup.VersionUnknown {
+		if !yes {
+			return engine.Errorf(engine.ExitPreflight, "pass --yes to restore it into the running "+t.Version,
+				"the archive does not say which Appsmith version wrote it (an appsmithctl archive of v1.7 or older)")
+		}
+		m.AppsmithVersion = t.Version
+		return nil
+	}
+	if t.Version == "" || t.Version == m.AppsmithVersion {
+		return nil
+	}
+	if !yes {
+		return engine.Errorf(engine.ExitPreflight, "pass --yes to replace the container by one on "+m.AppsmithVersion+" (same settings), or restore an archive of "+t.Version,
+			"the archive holds Appsmith %s data and the instance runs %s: data is restored only into the version that wrote it", m.AppsmithVersion, t.Version)
+	}
+	t.Switch, t.Container = instance.WithTag(in.c.Image, m.AppsmithVersion), *in.c
+	return nil
 }
 
 // restoreTarget is the located instance as the restore core sees it.

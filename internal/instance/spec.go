@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 )
@@ -61,6 +62,19 @@ func SpecFromContainer(c docker.Container, oldImage docker.ImageConfig) docker.C
 		s.ExposedPorts = nil
 	}
 	return s
+}
+
+// WithTag is ref with its tag (or digest) replaced by tag: the same
+// repository — a mirror or private registry keeps working — at another
+// version.
+func WithTag(ref, tag string) string {
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	return ref + ":" + tag
 }
 
 // Retag is spec on another image, every other setting the same. The result

@@ -49,14 +49,27 @@ var _ StepDocker = (*docker.Client)(nil)
 type Target struct {
 	ID   string
 	Name string // for titles
+	// Current, when set, gives the ID when the step runs: in a plan that
+	// replaces the container (see Swap), the one that serves is known only
+	// once it was created.
+	Current func() string
+}
+
+func (c Target) id() string {
+	if c.Current != nil {
+		if id := c.Current(); id != "" {
+			return id
+		}
+	}
+	return c.ID
 }
 
 // StartStep starts the container; its undo stops it again.
 func StartStep(d Starter, c Target, cause string) engine.Step {
 	return engine.Step{ID: "start", Title: "Start " + c.Name, Cause: cause,
-		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerStart(ctx, c.ID) },
+		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerStart(ctx, c.id()) },
 		Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-			return d.ContainerStop(ctx, c.ID, StopTimeout)
+			return d.ContainerStop(ctx, c.id(), StopTimeout)
 		}}
 }
 
@@ -64,9 +77,9 @@ func StartStep(d Starter, c Target, cause string) engine.Step {
 // flush; its undo starts it again.
 func StopStep(d Starter, c Target, cause string) engine.Step {
 	return engine.Step{ID: "stop", Title: "Stop " + c.Name, Cause: cause,
-		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerStop(ctx, c.ID, StopTimeout) },
+		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerStop(ctx, c.id(), StopTimeout) },
 		Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-			return d.ContainerStart(ctx, c.ID)
+			return d.ContainerStart(ctx, c.id())
 		}}
 }
 
@@ -76,10 +89,10 @@ func StopStep(d Starter, c Target, cause string) engine.Step {
 // plans that change files pair it so (see tlsconf).
 func RestartStep(d Starter, c Target, cause string) engine.Step {
 	restart := func(ctx context.Context) error {
-		if err := d.ContainerStop(ctx, c.ID, StopTimeout); err != nil {
+		if err := d.ContainerStop(ctx, c.id(), StopTimeout); err != nil {
 			return err
 		}
-		return d.ContainerStart(ctx, c.ID)
+		return d.ContainerStart(ctx, c.id())
 	}
 	return engine.Step{ID: "restart", Title: "Restart the container", Cause: cause,
 		Run:  func(ctx context.Context, _ engine.Reporter) error { return restart(ctx) },
@@ -90,9 +103,9 @@ func RestartStep(d Starter, c Target, cause string) engine.Step {
 // another name); its undo gives the old name back.
 func RenameStep(d Renamer, c Target, newName, cause string) engine.Step {
 	return engine.Step{ID: "rename", Title: "Rename " + c.Name + " to " + newName, Cause: cause,
-		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerRename(ctx, c.ID, newName) },
+		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerRename(ctx, c.id(), newName) },
 		Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-			return d.ContainerRename(ctx, c.ID, c.Name)
+			return d.ContainerRename(ctx, c.id(), c.Name)
 		}}
 }
 
@@ -101,9 +114,9 @@ func RenameStep(d Renamer, c Target, newName, cause string) engine.Step {
 // its undo puts the policy back.
 func KeepStep(d Keeper, c Target, policy, cause string) engine.Step {
 	return engine.Step{ID: "keep", Title: "Keep " + c.Name + " stopped across reboots", Cause: cause,
-		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerSetRestart(ctx, c.ID, "no") },
+		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerSetRestart(ctx, c.id(), "no") },
 		Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-			return d.ContainerSetRestart(ctx, c.ID, policy)
+			return d.ContainerSetRestart(ctx, c.id(), policy)
 		}}
 }
 
@@ -120,7 +133,7 @@ func PullStep(d Puller, ref, cause string) engine.Step {
 func ReadyStep(d ReadyDocker, hc *http.Client, c Target, base, want string, timeout time.Duration) engine.Step {
 	return engine.Step{ID: "ready", Title: "Wait until Appsmith is ready", Cause: "health and version at " + base, ReadOnly: true,
 		Run: func(ctx context.Context, r engine.Reporter) error {
-			_, err := WaitReady(ctx, d, hc, c.ID, base, want, timeout, r)
+			_, err := WaitReady(ctx, d, hc, c.id(), base, want, timeout, r)
 			return err
 		}}
 }

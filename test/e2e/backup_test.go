@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/moby/moby/client"
 
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/testenv"
@@ -344,5 +347,128 @@ func TestBackupRestoreRealPostgres(t *testing.T) {
 	}
 	if got := testenv.MustPGExec(t, e.cli, e.name, "SELECT to_regclass('appsmith.gadgets') IS NULL"); got != "t" {
 		t.Error("a table created after the backup survived the restore")
+	}
+}
+
+// S3 with real signatures (versitygw): a backup streams to a bucket, list
+// and verify read it there, restore takes it from its s3:// URL, prune
+// deletes by the rules; a wrong secret or a missing bucket fails naming S3
+// and the bucket and leaves no object.
+func TestBackupToS3(t *testing.T) {
+	s3 := testenv.Versitygw(t)
+	if err := os.Mkdir(filepath.Join(s3.Dir, "appsmith-backups"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2")...), "install")
+	testenv.SeedDocuments(t, e.cli, e.containerID(), "widgets", 30)
+	pass := passphraseFile(t, "s3 pass")
+	creds := []string{"AWS_ACCESS_KEY_ID=" + s3.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3.SecretKey, "AWS_REGION=us-east-1"}
+	s3flags := []string{"--s3-endpoint", s3.URL}
+	to := "s3://appsmith-backups/prod"
+
+	r := e.run(creds, append([]string{"backup", "--to", to, "--passphrase-file", pass, "--json", "--progress", "plain"}, s3flags...)...)
+	e.mustSucceed(r, "backup to S3")
+	var b backupResult
+	if err := json.Unmarshal([]byte(r.out), &b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Location != to+"/"+b.Name {
+		t.Errorf("location %q, want %s/%s", b.Location, to, b.Name)
+	}
+	if fi, err := os.Stat(filepath.Join(s3.Dir, "appsmith-backups/prod", b.Name)); err != nil || fi.Size() != b.Size {
+		t.Errorf("the object in the bucket: %v %v (want %d bytes)", fi, err, b.Size)
+	}
+
+	r = e.run(creds, append([]string{"backup", "list", "--from", to, "--json"}, s3flags...)...)
+	e.mustSucceed(r, "list S3")
+	if !strings.Contains(r.out, `"location": "`+b.Location+`"`) {
+		t.Errorf("list does not give the s3 location:\n%s", r.out)
+	}
+	e.mustSucceed(e.run(creds, append([]string{"backup", "verify", b.Location, "--passphrase-file", pass}, s3flags...)...), "verify from S3")
+
+	testenv.SeedDocuments(t, e.cli, e.containerID(), "widgets", 4)
+	e.mustSucceed(e.run(creds, append([]string{"restore", b.Location, "--passphrase-file", pass, "--yes", "--progress", "plain"}, s3flags...)...), "restore from S3")
+	if n := testenv.CountDocuments(t, e.cli, e.containerID(), "widgets"); n != 30 {
+		t.Errorf("%d documents after the restore from S3, want 30", n)
+	}
+
+	objects := func() []os.DirEntry {
+		es, _ := os.ReadDir(filepath.Join(s3.Dir, "appsmith-backups/prod"))
+		var files []os.DirEntry
+		for _, e := range es {
+			if !e.IsDir() {
+				files = append(files, e)
+			}
+		}
+		return files
+	}
+	wrong := []string{"AWS_ACCESS_KEY_ID=" + s3.AccessKey, "AWS_SECRET_ACCESS_KEY=not-the-secret", "AWS_REGION=us-east-1"}
+	r = e.run(wrong, append([]string{"backup", "--to", to, "--passphrase-file", pass, "--progress", "plain"}, s3flags...)...)
+	if r.code == 0 {
+		t.Fatal("a backup with a wrong secret succeeded")
+	}
+	contains(t, "wrong secret", r.errOut, "S3", "appsmith-backups")
+	if n := len(objects()); n != 1 {
+		t.Errorf("%d objects after a refused upload, want 1", n)
+	}
+	r = e.run(creds, append([]string{"backup", "--to", "s3://no-such-bucket/x", "--passphrase-file", pass, "--progress", "plain"}, s3flags...)...)
+	if r.code == 0 {
+		t.Fatal("a backup to a missing bucket succeeded")
+	}
+	contains(t, "missing bucket", r.errOut, "no-such-bucket")
+
+	e.mustSucceed(e.run(creds, append([]string{"backup", "--to", to, "--passphrase-file", pass, "--progress", "plain"}, s3flags...)...), "second backup")
+	if n := len(objects()); n != 2 {
+		t.Fatalf("%d objects after two backups", n)
+	}
+	r = e.run(creds, append([]string{"backup", "prune", "--from", to, "--keep-last", "1"}, s3flags...)...)
+	e.mustSucceed(r, "prune")
+	if os := objects(); len(os) != 1 || os[0].Name() == b.Name {
+		t.Errorf("prune --keep-last 1 left %v", os)
+	}
+	if strings.Contains(e.outputs.String(), s3.SecretKey) {
+		t.Error("the S3 secret was printed")
+	}
+}
+
+// An archive of another version than the instance runs is refused (exit 3,
+// nothing changed); with --yes the container is replaced by one on the
+// archive's version with the same settings, which then runs the data.
+func TestRestoreOtherVersionNeedsYes(t *testing.T) {
+	a := newEnv(t)
+	a.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	a.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.38"})
+	a.mustSucceed(a.run(nil, a.installArgs("v1.9.2")...), "install A")
+	testenv.SeedDocuments(t, a.cli, a.containerID(), "widgets", 12)
+	b := a.backup("--no-encrypt", "--to", filepath.Join(t.TempDir(), "archives"))
+
+	e := setup(t)
+	e.reg = a.reg
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.38")...), "install B")
+	oldID := e.containerID()
+	e.mustSucceed(e.run(nil, "stop"), "stop")
+	before := hashTree(t, filepath.Join(e.dir, "stacks"))
+	r := e.run(nil, "restore", b.Location, "--progress", "plain")
+	if r.code != 3 {
+		t.Fatalf("restore of a v1.9.2 archive into v1.9.38 without --yes: exit %d, want 3\n%s", r.code, r.errOut)
+	}
+	contains(t, "refusal", r.errOut, "v1.9.2", "v1.9.38", "--yes")
+	if hashTree(t, filepath.Join(e.dir, "stacks")) != before {
+		t.Fatal("the refused restore changed the stacks")
+	}
+	e.mustSucceed(e.run(nil, "start"), "start")
+
+	e.mustSucceed(e.run(nil, "restore", b.Location, "--yes", "--progress", "plain"), "restore --yes")
+	s, code := e.status()
+	if code != 0 || s.Version != "v1.9.2" || s.ContainerID == oldID || s.Container != e.name || !strings.HasSuffix(s.Image, ":v1.9.2") {
+		t.Fatalf("after the restore: exit %d %+v", code, s)
+	}
+	if n := testenv.CountDocuments(t, e.cli, s.ContainerID, "widgets"); n != 12 {
+		t.Errorf("%d documents, want the archive's 12", n)
+	}
+	if _, err := e.cli.ContainerInspect(context.Background(), oldID, client.ContainerInspectOptions{}); err == nil {
+		t.Error("the replaced container was kept after a good restore")
 	}
 }

@@ -114,8 +114,12 @@ func (a *app) backendProgram() program {
 	return program{name: "backend", priority: 20, start: func(ctx context.Context, log *progLog) (<-chan error, error) {
 		a.backendUp.Store(false)
 		log.Printf("INFO Starting ServerApplication %s (stand-in) on %s", a.version, a.host)
-		if err := a.checkCheckpoint(log); err != nil {
-			return nil, err
+		// On the real PostgreSQL the release record is read as the backend
+		// reads everything, with docker.env's credentials: once they work.
+		if !a.realPG {
+			if err := a.checkCheckpoint(log); err != nil {
+				return nil, err
+			}
 		}
 		never, err := a.checkServices()
 		if err != nil {
@@ -137,6 +141,12 @@ func (a *app) backendProgram() program {
 			if a.realPG && !a.waitForPG(ctx, log) {
 				done <- nil
 				return
+			}
+			if a.realPG {
+				if err := a.checkCheckpoint(log); err != nil {
+					done <- err
+					return
+				}
 			}
 			select {
 			case <-ctx.Done():

@@ -242,6 +242,20 @@ func superPSQL(ctx context.Context, db, sql string) (string, error) {
 	return strings.TrimSpace(out.String()), nil
 }
 
+// userPSQL runs SQL as the backend does: the role and password of
+// APPSMITH_DB_URL, over TCP, so what it creates belongs to that role.
+func userPSQL(ctx context.Context, p pgParams, sql string) (string, error) {
+	cmd := exec.CommandContext(ctx, pgBin+"/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA")
+	cmd.Env = append([]string{"PATH=" + pgBin + ":/usr/bin:/bin", "LANG=C.UTF-8"}, p.env()...)
+	cmd.Stdin = strings.NewReader(sql)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("psql: %v: %s", err, strings.TrimSpace(errb.String()))
+	}
+	return strings.TrimSpace(out.String()), nil
+}
+
 func pgLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 func pgIdent(s string) string   { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
@@ -335,11 +349,11 @@ func (a *app) pgLastStarted(ctx context.Context) (string, error) {
 	}
 	// A table that is missing would fail the query at parse time, however
 	// it is guarded: ask first.
-	has, err := superPSQL(ctx, p.db, "SELECT to_regclass('appsmith.standin_backend') IS NOT NULL")
+	has, err := userPSQL(ctx, p, "SELECT to_regclass('appsmith.standin_backend') IS NOT NULL")
 	if err != nil || has != "t" {
 		return "", err
 	}
-	return superPSQL(ctx, p.db, "SELECT coalesce(max(appsmith_version), '') FROM appsmith.standin_backend")
+	return userPSQL(ctx, p, "SELECT coalesce(max(appsmith_version), '') FROM appsmith.standin_backend")
 }
 
 func (a *app) pgRecordStart(ctx context.Context, version string) error {
@@ -347,7 +361,7 @@ func (a *app) pgRecordStart(ctx context.Context, version string) error {
 	if err != nil {
 		return err
 	}
-	_, err = superPSQL(ctx, p.db, `BEGIN;
+	_, err = userPSQL(ctx, p, `BEGIN;
 CREATE TABLE IF NOT EXISTS appsmith.standin_backend (appsmith_version text NOT NULL);
 DELETE FROM appsmith.standin_backend;
 INSERT INTO appsmith.standin_backend VALUES (`+pgLiteral(version)+`);
