@@ -165,7 +165,7 @@ func (s *s3Store) Create(ctx context.Context, name string) (Upload, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	pr, pw := io.Pipe()
-	u := &s3Upload{store: s, name: name, pw: pw, cancel: cancel, done: make(chan struct{})}
+	u := &s3Upload{store: s, name: name, ctx: ctx, pw: pw, cancel: cancel, done: make(chan struct{})}
 	// A cancel while the caller is not writing must still stop the upload:
 	// the transfer manager is blocked reading the pipe then.
 	stop := context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
@@ -194,6 +194,7 @@ func (s *s3Store) Create(ctx context.Context, name string) (Upload, error) {
 type s3Upload struct {
 	store  *s3Store
 	name   string
+	ctx    context.Context
 	pw     *io.PipeWriter
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -211,6 +212,14 @@ type s3Upload struct {
 var errAborted = errors.New("upload aborted")
 
 func (u *s3Upload) Write(p []byte) (int, error) {
+	// Checked first: the transfer manager may still take a whole part from
+	// the pipe after a cancel, and a Write that succeeds after one would
+	// make the caller go on.
+	if err := u.ctx.Err(); err != nil {
+		u.pw.CloseWithError(err)
+		<-u.done
+		return 0, errors.Join(err, u.abortErr)
+	}
 	n, err := u.pw.Write(p)
 	if err != nil {
 		// The upload failed (or was cancelled): report why, once it has
@@ -244,6 +253,14 @@ func (u *s3Upload) Commit() error {
 		return fmt.Errorf("upload %s: already committed or aborted", u.store.Location(u.name))
 	}
 	u.finished = true
+	if err := u.ctx.Err(); err != nil {
+		// Cancelled: never complete the upload, however far it got.
+		u.pw.CloseWithError(err)
+		<-u.done
+		u.cancel()
+		u.result = errors.Join(err, u.abortErr)
+		return u.result
+	}
 	_ = u.pw.Close()
 	<-u.done
 	u.cancel()
