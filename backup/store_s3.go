@@ -43,9 +43,17 @@ type s3Store struct {
 }
 
 // openS3 builds the client from the standard AWS chain with o overriding
-// it. Nothing is sent, except to find an AWS bucket's region when none is
+// it. Credentials are fetched (the chain may ask an instance role or SSO);
+// nothing is sent to S3, except to find an AWS bucket's region when none is
 // configured.
 func openS3(ctx context.Context, bucket, prefix string, o S3Options) (Store, error) {
+	endpoint := ""
+	if o.Endpoint != "" {
+		var err error
+		if endpoint, err = normalizeEndpoint(o.Endpoint); err != nil {
+			return nil, err
+		}
+	}
 	var loadOpts []func(*config.LoadOptions) error
 	if o.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(o.Region))
@@ -63,13 +71,6 @@ func openS3(ctx context.Context, bucket, prefix string, o S3Options) (Store, err
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, noCredentials(bucket, err)
-	}
-	endpoint := ""
-	if o.Endpoint != "" {
-		endpoint, err = normalizeEndpoint(o.Endpoint)
-		if err != nil {
-			return nil, err
-		}
 	}
 	st := &s3Store{bucket: bucket, prefix: prefix}
 	custom := false

@@ -20,6 +20,8 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/appsmith-install/appsmith-install/internal/engine"
 )
 
 // s3Env isolates a test from the machine's AWS configuration: only what
@@ -387,11 +389,14 @@ func TestS3StoreEndpointFromEnvironment(t *testing.T) {
 	}
 }
 
+// A bad --s3-endpoint is a usage error, found before credentials are looked
+// for (none are set here).
 func TestS3StoreBadEndpoint(t *testing.T) {
-	s3Env(t, "k", "s")
+	s3Env(t, "", "")
 	for _, ep := range []string{"ftp://host", "http://", "https:// space"} {
-		if _, err := OpenStore(context.Background(), "s3://b", S3Options{Endpoint: ep}); err == nil || !strings.Contains(err.Error(), "--s3-endpoint") {
-			t.Errorf("endpoint %q: %v, want an error naming --s3-endpoint", ep, err)
+		_, err := OpenStore(context.Background(), "s3://b", S3Options{Endpoint: ep})
+		if err == nil || !strings.Contains(err.Error(), "--s3-endpoint") || engine.ExitCode(err) != engine.ExitUsage {
+			t.Errorf("endpoint %q: %v, want a usage error naming --s3-endpoint", ep, err)
 		}
 	}
 }
