@@ -164,6 +164,7 @@ func (s *s3Store) Create(ctx context.Context, name string) (Upload, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	s.cleanStale(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	pr, pw := io.Pipe()
 	u := &s3Upload{store: s, name: name, ctx: ctx, pw: pw, cancel: cancel, done: make(chan struct{})}
@@ -359,4 +360,33 @@ func (s *s3Store) Delete(ctx context.Context, name string) error {
 		return classifyS3(err, "delete", s.bucket, s.key(name), s.endpoint)
 	}
 	return nil
+}
+
+// s3StaleUpload is the age after which a multipart upload of an archive
+// under the store's prefix is taken for a killed run's: no backup uploads
+// for two days (160 GiB at 1 MB/s is under two days).
+var s3StaleUpload = 48 * time.Hour
+
+// cleanStale aborts killed runs' multipart uploads: their parts are
+// invisible to List yet stored and billed. Best effort: listing uploads
+// needs s3:ListBucketMultipartUploads, which a backup does not otherwise.
+func (s *s3Store) cleanStale(ctx context.Context) {
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket)}
+	if s.prefix != "" {
+		in.Prefix = aws.String(s.prefix)
+	}
+	out, err := s.client.ListMultipartUploads(ctx, in)
+	if err != nil {
+		return
+	}
+	for _, up := range out.Uploads {
+		name := strings.TrimPrefix(aws.ToString(up.Key), s.prefix)
+		if _, ok := ParseName(name); !ok || path.Base(name) != name {
+			continue
+		}
+		if time.Since(aws.ToTime(up.Initiated)) < s3StaleUpload {
+			continue
+		}
+		_, _ = s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: up.Key, UploadId: up.UploadId})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -476,4 +477,46 @@ func TestBucketRegion(t *testing.T) {
 	srv.Close()
 	_, err = bucketRegion(context.Background(), c, "here")
 	checkS3Err(t, "unreachable", err, ErrS3Region, "AWS_REGION", "--s3-region")
+}
+
+// Create aborts killed runs' multipart uploads of archives under its prefix
+// once they are old, and nothing else.
+func testS3CleansStale(t *testing.T, st Store) {
+	ctx := context.Background()
+	c := s3Client(t, st)
+	bucket, prefix := st.(*s3Store).bucket, st.(*s3Store).prefix
+	killed := prefix + archiveName(t0)
+	others := []string{prefix + "other.bin", "elsewhere/" + archiveName(t0)}
+	for _, k := range append([]string{killed}, others...) {
+		if _, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create := func() {
+		up, err := st.Create(ctx, archiveName(t0.Add(time.Hour)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := up.Abort(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create()
+	if p := pending(t, st); len(p) != 3 {
+		t.Fatalf("a recent multipart upload was aborted (a live backup's?): left %q", p)
+	}
+	defer func(old time.Duration) { s3StaleUpload = old }(s3StaleUpload)
+	s3StaleUpload = 0
+	create()
+	p := pending(t, st)
+	slices.Sort(p)
+	slices.Sort(others)
+	if !slices.Equal(p, others) {
+		t.Fatalf("after Create, multipart uploads %q; want only %q", p, others)
+	}
+}
+
+func TestS3StoreCleansStaleUploads(t *testing.T) {
+	f := newFakeS3(t)
+	testS3CleansStale(t, f.store(t, "s3://b/p"))
 }
