@@ -10,16 +10,22 @@ say() { printf 'test-tools: %s\n' "$*" >&2; }
 
 # versitygw: keep in step with internal/testenv/versitygw.go.
 VERSITYGW_VERSION=v1.8.0
-gobin=$(go env GOBIN)
-gobin=${gobin:-$(go env GOPATH)/bin}
-if ! go version -m "$gobin/versitygw" 2>/dev/null | grep -q "mod[[:space:]]*github.com/versity/versitygw[[:space:]]*$VERSITYGW_VERSION[[:space:]]"; then
-	say "building versitygw $VERSITYGW_VERSION into $gobin (a few minutes)"
-	GOBIN=$gobin go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+status=0
+if ! command -v go >/dev/null 2>&1; then
+	say "go is not on PATH: it is needed to build versitygw $VERSITYGW_VERSION"
+	status=1
+else
+	gobin=$(go env GOBIN)
+	gobin=${gobin:-$(go env GOPATH)/bin}
+	if ! go version -m "$gobin/versitygw" 2>/dev/null | grep -q "mod[[:space:]]*github.com/versity/versitygw[[:space:]]*$VERSITYGW_VERSION[[:space:]]"; then
+		say "building versitygw $VERSITYGW_VERSION into $gobin (a few minutes)"
+		GOBIN=$gobin go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" || status=1
+	fi
 fi
 
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+[[ ${#missing[@]} -eq 0 ]] && exit $status
 
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
 	say "missing ${missing[*]}: install them (apt-get install ${missing[*]})"
@@ -31,3 +37,4 @@ if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${mi
 	tail -n 20 "$log" >&2
 	exit 1
 fi
+exit $status
