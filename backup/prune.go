@@ -16,7 +16,9 @@ type Keep struct{ Last, Daily, Weekly, Monthly int }
 // ErrKeepNothing refuses a policy that would delete every archive.
 var ErrKeepNothing = errors.New("the retention policy keeps nothing: give at least one of keep-last, keep-daily, keep-weekly, keep-monthly")
 
-func (k Keep) check() error {
+// Check refuses a policy Prune would refuse, so the CLI can say so before
+// a backup runs.
+func (k Keep) Check() error {
 	if k.Last < 0 || k.Daily < 0 || k.Weekly < 0 || k.Monthly < 0 {
 		return fmt.Errorf("retention counts cannot be negative (%+v)", k)
 	}
@@ -32,7 +34,7 @@ func (k Keep) check() error {
 // a destructive command removes only what this tool created. The caller
 // passes one instance's archives (a shared bucket may hold other hosts').
 func Prune(objs []Object, keep Keep, protect func(Object) bool) (kept, removed []Object, err error) {
-	if err := keep.check(); err != nil {
+	if err := keep.Check(); err != nil {
 		return nil, nil, err
 	}
 	sorted := append([]Object(nil), objs...)

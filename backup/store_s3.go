@@ -43,9 +43,17 @@ type s3Store struct {
 }
 
 // openS3 builds the client from the standard AWS chain with o overriding
-// it. Nothing is sent, except to find an AWS bucket's region when none is
+// it. Credentials are fetched (the chain may ask an instance role or SSO);
+// nothing is sent to S3, except to find an AWS bucket's region when none is
 // configured.
 func openS3(ctx context.Context, bucket, prefix string, o S3Options) (Store, error) {
+	endpoint := ""
+	if o.Endpoint != "" {
+		var err error
+		if endpoint, err = normalizeEndpoint(o.Endpoint); err != nil {
+			return nil, err
+		}
+	}
 	var loadOpts []func(*config.LoadOptions) error
 	if o.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(o.Region))
@@ -63,13 +71,6 @@ func openS3(ctx context.Context, bucket, prefix string, o S3Options) (Store, err
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, noCredentials(bucket, err)
-	}
-	endpoint := ""
-	if o.Endpoint != "" {
-		endpoint, err = normalizeEndpoint(o.Endpoint)
-		if err != nil {
-			return nil, err
-		}
 	}
 	st := &s3Store{bucket: bucket, prefix: prefix}
 	custom := false
@@ -163,9 +164,10 @@ func (s *s3Store) Create(ctx context.Context, name string) (Upload, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	s.cleanStale(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	pr, pw := io.Pipe()
-	u := &s3Upload{store: s, name: name, pw: pw, cancel: cancel, done: make(chan struct{})}
+	u := &s3Upload{store: s, name: name, ctx: ctx, pw: pw, cancel: cancel, done: make(chan struct{})}
 	// A cancel while the caller is not writing must still stop the upload:
 	// the transfer manager is blocked reading the pipe then.
 	stop := context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
@@ -194,6 +196,7 @@ func (s *s3Store) Create(ctx context.Context, name string) (Upload, error) {
 type s3Upload struct {
 	store  *s3Store
 	name   string
+	ctx    context.Context
 	pw     *io.PipeWriter
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -211,6 +214,14 @@ type s3Upload struct {
 var errAborted = errors.New("upload aborted")
 
 func (u *s3Upload) Write(p []byte) (int, error) {
+	// Checked first: the transfer manager may still take a whole part from
+	// the pipe after a cancel, and a Write that succeeds after one would
+	// make the caller go on.
+	if err := u.ctx.Err(); err != nil {
+		u.pw.CloseWithError(err)
+		<-u.done
+		return 0, errors.Join(err, u.abortErr)
+	}
 	n, err := u.pw.Write(p)
 	if err != nil {
 		// The upload failed (or was cancelled): report why, once it has
@@ -244,6 +255,14 @@ func (u *s3Upload) Commit() error {
 		return fmt.Errorf("upload %s: already committed or aborted", u.store.Location(u.name))
 	}
 	u.finished = true
+	if err := u.ctx.Err(); err != nil {
+		// Cancelled: never complete the upload, however far it got.
+		u.pw.CloseWithError(err)
+		<-u.done
+		u.cancel()
+		u.result = errors.Join(err, u.abortErr)
+		return u.result
+	}
 	_ = u.pw.Close()
 	<-u.done
 	u.cancel()
@@ -341,4 +360,33 @@ func (s *s3Store) Delete(ctx context.Context, name string) error {
 		return classifyS3(err, "delete", s.bucket, s.key(name), s.endpoint)
 	}
 	return nil
+}
+
+// s3StaleUpload is the age after which a multipart upload of an archive
+// under the store's prefix is taken for a killed run's: no backup uploads
+// for two days (160 GiB at 1 MB/s is under two days).
+var s3StaleUpload = 48 * time.Hour
+
+// cleanStale aborts killed runs' multipart uploads: their parts are
+// invisible to List yet stored and billed. Best effort: listing uploads
+// needs s3:ListBucketMultipartUploads, which a backup does not otherwise.
+func (s *s3Store) cleanStale(ctx context.Context) {
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket)}
+	if s.prefix != "" {
+		in.Prefix = aws.String(s.prefix)
+	}
+	out, err := s.client.ListMultipartUploads(ctx, in)
+	if err != nil {
+		return
+	}
+	for _, up := range out.Uploads {
+		name := strings.TrimPrefix(aws.ToString(up.Key), s.prefix)
+		if _, ok := ParseName(name); !ok || path.Base(name) != name {
+			continue
+		}
+		if time.Since(aws.ToTime(up.Initiated)) < s3StaleUpload {
+			continue
+		}
+		_, _ = s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: up.Key, UploadId: up.UploadId})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,8 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/appsmith-install/appsmith-install/internal/engine"
 )
 
 // s3Env isolates a test from the machine's AWS configuration: only what
@@ -387,11 +390,14 @@ func TestS3StoreEndpointFromEnvironment(t *testing.T) {
 	}
 }
 
+// A bad --s3-endpoint is a usage error, found before credentials are looked
+// for (none are set here).
 func TestS3StoreBadEndpoint(t *testing.T) {
-	s3Env(t, "k", "s")
+	s3Env(t, "", "")
 	for _, ep := range []string{"ftp://host", "http://", "https:// space"} {
-		if _, err := OpenStore(context.Background(), "s3://b", S3Options{Endpoint: ep}); err == nil || !strings.Contains(err.Error(), "--s3-endpoint") {
-			t.Errorf("endpoint %q: %v, want an error naming --s3-endpoint", ep, err)
+		_, err := OpenStore(context.Background(), "s3://b", S3Options{Endpoint: ep})
+		if err == nil || !strings.Contains(err.Error(), "--s3-endpoint") || engine.ExitCode(err) != engine.ExitUsage {
+			t.Errorf("endpoint %q: %v, want a usage error naming --s3-endpoint", ep, err)
 		}
 	}
 }
@@ -471,4 +477,46 @@ func TestBucketRegion(t *testing.T) {
 	srv.Close()
 	_, err = bucketRegion(context.Background(), c, "here")
 	checkS3Err(t, "unreachable", err, ErrS3Region, "AWS_REGION", "--s3-region")
+}
+
+// Create aborts killed runs' multipart uploads of archives under its prefix
+// once they are old, and nothing else.
+func testS3CleansStale(t *testing.T, st Store) {
+	ctx := context.Background()
+	c := s3Client(t, st)
+	bucket, prefix := st.(*s3Store).bucket, st.(*s3Store).prefix
+	killed := prefix + archiveName(t0)
+	others := []string{prefix + "other.bin", "elsewhere/" + archiveName(t0)}
+	for _, k := range append([]string{killed}, others...) {
+		if _, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create := func() {
+		up, err := st.Create(ctx, archiveName(t0.Add(time.Hour)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := up.Abort(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create()
+	if p := pending(t, st); len(p) != 3 {
+		t.Fatalf("a recent multipart upload was aborted (a live backup's?): left %q", p)
+	}
+	defer func(old time.Duration) { s3StaleUpload = old }(s3StaleUpload)
+	s3StaleUpload = 0
+	create()
+	p := pending(t, st)
+	slices.Sort(p)
+	slices.Sort(others)
+	if !slices.Equal(p, others) {
+		t.Fatalf("after Create, multipart uploads %q; want only %q", p, others)
+	}
+}
+
+func TestS3StoreCleansStaleUploads(t *testing.T) {
+	f := newFakeS3(t)
+	testS3CleansStale(t, f.store(t, "s3://b/p"))
 }

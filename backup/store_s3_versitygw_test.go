@@ -85,3 +85,8 @@ func TestS3StoreVersitygwMissingBucket(t *testing.T) {
 	}
 	checkS3Err(t, "upload", werr, ErrS3NoBucket, "no-such-bucket")
 }
+
+func TestS3StoreVersitygwCleansStaleUploads(t *testing.T) {
+	_, st := versitygwStore(t, "s3://backups/appsmith")
+	testS3CleansStale(t, st)
+}

@@ -14,11 +14,17 @@ say() { printf 'test-tools: %s\n' "$*" >&2; }
 
 # versitygw: keep in step with internal/testenv/versitygw.go.
 VERSITYGW_VERSION=v1.8.0
-gobin=$(go env GOBIN)
-gobin=${gobin:-$(go env GOPATH)/bin}
-if ! go version -m "$gobin/versitygw" 2>/dev/null | grep -q "mod[[:space:]]*github.com/versity/versitygw[[:space:]]*$VERSITYGW_VERSION[[:space:]]"; then
-	say "building versitygw $VERSITYGW_VERSION into $gobin (a few minutes)"
-	GOBIN=$gobin go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+status=0
+if ! command -v go >/dev/null 2>&1; then
+	say "go is not on PATH: it is needed to build versitygw $VERSITYGW_VERSION"
+	status=1
+else
+	gobin=$(go env GOBIN)
+	gobin=${gobin:-$(go env GOPATH)/bin}
+	if ! go version -m "$gobin/versitygw" 2>/dev/null | grep -q "mod[[:space:]]*github.com/versity/versitygw[[:space:]]*$VERSITYGW_VERSION[[:space:]]"; then
+		say "building versitygw $VERSITYGW_VERSION into $gobin (a few minutes)"
+		GOBIN=$gobin go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" || status=1
+	fi
 fi
 
 missing=()
@@ -43,3 +49,4 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 	fi
 fi
 pg_rootfs
+exit $status
