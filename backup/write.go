@@ -123,7 +123,7 @@ func Write(ctx context.Context, w io.Writer, m Manifest, src Source, enc Encrypt
 	var sink io.Writer = bw
 	var aw io.WriteCloser
 	if !enc.None() {
-		if aw, err = encrypter(out, enc); err != nil {
+		if aw, err = encrypter(bw, enc); err != nil {
 			return m, st, err
 		}
 		sink = aw
