@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"filippo.io/age"
+	"filippo.io/age/armor"
 )
 
 // scryptWorkFactor is age's own default (2^18, about a second): archives
@@ -119,7 +120,11 @@ func decrypter(br *bufio.Reader, src *counter, dec Decrypt) (io.Reader, error) {
 	if len(ids) == 0 {
 		return nil, fmt.Errorf("%w: give %s", ErrNeedKey, want)
 	}
-	r, err := age.Decrypt(br, ids...)
+	var in io.Reader = br
+	if head, _ := br.Peek(len(ageArmor)); bytes.Equal(head, ageArmor) {
+		in = armor.NewReader(br) // age -a: the same file in PEM-like text
+	}
+	r, err := age.Decrypt(in, ids...)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		switch {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"filippo.io/age"
+	"filippo.io/age/armor"
 )
 
 // needTools: the CLIs the test drives. Missing, it fails in CI and skips
@@ -125,5 +127,29 @@ func TestScryptWorkFactorBounded(t *testing.T) {
 	_, err = Verify(context.Background(), bytes.NewReader(data), Decrypt{Passphrase: []byte("p")})
 	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "work factor") {
 		t.Errorf("err = %v, want ErrCorrupt naming the work factor", err)
+	}
+}
+
+// An archive armored by `age -a` (text) opens as well: Sniff calls it native.
+func TestArmoredArchive(t *testing.T) {
+	id, idFile := newIdentity(t)
+	stacks := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(stacks, "f"), []byte("x"), 0o600))
+	var bin bytes.Buffer
+	_, _, err := Write(context.Background(), &bin, testManifestNoDump(), Source{Stacks: stacks}, Encrypt{Recipients: []string{id.Recipient().String()}}, WriteOptions{})
+	must(t, err)
+	// Re-encrypt the plain stream armored, as `age -a -r KEY` would.
+	plain, err := age.Decrypt(&bin, id)
+	must(t, err)
+	var txt bytes.Buffer
+	aw := armor.NewWriter(&txt)
+	w, err := age.Encrypt(aw, id.Recipient())
+	must(t, err)
+	_, err = io.Copy(w, plain)
+	must(t, err)
+	must(t, w.Close())
+	must(t, aw.Close())
+	if _, err := Verify(context.Background(), &txt, Decrypt{Identities: idFile}); err != nil {
+		t.Fatalf("armored archive: %v", err)
 	}
 }

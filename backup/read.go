@@ -369,7 +369,14 @@ func (x *extraction) content(ctx context.Context, e Entry, tr io.Reader, w io.Wr
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		k, rerr := tr.Read(buf)
+		// Whole buffers: one write call per MiB, not per decoded block.
+		var k int
+		var rerr error
+		for k < len(buf) && rerr == nil {
+			var m int
+			m, rerr = tr.Read(buf[k:])
+			k += m
+		}
 		if k > 0 {
 			h.Write(buf[:k])
 			if _, err := w.Write(buf[:k]); err != nil {

@@ -230,6 +230,7 @@ func TestExtractRefusesBadArchives(t *testing.T) {
 		{"type differs", craft(t, manifestOf(dirE, Entry{Name: "stacks/f", Type: TypeDir, Mode: 0o644}), dir, f), ErrCorrupt, "stacks/f is not a dir"},
 		{"hard link", craft(t, manifestOf(dirE, fileEntry("stacks/f", "content"), fileEntry("stacks/h", "content")), dir, f, member{tar.Header{Name: "stacks/h", Typeflag: tar.TypeLink, Linkname: "stacks/f"}, ""}), ErrCorrupt, "stacks/h"},
 		{"manifest not first", craftNoManifest(t, f), ErrNotArchive, "first entry"},
+		{"tar cut inside an entry, compressed whole", tarCut(t, craft(t, manifestOf(dirE, fileEntry("stacks/big", strings.Repeat("b", 5000))), dir, fileMember("stacks/big", strings.Repeat("b", 5000))), 3000), ErrCorrupt, "stacks/big"},
 		{"manifest not JSON", craft(t, []byte("{not json")), ErrCorrupt, "manifest.json"},
 		{"newer format", craft(t, newer, dir), nil, "newer"},
 		{"random bytes", random, ErrNotArchive, ""},
@@ -261,6 +262,22 @@ func TestExtractChecksLinksFirst(t *testing.T) {
 	if ls, _ := os.ReadDir(dst); len(ls) != 0 {
 		t.Errorf("dst holds %v, want nothing", ls)
 	}
+}
+
+// tarCut recompresses a plain archive's tar cut after n bytes of an entry's
+// content: the compression is whole, the tar inside is not.
+func tarCut(t testing.TB, plain []byte, n int) []byte {
+	zr, err := zstd.NewReader(bytes.NewReader(plain))
+	must(t, err)
+	defer zr.Close()
+	raw, err := io.ReadAll(zr)
+	must(t, err)
+	i := bytes.Index(raw, []byte("bbbb"))
+	var buf bytes.Buffer
+	zw, _ := zstd.NewWriter(&buf)
+	zw.Write(raw[:i+n])
+	zw.Close()
+	return buf.Bytes()
 }
 
 func craftNoManifest(t testing.TB, members ...member) []byte {

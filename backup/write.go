@@ -2,6 +2,7 @@ package backup
 
 import (
 	"archive/tar"
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -116,10 +117,13 @@ func Write(ctx context.Context, w io.Writer, m Manifest, src Source, enc Encrypt
 	}
 
 	out := &hashWriter{w: w, h: sha256.New()}
-	var sink io.Writer = out
+	// age writes 64 KiB chunks: 1 MiB writes cost w (a file, an upload)
+	// sixteen times fewer calls.
+	bw := bufio.NewWriterSize(out, 1<<20)
+	var sink io.Writer = bw
 	var aw io.WriteCloser
 	if !enc.None() {
-		if aw, err = encrypter(out, enc); err != nil {
+		if aw, err = encrypter(bw, enc); err != nil {
 			return m, st, err
 		}
 		sink = aw
@@ -168,6 +172,9 @@ func Write(ctx context.Context, w io.Writer, m Manifest, src Source, enc Encrypt
 		if err := aw.Close(); err != nil {
 			return m, st, err
 		}
+	}
+	if err := bw.Flush(); err != nil {
+		return m, st, err
 	}
 	st.Written = out.n
 	st.SHA256 = hex.EncodeToString(out.h.Sum(nil))
