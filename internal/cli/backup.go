@@ -172,7 +172,7 @@ func backupRun(ctx context.Context, opts *BackupOptions) error {
 	}
 	store, err := backup.OpenStore(ctx, to, opts.S3.options())
 	if err != nil {
-		return err
+		return coreError(err)
 	}
 	bi := in.backupInstance(ctx, deps)
 	if bi.Version == "" {
@@ -189,7 +189,7 @@ func backupRun(ctx context.Context, opts *BackupOptions) error {
 		Host: host, Installer: buildinfo.Get().Version, Now: deps.now, Ready: &ready}, sink)
 	_ = sink.Close()
 	if err != nil {
-		return err
+		return coreError(err)
 	}
 	if in.state != nil {
 		if in.state.Backups == nil {
@@ -235,4 +235,30 @@ func (in *located) backupInstance(ctx context.Context, deps Deps) backup.Instanc
 		}
 	}
 	return bi
+}
+
+// coreError gives the backup core's errors their exit code and hint: S3
+// credentials, permissions or a missing bucket are found before anything
+// changed (exit 3); a full disk and the rest are failures (exit 1) whose
+// hint the core wrote (the flag or variable to fix).
+func coreError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *engine.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	code := engine.ExitFailure
+	if errors.Is(err, backup.ErrS3Auth) || errors.Is(err, backup.ErrS3NoBucket) || errors.Is(err, backup.ErrS3Denied) || errors.Is(err, backup.ErrS3Region) {
+		code = engine.ExitPreflight
+	}
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return &engine.Error{Code: code, Err: err, Hint: h.Hint()}
+	}
+	if code != engine.ExitFailure {
+		return &engine.Error{Code: code, Err: err}
+	}
+	return err
 }

@@ -42,7 +42,7 @@ func (o *storeOptions) openFrom(ctx context.Context) (backup.Store, *state.State
 		from = instance.Layout{Dir: dir}.Backups()
 	}
 	s, err := backup.OpenStore(ctx, from, o.S3.options())
-	return s, st, dir, err
+	return s, st, dir, coreError(err)
 }
 
 func drilled(st *state.State, loc string) bool {
@@ -93,7 +93,7 @@ func backupListRun(ctx context.Context, opts *BackupListOptions) error {
 	}
 	objs, err := store.List(ctx)
 	if err != nil {
-		return err
+		return coreError(err)
 	}
 	views := make([]ArchiveView, 0, len(objs))
 	for _, o := range objs {
@@ -202,11 +202,8 @@ func NewCmdBackupPrune(f *Factory, runF func(*BackupPruneOptions) error) *cobra.
 
 func backupPruneRun(ctx context.Context, opts *BackupPruneOptions) error {
 	k := opts.Keep
-	if k.Last < 0 || k.Daily < 0 || k.Weekly < 0 || k.Monthly < 0 {
-		return engine.UsageError("--keep-* must not be negative")
-	}
-	if k == (backup.Keep{}) {
-		return engine.UsageError("prune needs at least one of --keep-last, --keep-daily, --keep-weekly, --keep-monthly (it never deletes every archive)")
+	if err := k.Check(); err != nil {
+		return engine.UsageError("backup prune: %v", err)
 	}
 	store, st, _, err := opts.openFrom(ctx)
 	if err != nil {
@@ -214,7 +211,7 @@ func backupPruneRun(ctx context.Context, opts *BackupPruneOptions) error {
 	}
 	objs, err := store.List(ctx)
 	if err != nil {
-		return err
+		return coreError(err)
 	}
 	var drilledHere []string
 	for _, o := range objs {
@@ -231,7 +228,7 @@ func backupPruneRun(ctx context.Context, opts *BackupPruneOptions) error {
 	for _, o := range removed {
 		if !opts.DryRun {
 			if err := store.Delete(ctx, o.Name); err != nil {
-				return fmt.Errorf("deleting %s: %w (deleted before it: %d)", o.Location, err, len(deleted))
+				return coreError(fmt.Errorf("deleting %s: %w (deleted before it: %d)", o.Location, err, len(deleted)))
 			}
 		}
 		deleted = append(deleted, o.Location)

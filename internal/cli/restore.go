@@ -115,7 +115,7 @@ func archiveError(err error, loc string) error {
 	case errors.Is(err, os.ErrNotExist):
 		return &engine.Error{Code: engine.ExitUsage, Err: fmt.Errorf("%s: no such archive", loc)}
 	}
-	return err
+	return coreError(err)
 }
 
 // openArchive opens a path or an s3:// URL.
