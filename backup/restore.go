@@ -379,7 +379,7 @@ func recordStep(t Target, stage, version string, sw *instance.Swap) engine.Step 
 				return err
 			}
 			s.Version, s.Image, s.ImageID, s.ContainerID = version, sw.Image, img.ID, sw.Current()
-			s.ImageDigest = repoDigest(sw.Image, img.RepoDigests)
+			s.ImageDigest = instance.RepoDigest(sw.Image, img.RepoDigests)
 			if s.Tag != "" {
 				s.Tag = version
 			}
@@ -396,20 +396,6 @@ func recordStep(t Target, stage, version string, sw *instance.Swap) engine.Step 
 			}
 			return fsutil.WriteFileAtomic(state.Path(t.Dir), data, 0o644)
 		}}
-}
-
-// repoDigest is the image's digest in ref's repository ("" when unknown).
-func repoDigest(ref string, digests []string) string {
-	repo := ref
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		repo = ref[:i]
-	}
-	for _, d := range digests {
-		if strings.HasPrefix(d, repo+"@") {
-			return d
-		}
-	}
-	return ""
 }
 
 func withUndo(s engine.Step, undo func(context.Context, engine.Reporter, engine.Outputs) error) engine.Step {

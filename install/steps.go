@@ -157,7 +157,7 @@ func (r *run) writeState(ctx context.Context, status string) error {
 	if r.o.Image == "" {
 		s.Registry, s.Tag = r.o.Registry, r.o.Version
 	}
-	s.ImageDigest = repoDigest(r.o.ImageRef(), r.image.RepoDigests)
+	s.ImageDigest = instance.RepoDigest(r.o.ImageRef(), r.image.RepoDigests)
 	s.HTTPPort, s.HTTPSPort, s.BindAddress = r.o.HTTPPort, r.o.HTTPSPort, r.o.BindAddress
 	s.TLS, s.Domain = r.o.TLS, r.o.Domain
 	if r.in.TLS != nil && r.in.TLS.KeyPair != nil {

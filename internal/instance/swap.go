@@ -14,6 +14,7 @@ import (
 type Replacer interface {
 	Renamer
 	Keeper
+	ContainerInspect(ctx context.Context, nameOrID string) (docker.Container, error)
 	ImageInspect(ctx context.Context, ref string) (docker.Image, error)
 	ContainerCreate(ctx context.Context, spec docker.ContainerSpec) (string, error)
 	ContainerRemove(ctx context.Context, id string) error
@@ -27,11 +28,31 @@ var _ Replacer = (*docker.Client)(nil)
 // — until the caller's plan removes it at its end (Remove), so a rollback
 // starts it again under its own name.
 type Swap struct {
-	Old      docker.Container
+	Old docker.Container
+	// Prev, in a chain of swaps (an upgrade's hops), is the swap whose new
+	// container this one replaces: known only once that one was created, it
+	// is inspected then. Old then only gives the name and restart policy.
+	Prev     *Swap
 	Image    string // the new container's image reference
 	KeptName string // the old one's name while it is kept
 	newID    string
 }
+
+// SetCurrent tells a swap rebuilt in a later process (from a journal) the
+// container it had created.
+func (s *Swap) SetCurrent(id string) { s.newID = id }
+
+// old is the container this swap replaces, as a step target.
+func (s *Swap) old() Target {
+	if s.Prev != nil {
+		return Target{Name: s.Old.Name, Current: s.Prev.Current}
+	}
+	return Target{ID: s.Old.ID, Name: s.Old.Name}
+}
+
+// OldTarget is the container this swap replaces (the previous hop's, in a
+// chain), for the steps before the swap.
+func (s *Swap) OldTarget() Target { return s.old() }
 
 // Current is the container that serves: the new one once created, else
 // the old one. Steps after the swap take it as their Target.Current.
@@ -39,7 +60,7 @@ func (s *Swap) Current() string {
 	if s.newID != "" {
 		return s.newID
 	}
-	return s.Old.ID
+	return s.old().id()
 }
 
 // Target is the serving container for the standard steps.
@@ -51,21 +72,29 @@ func (s *Swap) Target() Target {
 // the old name. Each undoes itself; the new container's undo removes it
 // (also in a later process: its ID is in the step's outputs).
 func (s *Swap) Steps(d Replacer) []engine.Step {
-	old := Target{ID: s.Old.ID, Name: s.Old.Name}
+	old := s.old()
 	policy := s.Old.Restart
 	if policy == "" {
 		policy = "unless-stopped"
 	}
 	return []engine.Step{
 		RenameStep(d, old, s.KeptName, "the new container takes its name; it is kept until the end, to go back to"),
-		KeepStep(d, Target{ID: s.Old.ID, Name: s.KeptName}, policy, "a kept container must not take the ports after a reboot"),
+		KeepStep(d, Target{ID: old.ID, Name: s.KeptName, Current: old.Current}, policy, "a kept container must not take the ports after a reboot"),
 		{ID: "create", Title: "Create " + s.Old.Name + " on " + s.Image, Cause: "the same settings as before: ports, env, mounts, labels, restart policy, networks",
 			Run: func(ctx context.Context, r engine.Reporter) error {
-				img, err := d.ImageInspect(ctx, s.Old.ImageID)
+				from := s.Old
+				if s.Prev != nil {
+					c, err := d.ContainerInspect(ctx, s.Prev.Current())
+					if err != nil {
+						return err
+					}
+					from = c
+				}
+				img, err := d.ImageInspect(ctx, from.ImageID)
 				if err != nil {
 					return fmt.Errorf("the old container's image: %w", err)
 				}
-				spec := Retag(SpecFromContainer(s.Old, img.Config), s.Image)
+				spec := Retag(SpecFromContainer(from, img.Config), s.Image)
 				spec.Name = s.Old.Name
 				id, err := d.ContainerCreate(ctx, spec)
 				if err != nil {
@@ -98,7 +127,7 @@ func (s *Swap) Steps(d Replacer) []engine.Step {
 func (s *Swap) RemoveStep(d Replacer) engine.Step {
 	return engine.Step{ID: "remove-old", Title: "Remove the kept container " + s.KeptName, Cause: "the new one is ready",
 		Run: func(ctx context.Context, _ engine.Reporter) error {
-			err := d.ContainerRemove(ctx, s.Old.ID)
+			err := d.ContainerRemove(ctx, s.old().id())
 			if errors.Is(err, docker.ErrNotFound) {
 				return nil
 			}

@@ -22,13 +22,14 @@ func main() {
 		code, _ := strconv.Atoi(os.Args[2])
 		os.Exit(code)
 	}
-	fmt.Println("hello stdout")
-	fmt.Fprintln(os.Stderr, "hello stderr")
+	// The file first: the test reads it once the logs are complete.
 	if dir := os.Getenv("MOUNT_DIR"); dir != "" {
 		if err := os.WriteFile(dir+"/hello.txt", []byte("hello\n"), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
 	}
+	fmt.Println("hello stdout")
+	fmt.Fprintln(os.Stderr, "hello stderr")
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	<-sig

@@ -1,13 +1,13 @@
-package install
+package instance
 
 import "strings"
 
-// repoDigest picks, among an image's RepoDigests, the one of the repository
+// RepoDigest picks, among an image's RepoDigests, the one of the repository
 // ref was pulled from. One image can be known under several repositories
 // (the CE and EE images share layers and sometimes a digest); the first
 // entry may name another one. "" when none matches: no digest is better
 // than another repository's.
-func repoDigest(ref string, digests []string) string {
+func RepoDigest(ref string, digests []string) string {
 	want := repoOf(ref)
 	for _, d := range digests {
 		if i := strings.LastIndex(d, "@"); i > 0 && repoOf(d[:i]) == want {
