@@ -77,6 +77,10 @@ func Restore(ctx context.Context, t Target, st *Staged, sink engine.Sink) error 
 		return nil
 	case engine.OutcomeRolledBack:
 		_ = CleanStages(t.Dir)
+		// A rollback ends with the previous instance ready, or says so.
+		ready := instance.ReadyStep(t.Docker, t.HTTP, t.target(), t.BaseURL, t.Version, t.Timeout)
+		ready.Title = "Wait until Appsmith is ready on its previous data"
+		_ = engine.Run(context.WithoutCancel(ctx), engine.Plan{Name: "after the rollback", Steps: []engine.Step{ready}}, sink)
 		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("restore rolled back, Appsmith runs on its previous data: %w", err),
 			Hint: "nothing of the instance changed; `appsmith logs -f` during a new attempt shows why the restored data was refused"}
 	}

@@ -52,7 +52,7 @@ func (in *Installer) checkDataVersion(obs *Observation, o Options, layout stacks
 	var hint string
 	switch {
 	case rok && aok && av.GreaterThan(rv):
-		hint = fmt.Sprintf("upgrades are not supported by this version of appsmith-install yet; install the recorded version %s (%s)", recorded, same)
+		hint = fmt.Sprintf("install the recorded version %s (%s), then `%s`", recorded, same, appsmithCmd(o, "upgrade "+asked))
 		msg += ": an install never upgrades"
 	case rok && aok:
 		hint = fmt.Sprintf("install the recorded version %s (%s), or restore a backup taken with %s", recorded, same, asked)

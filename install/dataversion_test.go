@@ -22,7 +22,7 @@ func TestInstallOntoKeptDataKeepsTheVersion(t *testing.T) {
 		{"same version", "v1.9.2", false, true, ""},
 		{"same version without v", "1.9.2", false, true, ""},
 		{"older", "v1.8.15", false, true, "older image on newer data"},
-		{"newer", "v1.9.3", false, true, "upgrades are not supported by this version of appsmith-install yet; install the recorded version v1.9.2"},
+		{"newer", "v1.9.3", false, true, "install the recorded version v1.9.2 (re-run without --version and --image: the recorded appsmith/appsmith-ce:v1.9.2 is the default), then `appsmith --dir "},
 		{"floating", "latest", false, true, "may be another version"},
 		{"failed first start without data", "v1.8.15", true, false, ""},
 		{"failed first start with data", "v1.8.15", true, true, "never became ready"},

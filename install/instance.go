@@ -51,7 +51,8 @@ func (in *Installer) observeInstance(ctx context.Context, d Docker, o Options, o
 	}
 	if c := obs.Container; c != nil {
 		if c.Image != o.ImageRef() {
-			obs.add("instance", Fail, fmt.Sprintf("to keep it, re-run with --version %s (this installer does not change the version of an install yet)", imageVersion(c.Image)),
+			obs.add("instance", Fail, fmt.Sprintf("to change the version, `%s` (it steps through checkpoints and rolls back on failure); to keep it, re-run with --version %s",
+				appsmithCmd(o, "upgrade "+o.ExpectedVersionOrTag()), imageVersion(c.Image)),
 				"Appsmith is already installed in %s from %s (asked for %s); an install never changes the version", o.Dir, c.Image, o.ImageRef())
 		} else {
 			obs.add("instance", OK, "", "existing install found: container %s (%s), converging", c.Name, c.State)

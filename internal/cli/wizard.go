@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/install"
@@ -13,6 +12,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/fsutil"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 	"github.com/appsmith-install/appsmith-install/internal/tui"
@@ -140,10 +140,4 @@ func readable(p string) error {
 }
 
 // repoOf is the repository whose tags the version list shows.
-func repoOf(o install.Options) string {
-	ref := o.ImageRef()
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		ref = ref[:i]
-	}
-	return ref
-}
+func repoOf(o install.Options) string { return instance.Repository(o.ImageRef()) }

@@ -8,18 +8,18 @@ import "strings"
 // entry may name another one. "" when none matches: no digest is better
 // than another repository's.
 func RepoDigest(ref string, digests []string) string {
-	want := repoOf(ref)
+	want := Repository(ref)
 	for _, d := range digests {
-		if i := strings.LastIndex(d, "@"); i > 0 && repoOf(d[:i]) == want {
+		if i := strings.LastIndex(d, "@"); i > 0 && Repository(d[:i]) == want {
 			return d
 		}
 	}
 	return ""
 }
 
-// repoOf is ref's repository without tag or digest, in the engine's short
+// Repository is ref's repository without tag or digest, in the engine's short
 // form: Docker Hub's "docker.io/" and "library/" prefixes dropped.
-func repoOf(ref string) string {
+func Repository(ref string) string {
 	if i := strings.Index(ref, "@"); i >= 0 {
 		ref = ref[:i]
 	}

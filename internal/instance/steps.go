@@ -21,9 +21,11 @@ type (
 		ContainerStart(ctx context.Context, id string) error
 		ContainerStop(ctx context.Context, id string, timeout time.Duration) error
 	}
-	// Renamer renames containers.
+	// Renamer renames containers (and looks at their name first: a rename
+	// to the name a container has is refused by the engine).
 	Renamer interface {
 		ContainerRename(ctx context.Context, id, newName string) error
+		ContainerInspect(ctx context.Context, nameOrID string) (docker.Container, error)
 	}
 	// Keeper changes a container's restart policy.
 	Keeper interface {
@@ -103,10 +105,19 @@ func RestartStep(d Starter, c Target, cause string) engine.Step {
 // another name); its undo gives the old name back.
 func RenameStep(d Renamer, c Target, newName, cause string) engine.Step {
 	return engine.Step{ID: "rename", Title: "Rename " + c.Name + " to " + newName, Cause: cause,
-		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerRename(ctx, c.id(), newName) },
+		Run: func(ctx context.Context, _ engine.Reporter) error { return rename(ctx, d, c.id(), newName) },
 		Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-			return d.ContainerRename(ctx, c.id(), c.Name)
+			return rename(ctx, d, c.id(), c.Name)
 		}}
+}
+
+// rename is safe to repeat: a run or an undo killed after the engine
+// renamed, or before, both end with the name asked for.
+func rename(ctx context.Context, d Renamer, id, name string) error {
+	if c, err := d.ContainerInspect(ctx, id); err == nil && c.Name == name {
+		return nil
+	}
+	return d.ContainerRename(ctx, id, name)
 }
 
 // KeepStep stops a container from starting by itself (restart policy

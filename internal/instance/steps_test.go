@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/dockerfake"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 )
@@ -14,7 +15,11 @@ import (
 // an upgrade's rollback stands on.
 func TestStandardStepsAndTheirUndos(t *testing.T) {
 	var calls []string
+	name := "appsmith"
 	d := &dockerfake.Engine{T: t,
+		ContainerInspectFunc: func(_ context.Context, id string) (docker.Container, error) {
+			return docker.Container{ID: id, Name: name}, nil
+		},
 		ContainerStartFunc: func(_ context.Context, id string) error { calls = append(calls, "start "+id); return nil },
 		ContainerStopFunc: func(_ context.Context, id string, timeout time.Duration) error {
 			if timeout != StopTimeout {
@@ -23,8 +28,9 @@ func TestStandardStepsAndTheirUndos(t *testing.T) {
 			calls = append(calls, "stop "+id)
 			return nil
 		},
-		ContainerRenameFunc: func(_ context.Context, id, name string) error {
-			calls = append(calls, "rename "+id+" "+name)
+		ContainerRenameFunc: func(_ context.Context, id, to string) error {
+			calls = append(calls, "rename "+id+" "+to)
+			name = to
 			return nil
 		},
 		ContainerSetRestartFunc: func(_ context.Context, id, p string) error { calls = append(calls, "policy "+id+" "+p); return nil },
@@ -48,6 +54,13 @@ func TestStandardStepsAndTheirUndos(t *testing.T) {
 		if err := tc.step.Undo(context.Background(), nopReporter{}, nil); err != nil || !reflect.DeepEqual(calls, tc.und) {
 			t.Errorf("%s: undid %v (%v), want %v", tc.step.ID, calls, err, tc.und)
 		}
+	}
+	// A rename undone twice (a rollback killed and run again), or undone
+	// when its run never reached the engine, asks nothing of the engine.
+	calls = nil
+	rn := RenameStep(d, c, "appsmith-previous", "x")
+	if err := rn.Undo(context.Background(), nopReporter{}, nil); err != nil || len(calls) != 0 {
+		t.Errorf("a rename undone with the name already back: %v (%v)", calls, err)
 	}
 	if p := PullStep(d, "appsmith/appsmith-ce:v1.9.2", "x"); !p.ReadOnly || p.Undo != nil {
 		t.Error("a pull changes no instance: read-only, nothing to undo")

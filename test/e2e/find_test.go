@@ -100,7 +100,7 @@ func TestStatusJSONWithTheEngineDown(t *testing.T) {
 // The real binary: usage errors exit 2 and print no help on stdout.
 func TestUsageErrorsExit2(t *testing.T) {
 	e := newEnv(t)
-	for _, args := range [][]string{{"instal"}, {"status", "now"}, {"restart", "backend", "rts"}, {"backup", "--help"},
+	for _, args := range [][]string{{"instal"}, {"status", "now"}, {"restart", "backend", "rts"}, {"frobnicate", "--help"},
 		{"--yes", "--http-port", "abc"}, {"--version"}} {
 		r := e.runBare(nil, args...)
 		if r.code != 2 || r.out != "" || strings.Contains(r.errOut, "strconv") {
