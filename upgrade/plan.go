@@ -132,9 +132,12 @@ func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 			steps = append(steps, s)
 		}
 	}
-	// The intermediate containers served only their hop; the original one
-	// stays, stopped, with the copy: what `appsmith rollback` goes back to.
-	for i := 1; i < len(swaps); i++ {
+	// Once the last hop is ready, the replaced containers go: two containers
+	// on one stacks directory would be one too many for every later command.
+	// The rollback point is the copy of the stacks and the old image, which
+	// appsmith.yaml's history names (a container with the current one's
+	// settings is made on it again).
+	for i := 0; i < len(swaps); i++ {
 		rm := swaps[i].RemoveStep(d)
 		rm.Scope = hopScope(i, sp.Hops[i])
 		steps = append(steps, rm)
@@ -223,8 +226,7 @@ func recordStep(in Instance, sp Spec, i int, sw *instance.Swap) engine.Step {
 			}
 			if i == 0 {
 				s.History = append(s.History, state.Revision{At: time.Now().UTC(), Operation: "upgrade " + sp.From + " → " + sp.To,
-					Version: sp.From, Image: sw.Old.Image, ImageID: sw.Old.ImageID, ImageDigest: s.ImageDigest,
-					Container: sw.KeptName, ContainerID: sw.Old.ID, RollbackPoint: sp.Snapshot})
+					Version: sp.From, Image: sw.Old.Image, ImageID: sw.Old.ImageID, ImageDigest: s.ImageDigest, RollbackPoint: sp.Snapshot})
 			}
 			s.Version, s.Image, s.ImageID, s.ContainerID = h.To, sw.Image, img.ID, sw.Current()
 			s.ImageDigest = instance.RepoDigest(sw.Image, img.RepoDigests)

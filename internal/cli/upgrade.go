@@ -47,7 +47,7 @@ func NewCmdUpgrade(f *Factory, runF func(*UpgradeOptions) error) *cobra.Command 
 			"stopped (only what changed); then each hop replaces the container by one with the same settings on\n" +
 			"the hop's version and waits until it is ready. Any failure rolls every hop back: the stacks from the\n" +
 			"copy, the original container started again (exit 1). A run killed half-way is finished or rolled back\n" +
-			"by `appsmith upgrade --resume`. The original container and the copy are kept as the rollback point.",
+			"by `appsmith upgrade --resume`. The copy of the stacks is kept, and appsmith.yaml records the old image.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -184,7 +184,7 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 		return err
 	}
 	if mode != progress.ModeQuiet && mode != progress.ModeJSON {
-		fmt.Fprintf(stdio.Err, "Appsmith %s is ready in %s (was %s). The previous container and a copy of the stacks are kept in %s.\n",
+		fmt.Fprintf(stdio.Err, "Appsmith %s is ready in %s (was %s). A copy of the stacks from before is kept in %s.\n",
 			target, in.dir, ui.Version, sp.Snapshot)
 	}
 	return nil
