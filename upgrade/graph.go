@@ -96,11 +96,12 @@ func Path(from, target string, tags []string, db string) ([]Hop, error) {
 		h := Hop{From: tag(prev), To: tag(s), Why: "the version asked for"}
 		if i < len(stops)-1 {
 			c := checkpointOf(s)
-			h.Why = "checkpoint: the data must start fully on v" + c.From.String()
-			if !c.From.Equal(c.To) {
-				h.Why += "–v" + c.To.String() + " (the newest of them the registry has)"
+			if c.From.Equal(c.To) {
+				h.Why = "checkpoint: " + tag(c.To) + " must start fully on the data before any later release"
+			} else {
+				h.Why = "checkpoint: one of " + tag(c.From) + "–" + tag(c.To) + " must start fully on the data before " + tag(c.Before) +
+					" and later (" + tag(s) + " is the newest of them the registry has)"
 			}
-			h.Why += " before v" + c.Before.String() + " and later start on it"
 		}
 		dbSteps(&h, prev, s, db)
 		hops = append(hops, h)
@@ -135,7 +136,7 @@ func dbSteps(h *Hop, a, b *version.Version, db string) {
 			Why: fmt.Sprintf("MongoDB %s starts only on data at FCV %s or newer: set it on the running MongoDB %s first", mb, ma, ma)})
 	}
 	if f := releases.FCVFloor(b); f != "" && f != releases.FCVFloor(a) {
-		h.Post = append(h.Post, DBStep{Kind: ExpectFCV, FCV: f, Why: fmt.Sprintf("v%s raises FCV to %s after start", b, f)})
+		h.Post = append(h.Post, DBStep{Kind: ExpectFCV, FCV: f, Why: fmt.Sprintf("%s raises FCV to %s after start", tag(b), f)})
 	}
 }
 
