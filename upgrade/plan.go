@@ -226,7 +226,8 @@ func recordStep(in Instance, sp Spec, i int, sw *instance.Swap) engine.Step {
 			}
 			if i == 0 {
 				s.History = append(s.History, state.Revision{At: time.Now().UTC(), Operation: "upgrade " + sp.From + " → " + sp.To,
-					Version: sp.From, Image: sw.Old.Image, ImageID: sw.Old.ImageID, ImageDigest: s.ImageDigest, RollbackPoint: sp.Snapshot})
+					Version: sp.From, Image: sw.Old.Image, ImageID: sw.Old.ImageID, ImageDigest: s.ImageDigest,
+					RollbackPoint: sp.Snapshot, RollbackBytes: fsutil.Size(sp.Snapshot)})
 			}
 			s.Version, s.Image, s.ImageID, s.ContainerID = h.To, sw.Image, img.ID, sw.Current()
 			s.ImageDigest = instance.RepoDigest(sw.Image, img.RepoDigests)

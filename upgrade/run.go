@@ -112,8 +112,11 @@ func Unfinished(dir string) ([]*engine.Journal, error) {
 	return out, nil
 }
 
-// IsUpgrade reports an upgrade's journal.
-func IsUpgrade(j *engine.Journal) bool { return strings.HasPrefix(j.Op(), Op+" ") }
+// IsUpgrade reports an upgrade's (or a rollback's) journal: `upgrade
+// --resume` finishes or undoes both.
+func IsUpgrade(j *engine.Journal) bool {
+	return strings.HasPrefix(j.Op(), Op+" ") || strings.HasPrefix(j.Op(), RollbackOp+" ")
+}
 
 // ErrNothingToResume: no upgrade is unfinished.
 var ErrNothingToResume = errors.New("no unfinished upgrade")
@@ -136,6 +139,9 @@ func Resume(ctx context.Context, in Instance, sink engine.Sink) (Spec, engine.Ou
 		return Spec{}, "", err
 	}
 	defer j.Close()
+	if strings.HasPrefix(j.Op(), RollbackOp+" ") {
+		return resumeRollback(ctx, in, j, sink)
+	}
 	m := j.Meta()
 	sp := Spec{From: m["from"], To: m["to"], Stamp: m["stamp"], Snapshot: m["snapshot"]}
 	if err := json.Unmarshal([]byte(m["hops"]), &sp.Hops); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
+	"github.com/appsmith-install/appsmith-install/upgrade"
 )
 
 // Status is the documented output of `appsmith status --json` (README.md).
@@ -47,6 +48,16 @@ type Status struct {
 	// last restore drill that passed; absent when there was none.
 	LastBackup *state.BackupRecord `json:"last_backup,omitempty"`
 	LastDrill  *state.DrillRecord  `json:"last_drill,omitempty"`
+	// RollbackPoint is what `appsmith rollback` goes back to, when an
+	// upgrade left one.
+	RollbackPoint *RollbackPoint `json:"rollback_point,omitempty"`
+}
+
+// RollbackPoint is the version before the last upgrade and its copy.
+type RollbackPoint struct {
+	Version string `json:"version"`
+	Path    string `json:"path"`
+	Bytes   int64  `json:"bytes"`
 }
 
 // Unfinished is an operation whose journal did not end.
@@ -142,6 +153,9 @@ func (in *located) recorded() Status {
 		if s.Backups != nil {
 			st.LastBackup, st.LastDrill = s.Backups.Last, s.Backups.LastDrill
 		}
+		if rev, err := upgrade.Point(s); err == nil {
+			st.RollbackPoint = &RollbackPoint{Version: rev.Version, Path: rev.RollbackPoint, Bytes: rev.RollbackBytes}
+		}
 	}
 	return st
 }
@@ -230,6 +244,9 @@ func printStatus(stdio IO, st Status, now time.Time) {
 		drill = fmt.Sprintf("last passed %s ago (%s)", age(now, d.At), d.Duration.Round(time.Second))
 	}
 	fmt.Fprintf(w, "  drills:     %s\n", drill)
+	if r := st.RollbackPoint; r != nil {
+		fmt.Fprintf(w, "  rollback:   to %s with %s (%s): `%s`\n", r.Version, r.Path, progress.FormatBytes(r.Bytes), hint.Appsmith(st.Dir, "rollback"))
+	}
 }
 
 func orDash(s string) string {

@@ -112,6 +112,7 @@ type Revision struct {
 	// RollbackPoint is the copy of the stacks taken before the change (a
 	// snapshot directory or a backup archive): data and image go back together.
 	RollbackPoint string `yaml:"rollback_point,omitempty"`
+	RollbackBytes int64  `yaml:"rollback_bytes,omitempty"` // its size, for status
 }
 
 // SchemaVersion is the newest layout of appsmith.yaml this build reads and

@@ -143,3 +143,42 @@ func TestUpgradeKilledResumes(t *testing.T) {
 	}
 	t.Logf("covered %d kill points", killed)
 }
+
+// After a good upgrade, rollback goes back to the version before it on the
+// copy the upgrade took; what was written since is set aside, not deleted.
+func TestRollbackAfterUpgrade(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.38"})
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2", "--db", "embedded-mongodb")...), "install")
+	testenv.SeedDocuments(t, e.cli, e.containerID(), "widgets", 8)
+	e.mustSucceed(e.run(nil, "upgrade", "v1.9.38", "--yes", "--progress", "plain"), "upgrade")
+	testenv.SeedDocuments(t, e.cli, e.containerID(), "widgets", 2)
+	contains(t, "status", e.run(nil, "status").out, "rollback:   to v1.9.2")
+
+	if r := e.run(nil, "rollback"); r.code != 2 || !strings.Contains(r.errOut, "--yes") {
+		t.Fatalf("rollback without --yes and no terminal: exit %d\n%s", r.code, r.errOut)
+	}
+	e.mustSucceed(e.run(nil, "rollback", "--yes", "--progress", "plain"), "rollback")
+	s, code := e.status()
+	if code != 0 || s.Version != "v1.9.2" {
+		t.Fatalf("after the rollback: exit %d %+v", code, s)
+	}
+	if n := testenv.CountDocuments(t, e.cli, s.ContainerID, "widgets"); n != 8 {
+		t.Errorf("%d documents after the rollback, want the 8 of before the upgrade", n)
+	}
+	st, _ := state.Load(e.dir)
+	if len(st.History) != 0 {
+		t.Errorf("history after the rollback: %+v", st.History)
+	}
+	matches, _ := filepath.Glob(filepath.Join(e.dir, "backups", "upgrade-*", "stacks-at-rollback", "configuration", "docker.env"))
+	if len(matches) != 1 {
+		t.Errorf("the stacks of v1.9.38 were not set aside: %v", matches)
+	}
+	if strings.Contains(e.run(nil, "status").out, "rollback:") {
+		t.Error("status still offers a rollback")
+	}
+	if r := e.run(nil, "rollback", "--yes"); r.code != 3 {
+		t.Errorf("a second rollback: exit %d, want 3\n%s", r.code, r.errOut)
+	}
+}
