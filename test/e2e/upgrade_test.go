@@ -104,17 +104,18 @@ func TestUpgradeFailureRollsBackWithData(t *testing.T) {
 	}
 }
 
-// An upgrade killed at any journal record is finished or rolled back by
-// `upgrade --resume`: the instance ends ready at the old or the new version
-// with its data.
+// A two-hop upgrade (v1.9.1 → v1.9.2 → v1.9.38) killed at any journal
+// record is finished or rolled back by `upgrade --resume`: the instance
+// ends ready at the old or the new version with its data.
 func TestUpgradeKilledResumes(t *testing.T) {
 	e := newEnv(t)
-	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
-	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.38"})
-	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2", "--db", "embedded-mongodb")...), "install")
+	for _, tag := range []string{"v1.9.1", "v1.9.2", "v1.9.38"} {
+		e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: tag})
+	}
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.1", "--db", "embedded-mongodb")...), "install")
 	testenv.SeedDocuments(t, e.cli, e.containerID(), "widgets", 10)
 	killed := 0
-	for n := 1; n < 60; n++ {
+	for n := 1; n < 90; n++ {
 		r := e.run([]string{testenv.FailpointAfterRecord(n)}, "upgrade", "v1.9.38", "--yes", "--progress", "plain", "--timeout", "60s")
 		if r.code == 0 {
 			break
@@ -128,7 +129,7 @@ func TestUpgradeKilledResumes(t *testing.T) {
 		}
 		e.mustSucceed(e.run(nil, "upgrade", "--resume", "--progress", "plain", "--timeout", "60s"), "resume at record "+strconv.Itoa(n))
 		s, code := e.status()
-		if code != 0 || (s.Version != "v1.9.2" && s.Version != "v1.9.38") {
+		if code != 0 || (s.Version != "v1.9.1" && s.Version != "v1.9.38") {
 			t.Fatalf("record %d: after --resume: exit %d %+v", n, code, s)
 		}
 		if c := testenv.CountDocuments(t, e.cli, s.ContainerID, "widgets"); c != 10 {
@@ -138,7 +139,7 @@ func TestUpgradeKilledResumes(t *testing.T) {
 			break // finished by the resume
 		}
 	}
-	if killed < 10 {
+	if killed < 20 {
 		t.Fatalf("covered only %d kill points", killed)
 	}
 	t.Logf("covered %d kill points", killed)
