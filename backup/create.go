@@ -33,6 +33,7 @@ type Instance struct {
 	Edition     string
 	Image       string // repository:tag
 	ImageDigest string
+	Running     bool // a cold backup of a stopped instance neither stops nor starts it
 }
 
 func (in Instance) stacks() stacks.Layout { return instance.Layout{Dir: in.Dir}.Stacks() }
@@ -143,7 +144,10 @@ func Create(ctx context.Context, in Instance, opts CreateOptions, sink engine.Si
 
 	var steps []engine.Step
 	var downFrom time.Time
-	if opts.Cold {
+	stopStart := opts.Cold && in.Running
+	if opts.Cold && !in.Running {
+		// Already stopped: nothing writes to the stacks, nothing to restart.
+	} else if opts.Cold {
 		stop := instance.StopStep(in.Docker, in.target(), "a cold backup copies the whole stacks directory with nothing writing to it")
 		run := stop.Run
 		stop.Run = func(ctx context.Context, r engine.Reporter) error {
@@ -201,7 +205,7 @@ func Create(ctx context.Context, in Instance, opts CreateOptions, sink engine.Si
 				}
 			}
 		}})
-	if opts.Cold {
+	if stopStart {
 		start := instance.StartStep(in.Docker, in.target(), "the backup is written")
 		ready := engine.Step{ID: "ready", Title: "Wait until Appsmith is ready", ReadOnly: true,
 			Run: func(context.Context, engine.Reporter) error { return nil }}

@@ -35,15 +35,31 @@ func encrypter(w io.Writer, enc Encrypt) (io.WriteCloser, error) {
 		r.SetWorkFactor(scryptWorkFactor)
 		rs = append(rs, r)
 	}
-	for i, s := range enc.Recipients {
+	parsed, err := parseRecipients(enc.Recipients)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt: %w", err)
+	}
+	return age.Encrypt(w, append(rs, parsed...)...)
+}
+
+// CheckRecipients says whether every recipient is an age public key, so a
+// bad --recipient is refused before anything runs.
+func CheckRecipients(recipients []string) error {
+	_, err := parseRecipients(recipients)
+	return err
+}
+
+func parseRecipients(recipients []string) ([]age.Recipient, error) {
+	var rs []age.Recipient
+	for i, s := range recipients {
 		parsed, err := age.ParseRecipients(strings.NewReader(strings.TrimSpace(s)))
 		if err != nil || len(parsed) != 1 {
 			// Not quoted: a secret key given by mistake must not be printed.
-			return nil, fmt.Errorf("encrypt: recipient %d of %d is not an age public key (age1…)", i+1, len(enc.Recipients))
+			return nil, fmt.Errorf("--recipient %d of %d is not an age public key (age1…; `age-keygen -y KEYFILE` prints one)", i+1, len(recipients))
 		}
 		rs = append(rs, parsed...)
 	}
-	return age.Encrypt(w, rs...)
+	return rs, nil
 }
 
 // ageHeader reads the recipient types of an age header from the buffered
@@ -129,7 +145,14 @@ func decrypter(br *bufio.Reader, src *counter, dec Decrypt) (io.Reader, error) {
 		var nm *age.NoIdentityMatchError
 		switch {
 		case errors.As(err, &nm):
-			return nil, fmt.Errorf("%w: %s does not open it (it needs %s)", ErrWrongKey, keyNames(dec), want)
+			gave := "--identity"
+			if len(dec.Passphrase) > 0 {
+				gave = "--passphrase-file"
+			}
+			if want == gave || (len(dec.Passphrase) > 0 && len(dec.Identities) > 0) {
+				return nil, fmt.Errorf("%w: %s does not open it: it is not the key this archive was encrypted with", ErrWrongKey, keyNames(dec))
+			}
+			return nil, fmt.Errorf("%w: %s does not open it: the archive was encrypted for %s", ErrWrongKey, keyNames(dec), want)
 		case hdrLen == 0 && src.eof, errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 			return nil, fmt.Errorf("%w: it ends within its encryption header (%d bytes)", ErrTruncated, src.n)
 		}

@@ -116,9 +116,7 @@ func dump(ctx context.Context, d Execer, id string, db Database, w io.Writer, pl
 		if oplog {
 			args = append(args, "--oplog")
 		}
-		code, err := withMongoConfig(ctx, d, id, uri, func(cfg string) (int, error) {
-			return d.ExecStream(ctx, id, append(args, "--config="+cfg), nil, nil, w, &stderr)
-		})
+		code, err := d.ExecStream(ctx, id, append(args, "--config=/dev/stdin"), nil, mongoConfig(uri), w, &stderr)
 		if err := toolErr("mongodump", code, err, &stderr); err != nil {
 			return out, err
 		}
@@ -226,9 +224,7 @@ func Counts(ctx context.Context, d Execer, id string, db Database) (map[string]i
 			return nil, err
 		}
 	}
-	code, err := withMongoConfig(ctx, d, id, uri, func(cfg string) (int, error) {
-		return d.ExecStream(ctx, id, []string{"mongodump", "--archive", "--config=" + cfg}, nil, nil, io.Discard, &stderr)
-	})
+	code, err := d.ExecStream(ctx, id, []string{"mongodump", "--archive", "--config=/dev/stdin"}, nil, mongoConfig(uri), io.Discard, &stderr)
 	if err := toolErr("mongodump", code, err, &stderr); err != nil {
 		return nil, err
 	}
@@ -325,6 +321,14 @@ func serverURI(raw string) (string, error) {
 	}
 	u.Path, u.RawQuery = "/", q.Encode()
 	return u.String(), nil
+}
+
+// mongoConfig is the tools' --config YAML, given on stdin where the tool
+// reads nothing else from it (mongodump): nothing lands on the container's
+// disk, and a cancelled run leaves nothing behind.
+func mongoConfig(uri string) io.Reader {
+	q, _ := json.Marshal(uri) // a JSON string is a YAML string
+	return strings.NewReader("uri: " + string(q) + "\n")
 }
 
 // withMongoConfig hands the MongoDB tools their connection string in a

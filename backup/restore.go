@@ -95,6 +95,23 @@ func boolString(b bool) string {
 	return ""
 }
 
+// Check refuses, before anything changes, an archive the instance cannot
+// take: another kind of database, or no encryption keys anywhere.
+func Check(t Target, st *Staged) error {
+	cur, err := t.stacks().ReadEnv()
+	if err != nil {
+		return fmt.Errorf("reading the instance's docker.env: %w", err)
+	}
+	arch, err := stacks.Layout{Root: st.Stacks()}.ReadEnv()
+	if errors.Is(err, os.ErrNotExist) {
+		arch = cur.Clone()
+	} else if err != nil {
+		return fmt.Errorf("the archive's docker.env: %w", err)
+	}
+	_, err = mergeEnv(arch, cur, st.Manifest)
+	return err
+}
+
 // dbExternal: the restored instance keeps the current one's external
 // database (a host setting), so the import goes there.
 func (st *Staged) dbExternal(t Target) bool {
@@ -258,8 +275,16 @@ func planFor(t Target, stage, dump string, m Manifest, externalDB bool, sw *inst
 				return f.Commit()
 			}})
 	}
+	policy := t.Container.Restart
+	if policy == "" || policy == "no" {
+		policy = "unless-stopped"
+	}
 	steps = append(steps,
 		instance.StopStep(t.Docker, instance.Target{ID: tg.ID, Name: tg.Name}, "the stacks directory is swapped while nothing writes to it"),
+		// Until the restore is verified, a reboot must not start an
+		// instance on half-restored data: the next command finishes or
+		// undoes the restore first.
+		withID(instance.KeepStep(t.Docker, instance.Target{ID: tg.ID, Name: tg.Name}, policy, "a restore cut short must not start by itself after a reboot"), "hold"),
 		engine.Step{ID: "swap", Title: "Lay down the archive's stacks", Cause: "the current stacks move aside to " + prev + " (a rename: no copy)",
 			Run: func(context.Context, engine.Reporter) error {
 				if _, err := os.Stat(prev); err == nil {
@@ -327,6 +352,11 @@ func planFor(t Target, stage, dump string, m Manifest, externalDB bool, sw *inst
 	if sw != nil {
 		steps = append(steps, recordStep(t, stage, m.AppsmithVersion, sw), sw.RemoveStep(t.Docker))
 	}
+	steps = append(steps, engine.Step{ID: "restart-policy", Title: "Let " + tg.Name + " start by itself again (" + policy + ")", Cause: "the restore is verified",
+		Run: func(ctx context.Context, _ engine.Reporter) error { return t.Docker.ContainerSetRestart(ctx, serving(), policy) },
+		Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
+			return t.Docker.ContainerSetRestart(ctx, serving(), "no")
+		}})
 	steps = append(steps, engine.Step{ID: "cleanup", Title: "Delete the previous stacks", Cause: "Appsmith is ready on the restored data: " + prev,
 		Run: func(context.Context, engine.Reporter) error { return os.RemoveAll(stage) }})
 	return engine.Plan{Name: "restore", Steps: steps}
@@ -400,6 +430,11 @@ func recordStep(t Target, stage, version string, sw *instance.Swap) engine.Step 
 			}
 			return fsutil.WriteFileAtomic(state.Path(t.Dir), data, 0o644)
 		}}
+}
+
+func withID(s engine.Step, id string) engine.Step {
+	s.ID = id
+	return s
 }
 
 func withUndo(s engine.Step, undo func(context.Context, engine.Reporter, engine.Outputs) error) engine.Step {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 )
@@ -54,7 +55,9 @@ func openS3(ctx context.Context, bucket, prefix string, o S3Options) (Store, err
 			return nil, err
 		}
 	}
-	var loadOpts []func(*config.LoadOptions) error
+	// The SDK's own log lines (IMDS fallbacks, retries) would break
+	// --progress json's NDJSON: what matters reaches the user as errors.
+	loadOpts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	if o.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(o.Region))
 	}

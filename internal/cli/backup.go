@@ -118,10 +118,8 @@ func encryption(stdio IO, passFile string, recipients []string, noEncrypt bool) 
 		p, err := readPassphrase(passFile, "--passphrase-file")
 		return backup.Encrypt{Passphrase: p}, err
 	case len(recipients) > 0:
-		for _, r := range recipients {
-			if !strings.HasPrefix(r, "age1") {
-				return backup.Encrypt{}, engine.UsageError("--recipient %q is not an age public key (age1…); `age-keygen` makes one", r)
-			}
+		if err := backup.CheckRecipients(recipients); err != nil {
+			return backup.Encrypt{}, engine.UsageError("%v", err)
 		}
 		return backup.Encrypt{Recipients: recipients}, nil
 	}
@@ -208,7 +206,7 @@ func backupRun(ctx context.Context, opts *BackupOptions) error {
 	fmt.Fprintln(stdio.Out, res.Location)
 	if mode != progress.ModeQuiet && mode != progress.ModeJSON {
 		fmt.Fprintf(stdio.Err, "Backup of Appsmith %s written: %s (%s)\n", res.Manifest.AppsmithVersion, res.Location, progress.FormatBytes(res.Size))
-		if opts.Cold {
+		if opts.Cold && in.c.Running {
 			fmt.Fprintf(stdio.Err, "Appsmith was down for %s.\n", res.Downtime.Round(100e6))
 		}
 		if enc.None() {
@@ -222,7 +220,7 @@ func backupRun(ctx context.Context, opts *BackupOptions) error {
 
 // backupInstance is the located instance as the backup core sees it.
 func (in *located) backupInstance(ctx context.Context, deps Deps) backup.Instance {
-	bi := backup.Instance{Dir: in.dir, Docker: in.d, ContainerID: in.c.ID, Name: in.c.Name, Image: in.c.Image}
+	bi := backup.Instance{Dir: in.dir, Docker: in.d, ContainerID: in.c.ID, Name: in.c.Name, Image: in.c.Image, Running: in.c.Running}
 	if in.state != nil {
 		bi.Edition, bi.ImageDigest, bi.Version = in.state.Edition, in.state.ImageDigest, in.state.Version
 		if in.state.Image != "" {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,6 +82,12 @@ func NewCmdBackupVerify(f *Factory, runF func(*BackupVerifyOptions) error) *cobr
 }
 
 func backupVerifyRun(ctx context.Context, opts *BackupVerifyOptions) error {
+	// Recorded as `backup list` and `prune` name it: a path is absolute.
+	if !strings.HasPrefix(opts.Archive, "s3://") {
+		if abs, err := filepath.Abs(opts.Archive); err == nil {
+			opts.Archive = abs
+		}
+	}
 	dec, err := decryption(opts.IO, opts.PassphraseFile, opts.IdentityFile)
 	if err != nil {
 		return err
@@ -135,7 +142,8 @@ func drill(ctx context.Context, opts *BackupVerifyOptions, dec backup.Decrypt, m
 	t0 := time.Now()
 	stamp := opts.Deps.now().UTC().Format("20060102T150405Z")
 	live, _ := locate(ctx, opts.Root, opts.IO, opts.Deps)
-	scratch, err := os.MkdirTemp("", "appsmith-drill-")
+	removeStaleDrills(ctx, opts)
+	scratch, err := os.MkdirTemp("", drillPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +178,10 @@ func drill(ctx context.Context, opts *BackupVerifyOptions, dec backup.Decrypt, m
 		return nil, engine.UsageError("%v", err)
 	}
 	in := &located{dir: droot.dir}
-	err = restoreFresh(ctx, ropts, dec, in, mode)
+	if !m.KeysIncluded {
+		fmt.Fprintf(opts.IO.Err, "warning: %s carries no encryption keys: the drill restores it with new ones, so it cannot tell whether datasource credentials would decrypt\n", opts.Archive)
+	}
+	err = restoreFresh(ctx, ropts, dec, in, mode, true)
 	view := &DrillView{OK: err == nil, DurationMS: time.Since(t0).Milliseconds(), Version: m.AppsmithVersion, Counts: len(m.DB.Counts)}
 	if err != nil {
 		view.Error = err.Error()
@@ -180,6 +191,31 @@ func drill(ctx context.Context, opts *BackupVerifyOptions, dec backup.Decrypt, m
 		recordDrill(live.dir, opts.Archive, opts.Deps.now(), time.Since(t0), opts.IO)
 	}
 	return view, nil
+}
+
+const drillPrefix = "appsmith-drill-"
+
+// removeStaleDrills removes what a drill killed half-way left: its
+// container (it may be running, on the archive's data) and scratch dir.
+func removeStaleDrills(ctx context.Context, opts *BackupVerifyOptions) {
+	d, err := opts.Deps.Docker(ctx)
+	if err != nil {
+		return
+	}
+	cs, err := d.ContainerList(ctx, map[string]string{state.LabelManaged: "true"})
+	if err != nil {
+		return
+	}
+	prefix := filepath.Join(os.TempDir(), drillPrefix)
+	for _, c := range cs {
+		dir := c.Labels[state.LabelDir]
+		if !strings.HasPrefix(dir, prefix) {
+			continue
+		}
+		fmt.Fprintf(opts.IO.Err, "Removing %s, left by a drill that was cut short.\n", c.Name)
+		_ = d.ContainerRemove(ctx, c.ID)
+		_ = os.RemoveAll(filepath.Dir(dir))
+	}
 }
 
 // removeDrill removes the drill's container and scratch dir, whatever

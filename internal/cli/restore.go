@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -139,7 +140,7 @@ func restoreRun(ctx context.Context, opts *RestoreOptions) error {
 	}
 	in, err := locateForChange(ctx, opts.Root, stdio, deps)
 	if engine.ExitCode(err) == engine.ExitNotFound && in != nil && in.dir != "" && in.state == nil && in.c == nil {
-		return restoreFresh(ctx, opts, dec, in, mode)
+		return restoreFresh(ctx, opts, dec, in, mode, false)
 	}
 	if err != nil {
 		return err
@@ -165,8 +166,15 @@ func restoreRun(ctx context.Context, opts *RestoreOptions) error {
 	}()
 	timeout, _ := opts.Install.GetDuration("timeout")
 	t := in.restoreTarget(ctx, deps, timeout)
+	if err := backup.Check(t, st); err != nil {
+		return err
+	}
 	if err := switchVersion(&t, st, in, opts.Yes); err != nil {
 		return err
+	}
+	if !st.Manifest.KeysIncluded {
+		fmt.Fprintf(stdio.Err, "warning: %s carries no %s: the instance's are kept; they read the archive's datasource credentials only if they are the keys of the instance that wrote it\n",
+			opts.Archive, strings.Join(backup.KeyNames(), " and "))
 	}
 	if !opts.Yes {
 		if !canPrompt(stdio) {
@@ -236,19 +244,19 @@ func switchVersion(t *backup.Target, st *backup.Staged, in *located, yes bool) e
 		return engine.Errorf(engine.ExitPreflight, "pass --yes to replace the container by one on "+m.AppsmithVersion+" (same settings), or restore an archive of "+t.Version,
 			"the archive holds Appsmith %s data and the instance runs %s: data is restored only into the version that wrote it", m.AppsmithVersion, t.Version)
 	}
-	t.Switch, t.Container = instance.WithTag(in.c.Image, m.AppsmithVersion), *in.c
+	t.Switch = instance.WithTag(in.c.Image, m.AppsmithVersion)
 	return nil
 }
 
 // restoreTarget is the located instance as the restore core sees it.
 func (in *located) restoreTarget(ctx context.Context, deps Deps, timeout time.Duration) backup.Target {
-	return backup.Target{Instance: in.backupInstance(ctx, deps), Docker: in.d, HTTP: httpClient(deps), BaseURL: in.baseURL(), Timeout: timeout}
+	return backup.Target{Instance: in.backupInstance(ctx, deps), Docker: in.d, HTTP: httpClient(deps), BaseURL: in.baseURL(), Timeout: timeout, Container: *in.c}
 }
 
 // restoreFresh is a restore onto an empty --dir: install the archive's
 // exact version (the install flags apply), then restore into it. The
 // archive is verified before anything is installed.
-func restoreFresh(ctx context.Context, opts *RestoreOptions, dec backup.Decrypt, in *located, mode progress.Mode) error {
+func restoreFresh(ctx context.Context, opts *RestoreOptions, dec backup.Decrypt, in *located, mode progress.Mode, allowNoKeys bool) error {
 	var err error
 	if in.lock, err = lockDir(in.dir); err != nil {
 		return err
@@ -267,6 +275,13 @@ func restoreFresh(ctx context.Context, opts *RestoreOptions, dec backup.Decrypt,
 	}()
 	m := st.Manifest
 	fs := opts.Install
+	if !m.KeysIncluded && !allowNoKeys {
+		in.release()
+		return engine.Errorf(engine.ExitPreflight, "install "+m.AppsmithVersion+" first, put the two values you kept into "+
+			"<dir>/stacks/configuration/docker.env, then restore into it",
+			"%s carries no %s (made with --no-encrypt): a new install's keys cannot read its datasource credentials",
+			opts.Archive, strings.Join(backup.KeyNames(), " and "))
+	}
 	switch {
 	case fs.Changed("image"):
 		// The user's image: its version must be the archive's (install checks /info).
@@ -285,6 +300,11 @@ func restoreFresh(ctx context.Context, opts *RestoreOptions, dec backup.Decrypt,
 	}
 	if !fs.Changed("edition") && !fs.Changed("image") && m.Edition != "" {
 		_ = fs.Set("edition", m.Edition)
+	}
+	// The manifest's exact image (its repository: a mirror stays a mirror),
+	// unless the flags name another.
+	if !fs.Changed("image") && !fs.Changed("version") && !fs.Changed("registry") && !fs.Changed("edition") && m.Image != "" {
+		_ = fs.Set("image", instance.WithTag(m.Image, m.AppsmithVersion))
 	}
 	in.release() // the install takes the lock itself
 	fmt.Fprintf(opts.IO.Err, "Nothing is installed in %s: installing Appsmith %s to restore %s into.\n", in.dir, m.AppsmithVersion, opts.Archive)

@@ -86,16 +86,16 @@ type Backups struct {
 
 // BackupRecord is a backup that was written.
 type BackupRecord struct {
-	At       time.Time `yaml:"at"`
-	Location string    `yaml:"location"`
-	Size     int64     `yaml:"size"`
+	At       time.Time `yaml:"at" json:"at"`
+	Location string    `yaml:"location" json:"location"`
+	Size     int64     `yaml:"size" json:"size"`
 }
 
 // DrillRecord is a restore drill that passed.
 type DrillRecord struct {
-	At       time.Time     `yaml:"at"`
-	Location string        `yaml:"location"`
-	Duration time.Duration `yaml:"duration"`
+	At       time.Time     `yaml:"at" json:"at"`
+	Location string        `yaml:"location" json:"location"`
+	Duration time.Duration `yaml:"duration" json:"duration_ns"`
 }
 
 // Revision is what an instance ran before a change of version, and where

@@ -225,7 +225,13 @@ func TestBackupDrillLeavesLiveInstance(t *testing.T) {
 	b := e.backup("--no-encrypt")
 	testenv.SeedDocuments(t, e.cli, id, "widgets", 5)
 
-	r := e.run(nil, "backup", "verify", b.Location, "--drill", "--progress", "plain")
+	// A relative path is recorded as the absolute one list and prune use.
+	wd, _ := os.Getwd()
+	rel, err := filepath.Rel(wd, b.Location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.run(nil, "backup", "verify", rel, "--drill", "--progress", "plain")
 	e.mustSucceed(r, "drill")
 	contains(t, "drill", r.out, "drill: restored")
 	if id2 := e.containerID(); id2 != id {
@@ -247,6 +253,25 @@ func TestBackupDrillLeavesLiveInstance(t *testing.T) {
 		t.Errorf("list --json: %v\n%s", err, r.out)
 	}
 	contains(t, "status", e.run(nil, "status").out, "drills:     last passed")
+	// prune never deletes the only archive that passed a drill.
+	e.backup("--no-encrypt")
+	r = e.run(nil, "backup", "prune", "--keep-last", "1", "--dry-run")
+	e.mustSucceed(r, "prune")
+	if strings.Contains(r.out, b.Location) {
+		t.Errorf("prune would delete the only drilled archive:\n%s", r.out)
+	}
+	// A keyless archive does not go onto a fresh host, whose new keys could
+	// not read its credentials.
+	f := setup(t)
+	f.reg = e.reg
+	r = f.run(nil, "restore", b.Location, "--registry", e.reg.Host(), "--container-name", f.name, "--http-port", strconv.Itoa(f.http),
+		"--https-port", strconv.Itoa(f.https), "--bind-address", "127.0.0.1", "--link-dir", "", "--progress", "plain")
+	if r.code != 3 || !strings.Contains(r.errOut, "APPSMITH_ENCRYPTION_PASSWORD") {
+		t.Errorf("a keyless archive onto a fresh host: exit %d\n%s", r.code, r.errOut)
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, "stacks")); err == nil {
+		t.Error("the refused fresh-host restore installed something")
+	}
 }
 
 // A restore killed at any journal record is finished or undone by the next
@@ -312,7 +337,19 @@ func TestBackupAppsmithctlFormatAndCold(t *testing.T) {
 		t.Errorf("%d documents after restoring the appsmithctl archive, want 25", n)
 	}
 
+	// A bad recipient is refused before anything stops.
+	if r := e.run(nil, "backup", "--cold", "--recipient", "age1bogus"); r.code != 2 || !strings.Contains(r.errOut, "--recipient") {
+		t.Errorf("a bad --recipient: exit %d\n%s", r.code, r.errOut)
+	}
+	// A cold backup of a stopped instance leaves it stopped.
+	e.mustSucceed(e.run(nil, "stop"), "stop")
 	r := e.run(nil, "backup", "--cold", "--no-encrypt", "--progress", "plain")
+	e.mustSucceed(r, "cold backup of a stopped instance")
+	if s, _ := e.status(); s.State != "stopped" {
+		t.Errorf("a cold backup started a stopped instance: %+v", s)
+	}
+	e.mustSucceed(e.run(nil, "start"), "start")
+	r = e.run(nil, "backup", "--cold", "--no-encrypt", "--progress", "plain")
 	e.mustSucceed(r, "cold backup")
 	contains(t, "cold backup", r.errOut, "Appsmith was down for", "NOT encrypted", "APPSMITH_ENCRYPTION_PASSWORD and APPSMITH_ENCRYPTION_SALT")
 	e.containerID() // started again
