@@ -353,7 +353,9 @@ func planFor(t Target, stage, dump string, m Manifest, externalDB bool, sw *inst
 		steps = append(steps, recordStep(t, stage, m.AppsmithVersion, sw), sw.RemoveStep(t.Docker))
 	}
 	steps = append(steps, engine.Step{ID: "restart-policy", Title: "Let " + tg.Name + " start by itself again (" + policy + ")", Cause: "the restore is verified",
-		Run: func(ctx context.Context, _ engine.Reporter) error { return t.Docker.ContainerSetRestart(ctx, serving(), policy) },
+		Run: func(ctx context.Context, _ engine.Reporter) error {
+			return t.Docker.ContainerSetRestart(ctx, serving(), policy)
+		},
 		Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
 			return t.Docker.ContainerSetRestart(ctx, serving(), "no")
 		}})
