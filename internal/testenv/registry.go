@@ -93,7 +93,17 @@ func (r *Registry) RemoveFromEngineOnCleanup(tb testing.TB, cli *client.Client) 
 				if !strings.HasPrefix(t, r.host+"/") {
 					continue
 				}
-				if _, err := cli.ImageRemove(ctx, t, client.ImageRemoveOptions{PruneChildren: true}); err != nil && !isNotFound(err) {
+				// A container whose forced removal the engine still has in
+				// progress holds the image for a moment: wait for it.
+				var err error
+				for try := 0; try < 25; try++ {
+					_, err = cli.ImageRemove(ctx, t, client.ImageRemoveOptions{PruneChildren: true})
+					if err == nil || isNotFound(err) || !strings.Contains(err.Error(), "is using its referenced image") {
+						break
+					}
+					time.Sleep(400 * time.Millisecond)
+				}
+				if err != nil && !isNotFound(err) {
 					tb.Errorf("testenv: removing image %s: %v", t, err)
 				}
 			}
