@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
@@ -221,8 +222,20 @@ func Create(ctx context.Context, in Instance, opts CreateOptions, sink engine.Si
 		steps = append(steps, start, ready)
 	}
 	plan := engine.Plan{Name: "backup", Steps: steps}
-	// Cold: a failed archive undoes the stop (the instance starts again).
-	out, err := engine.Runner{Sink: sink, OnFailure: engine.RollBackOnFailure}.Run(ctx, plan)
+	// Cold: a failed archive undoes the stop (the instance starts again);
+	// journaled, so a run killed while Appsmith is stopped is undone by the
+	// next command (RecoverCold) instead of leaving it down.
+	rn := engine.Runner{Sink: sink, OnFailure: engine.RollBackOnFailure}
+	if stopStart {
+		j, err := engine.Create(instance.Layout{Dir: in.Dir}.Journal(), ColdOp+" "+name, plan,
+			map[string]string{"container": in.ContainerID, "name": in.Name, "recover": "start"})
+		if err != nil {
+			return res, err
+		}
+		defer j.Close()
+		rn.Journal = j
+	}
+	out, err := rn.Run(ctx, plan)
 	if err != nil {
 		if out == engine.OutcomeRolledBack && opts.Cold {
 			return res, fmt.Errorf("%w (Appsmith was started again)", err)
@@ -357,4 +370,44 @@ func (c *countingWriter) sum() string {
 		c.h = sha256.New()
 	}
 	return hex.EncodeToString(c.h.Sum(nil))
+}
+
+// ColdOp is the journal operation name of cold backups.
+const ColdOp = "backup-cold"
+
+// IsCold reports a cold backup's journal.
+func IsCold(j *engine.Journal) bool { return strings.HasPrefix(j.Op(), ColdOp+" ") }
+
+// RecoverCold starts again an instance a killed cold backup left stopped:
+// its plan is rebuilt with the same steps (only the stop has an undo).
+func RecoverCold(ctx context.Context, dir string, d instance.Starter, sink engine.Sink) (int, error) {
+	all, err := engine.Unfinished(instance.Layout{Dir: dir}.Journal())
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, old := range all {
+		if !IsCold(old) {
+			continue
+		}
+		j, err := engine.Open(old.Path())
+		if err != nil {
+			return n, err
+		}
+		t := instance.Target{ID: j.Meta()["container"], Name: j.Meta()["name"]}
+		noop := func(id string) engine.Step {
+			return engine.Step{ID: id, ReadOnly: true, Run: func(context.Context, engine.Reporter) error { return nil }}
+		}
+		plan := engine.Plan{Name: "backup", Steps: []engine.Step{
+			instance.StopStep(d, t, ""), noop("archive"), instance.StartStep(d, t, ""), noop("ready")}}
+		_, err = engine.Runner{Sink: sink, Journal: j}.RollBack(ctx, plan, "a cold backup was interrupted while Appsmith was stopped")
+		j.Close()
+		if err != nil {
+			if _, ended := j.Ended(); !ended {
+				return n, err
+			}
+		}
+		n++
+	}
+	return n, nil
 }

@@ -73,7 +73,9 @@ func locateIn(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, change boo
 		}
 		// An interrupted restore is finished or undone below, once the
 		// container is known: it is not a reason to refuse.
-		skip := func(j *engine.Journal) bool { return backup.IsRestore(j) || (ro.guardSkip != nil && ro.guardSkip(j)) }
+		skip := func(j *engine.Journal) bool {
+			return backup.IsRestore(j) || backup.IsCold(j) || (ro.guardSkip != nil && ro.guardSkip(j))
+		}
 		if err := guardUnfinished(dir, skip); err != nil {
 			return in, err
 		}

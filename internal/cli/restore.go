@@ -338,6 +338,16 @@ func restoreFresh(ctx context.Context, opts *RestoreOptions, dec backup.Decrypt,
 // finds the instance on its previous data (or on the restored, verified
 // data), never between the two.
 func recoverRestores(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, in *located) error {
+	if n, err := backup.RecoverCold(ctx, in.dir, in.d, engine.SinkFunc(func(engine.Event) {})); err != nil {
+		return err
+	} else if n > 0 {
+		fmt.Fprintf(stdio.Err, "A cold backup of %s was interrupted while Appsmith was stopped: started it again.\n", in.dir)
+		if in.c != nil {
+			if c, err := in.d.ContainerInspect(ctx, in.c.ID); err == nil {
+				in.c = &c
+			}
+		}
+	}
 	js, err := backup.Unfinished(in.dir)
 	if err != nil {
 		return err

@@ -349,6 +349,15 @@ func TestBackupAppsmithctlFormatAndCold(t *testing.T) {
 		t.Errorf("a cold backup started a stopped instance: %+v", s)
 	}
 	e.mustSucceed(e.run(nil, "start"), "start")
+	// Killed while Appsmith is stopped for it: status says so, and the next
+	// command that changes the instance starts it again.
+	r = e.run([]string{testenv.FailpointAt("done", "stop")}, "backup", "--cold", "--no-encrypt", "--progress", "plain")
+	if r.code != 128+int(syscall.SIGKILL) {
+		t.Fatalf("cold backup with a failpoint: exit %d\n%s", r.code, r.errOut)
+	}
+	contains(t, "status after a killed cold backup", e.run(nil, "status").out, "unfinished: backup-cold")
+	e.mustSucceed(e.run(nil, "restart", "--progress", "plain"), "restart after a killed cold backup")
+	e.containerID()
 	r = e.run(nil, "backup", "--cold", "--no-encrypt", "--progress", "plain")
 	e.mustSucceed(r, "cold backup")
 	contains(t, "cold backup", r.errOut, "Appsmith was down for", "NOT encrypted", "APPSMITH_ENCRYPTION_PASSWORD and APPSMITH_ENCRYPTION_SALT")
