@@ -288,6 +288,9 @@ func writeCron(opts *BackupScheduleOptions, f scheduleFiles, dir string, backupC
 		return err
 	}
 	fmt.Fprintf(opts.IO.Err, "Daily backup of %s at %02d:%02d: %s (no systemd here; logs go to syslog as %s).\n", dir, hour, minute, f.cron, f.unit)
+	if opts.SystemRoot == "/" && !cronRuns() {
+		fmt.Fprintln(opts.IO.Err, "warning: no cron daemon seems to run on this machine (no crond pid file): nothing will run this schedule until one does (apt-get install cron)")
+	}
 	return nil
 }
 
@@ -324,4 +327,15 @@ func shellCmd(args []string) string {
 		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
 	return strings.ReplaceAll(strings.Join(q, " "), "%", `\%`)
+}
+
+// cronRuns looks for a running cron daemon by the pid files Debian's cron,
+// cronie and busybox crond write.
+func cronRuns() bool {
+	for _, p := range []string{"/run/crond.pid", "/var/run/crond.pid", "/run/cron.pid", "/var/run/cron.pid"} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
 }

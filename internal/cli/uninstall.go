@@ -10,8 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/appsmith-install/appsmith-install/backup"
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
@@ -115,7 +117,13 @@ func confirmPurge(stdio IO, deps Deps, dir string, c install.DirContent) error {
 	}
 	fmt.Fprintf(stdio.Err, "--purge deletes from %s every app, datasource credential and backup of this instance:\n", dir)
 	for _, n := range c.Owned {
-		fmt.Fprintf(stdio.Err, "  %s\n", filepath.Join(dir, n))
+		fmt.Fprintf(stdio.Err, "  %s", filepath.Join(dir, n))
+		if n == instance.BackupsDir {
+			if k := archivesIn(filepath.Join(dir, n)); k > 0 {
+				fmt.Fprintf(stdio.Err, "  — with %s: copy them elsewhere first to keep them", plural(k, "backup archive"))
+			}
+		}
+		fmt.Fprintln(stdio.Err)
 	}
 	if len(c.Foreign) > 0 {
 		fmt.Fprintf(stdio.Err, "It keeps what appsmith-install did not create: %s (so %s stays).\n", strings.Join(c.Foreign, ", "), dir)
@@ -127,6 +135,18 @@ func confirmPurge(stdio IO, deps Deps, dir string, c install.DirContent) error {
 		return engine.Errorf(engine.ExitFailure, "", "not confirmed: nothing was changed")
 	}
 	return nil
+}
+
+// archivesIn counts the backup archives in dir.
+func archivesIn(dir string) int {
+	es, _ := os.ReadDir(dir)
+	n := 0
+	for _, e := range es {
+		if _, ok := backup.ParseName(e.Name()); ok && !e.IsDir() {
+			n++
+		}
+	}
+	return n
 }
 
 // ownedList names the entries --purge deletes: "stacks/, appsmith.yaml".
