@@ -1,6 +1,7 @@
 package upgrade
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/appsmith-install/appsmith-install/internal/releases"
@@ -59,3 +60,7 @@ func ChannelTarget(from string, tags []string, channel string) (string, error) {
 	}
 	return best, nil
 }
+
+// ErrRolledBack is in the error of an upgrade that failed and was rolled
+// back: the old version runs on its data as before.
+var ErrRolledBack = errors.New("rolled back")

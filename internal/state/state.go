@@ -89,9 +89,9 @@ type Backups struct {
 // AutoUpdate is the auto-update window and channel, and what the last
 // `upgrade --auto` did.
 type AutoUpdate struct {
-	Window  string            `yaml:"window,omitempty"`  // "Sun 03:00", "daily 03:00"; "" = disabled
-	Channel string            `yaml:"channel,omitempty"` // patch, minor or latest
-	Last    *AutoUpdateRecord `yaml:"last,omitempty"`
+	Window  string            `yaml:"window,omitempty" json:"window"`   // "Sun 03:00", "daily 03:00"; "" = disabled
+	Channel string            `yaml:"channel,omitempty" json:"channel"` // patch, minor or latest
+	Last    *AutoUpdateRecord `yaml:"last,omitempty" json:"last,omitempty"`
 }
 
 // AutoUpdateRecord is one `upgrade --auto` run.
