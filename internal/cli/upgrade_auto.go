@@ -12,6 +12,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
+	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 	"github.com/appsmith-install/appsmith-install/upgrade"
 )
@@ -39,6 +40,15 @@ func autoUpgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 		return engine.UsageError("--auto takes no VERSION, --plan, --json or --resume: it picks the newest version of the auto-update channel")
 	}
 	stdio, deps := opts.IO, opts.Deps
+	mode, err := progress.ParseMode(opts.Root.progress)
+	if err != nil {
+		return engine.UsageError("%v", err)
+	}
+	say := func(format string, a ...any) {
+		if mode != progress.ModeQuiet && mode != progress.ModeJSON { // stderr is NDJSON then
+			fmt.Fprintf(stdio.Err, format, a...)
+		}
+	}
 	in, err := locateContainer(ctx, opts.Root, stdio, deps)
 	if err != nil {
 		return err
@@ -77,11 +87,11 @@ func autoUpgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 		return finish(autoFailed, engine.Errorf(engine.ExitPreflight, "", "%v", err))
 	}
 	if target == "" {
-		fmt.Fprintf(stdio.Err, "Appsmith %s in %s is the newest of channel %s: nothing to do.\n", ui.Version, in.dir, channel)
+		say("Appsmith %s in %s is the newest of channel %s: nothing to do.\n", ui.Version, in.dir, channel)
 		return finish(autoNothing, nil)
 	}
 	rec.To = target
-	fmt.Fprintf(stdio.Err, "Auto-update of %s: %s → %s (channel %s).\n", in.dir, ui.Version, target, channel)
+	say("Auto-update of %s: %s → %s (channel %s).\n", in.dir, ui.Version, target, channel)
 
 	if pass := autoPassphraseFile(stdio, in.dir); pass != "" {
 		bo := &BackupOptions{IO: IO{In: stdio.In, Out: stdio.Err, Err: stdio.Err, Getenv: stdio.Getenv}, Deps: deps, Root: opts.Root,
@@ -93,7 +103,7 @@ func autoUpgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 			rec.Backup = st.Backups.Last.Location
 		}
 	} else {
-		fmt.Fprintf(stdio.Err, "No backup passphrase file (%s, or a backup schedule's): no backup taken; the upgrade's copy of the stacks is the rollback point.\n", passphraseEnv)
+		say("No backup passphrase file (%s, or a backup schedule's): no backup taken; the upgrade's copy of the stacks is the rollback point.\n", passphraseEnv)
 	}
 
 	up := *opts
