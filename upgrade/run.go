@@ -75,7 +75,7 @@ func outcome(out engine.Outcome, err error, j *engine.Journal, sp Spec) error {
 	case engine.OutcomeDone:
 		return nil
 	case engine.OutcomeRolledBack:
-		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("upgrade to %s rolled back, Appsmith %s runs on its data as before: %w", sp.To, sp.From, err),
+		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("upgrade to %s %w, Appsmith %s runs on its data as before: %w", sp.To, ErrRolledBack, sp.From, err),
 			Hint: "`appsmith logs` shows what the new version logged; nothing of the instance changed"}
 	}
 	if _, ended := j.Ended(); ended {

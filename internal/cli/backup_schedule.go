@@ -2,12 +2,8 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -17,7 +13,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/backup"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
-	"github.com/appsmith-install/appsmith-install/internal/fsutil"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 )
 
 // BackupScheduleOptions are `appsmith backup schedule`'s.
@@ -77,19 +73,7 @@ func NewCmdBackupSchedule(f *Factory, runF func(*BackupScheduleOptions) error) *
 
 var hhmm = regexp.MustCompile(`^([01]?\d|2[0-3]):([0-5]\d)$`)
 
-// scheduleFiles are the files a schedule of dir is made of.
-type scheduleFiles struct{ service, timer, cron, unit string }
-
-func filesFor(root, dir string) scheduleFiles {
-	sum := sha256.Sum256([]byte(dir))
-	unit := "appsmith-backup-" + hex.EncodeToString(sum[:4])
-	return scheduleFiles{
-		unit:    unit,
-		service: filepath.Join(root, "etc/systemd/system", unit+".service"),
-		timer:   filepath.Join(root, "etc/systemd/system", unit+".timer"),
-		cron:    filepath.Join(root, "etc/cron.d", unit),
-	}
-}
+func filesFor(root, dir string) scheduleFiles { return unitFiles(root, "appsmith-backup", dir) }
 
 func backupScheduleRun(ctx context.Context, opts *BackupScheduleOptions) error {
 	if opts.Off == (opts.Daily != "") {
@@ -110,21 +94,10 @@ func backupScheduleRun(ctx context.Context, opts *BackupScheduleOptions) error {
 	}
 	opts.Root.usedDir = in.dir
 	files := filesFor(opts.SystemRoot, in.dir)
-	systemd := isDir(filepath.Join(opts.SystemRoot, "run/systemd/system"))
 	if opts.Off {
-		if systemd && opts.SystemRoot == "/" {
-			_ = exec.CommandContext(ctx, "systemctl", "disable", "--now", files.unit+".timer").Run()
-		}
-		removed := 0
-		for _, p := range []string{files.timer, files.service, files.cron} {
-			if err := os.Remove(p); err == nil {
-				removed++
-			} else if !errors.Is(err, os.ErrNotExist) {
-				return err
-			}
-		}
-		if systemd && opts.SystemRoot == "/" {
-			_ = exec.CommandContext(ctx, "systemctl", "daemon-reload").Run()
+		removed, err := removeTimer(ctx, opts.SystemRoot, files)
+		if err != nil {
+			return err
 		}
 		if removed == 0 {
 			fmt.Fprintf(opts.IO.Err, "No backup schedule for %s.\n", in.dir)
@@ -153,10 +126,27 @@ func backupScheduleRun(ctx context.Context, opts *BackupScheduleOptions) error {
 		pruneCmd = append(pruneCmd, keepArgs(opts.Keep)...)
 		pruneCmd = append(pruneCmd, s3Args(&opts.S3)...)
 	}
-	if systemd {
-		return writeSystemd(ctx, opts, files, in.dir, backupCmd, pruneCmd, env, hour, minute)
+	cmds := [][]string{backupCmd}
+	if pruneCmd != nil {
+		cmds = append(cmds, pruneCmd)
 	}
-	return writeCron(opts, files, in.dir, backupCmd, pruneCmd, env, hour, minute)
+	job := timerJob{root: opts.SystemRoot, files: files, by: "appsmith backup schedule", off: hint.Appsmith(in.dir, "backup schedule --off"),
+		what: "Back up the Appsmith instance in " + in.dir, when: "Daily backup of the Appsmith instance in " + in.dir, env: env, cmds: cmds,
+		calendar: fmt.Sprintf("*-*-* %02d:%02d:00", hour, minute), cron: fmt.Sprintf("%d %d * * *", minute, hour), persistent: true}
+	systemd, enable, err := job.write(ctx)
+	if err != nil {
+		return err
+	}
+	if !systemd {
+		fmt.Fprintf(opts.IO.Err, "Daily backup of %s at %02d:%02d: %s (no systemd here; logs go to syslog as %s).\n", in.dir, hour, minute, files.cron, files.unit)
+		warnNoCron(opts.IO, opts.SystemRoot)
+		return nil
+	}
+	fmt.Fprintf(opts.IO.Err, "Daily backup of %s at %02d:%02d: %s (logs: `journalctl -u %s`).\n", in.dir, hour, minute, files.timer, files.unit)
+	if enable != "" {
+		fmt.Fprintf(opts.IO.Err, "Enable it with `%s`.\n", enable)
+	}
+	return nil
 }
 
 // scheduledArgs are the backup's flags, checked now (a schedule that would
@@ -228,114 +218,4 @@ func s3Args(s *s3Flags) []string {
 		a = append(a, "--s3-path-style="+strconv.FormatBool(s.pathStyle))
 	}
 	return a
-}
-
-func writeSystemd(ctx context.Context, opts *BackupScheduleOptions, f scheduleFiles, dir string, backupCmd, pruneCmd, env []string, hour, minute int) error {
-	var svc strings.Builder
-	fmt.Fprintf(&svc, "# Written by appsmith-install (`appsmith backup schedule`); `appsmith --dir %s backup schedule --off` removes it.\n", dir)
-	fmt.Fprintf(&svc, "[Unit]\nDescription=Back up the Appsmith instance in %s\nWants=docker.service\nAfter=docker.service\n\n[Service]\nType=oneshot\n", dir)
-	for _, e := range env {
-		fmt.Fprintf(&svc, "Environment=%s\n", systemdQuote(e))
-	}
-	fmt.Fprintf(&svc, "ExecStart=%s\n", systemdCmd(backupCmd))
-	if pruneCmd != nil {
-		fmt.Fprintf(&svc, "ExecStartPost=%s\n", systemdCmd(pruneCmd))
-	}
-	timer := fmt.Sprintf("# Written by appsmith-install (`appsmith backup schedule`).\n[Unit]\nDescription=Daily backup of the Appsmith instance in %s\n\n"+
-		"[Timer]\nOnCalendar=*-*-* %02d:%02d:00\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n", dir, hour, minute)
-	if err := os.MkdirAll(filepath.Dir(f.service), 0o755); err != nil {
-		return err
-	}
-	if err := fsutil.WriteFileAtomic(f.service, []byte(svc.String()), 0o644); err != nil {
-		return err
-	}
-	if err := fsutil.WriteFileAtomic(f.timer, []byte(timer), 0o644); err != nil {
-		return err
-	}
-	_ = os.Remove(f.cron) // one schedule per install
-	enable := "systemctl daemon-reload && systemctl enable --now " + f.unit + ".timer"
-	if opts.SystemRoot == "/" {
-		if err := exec.CommandContext(ctx, "systemctl", "daemon-reload").Run(); err == nil {
-			if out, err := exec.CommandContext(ctx, "systemctl", "enable", "--now", f.unit+".timer").CombinedOutput(); err != nil {
-				return fmt.Errorf("systemctl enable --now %s.timer: %v: %s", f.unit, err, strings.TrimSpace(string(out)))
-			}
-			enable = ""
-		}
-	}
-	fmt.Fprintf(opts.IO.Err, "Daily backup of %s at %02d:%02d: %s (logs: `journalctl -u %s`).\n", dir, hour, minute, f.timer, f.unit)
-	if enable != "" {
-		fmt.Fprintf(opts.IO.Err, "Enable it with `%s`.\n", enable)
-	}
-	return nil
-}
-
-func writeCron(opts *BackupScheduleOptions, f scheduleFiles, dir string, backupCmd, pruneCmd, env []string, hour, minute int) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Written by appsmith-install (`appsmith backup schedule`); `appsmith --dir %s backup schedule --off` removes it.\n", dir)
-	b.WriteString("SHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n")
-	for _, e := range env {
-		b.WriteString(e + "\n")
-	}
-	line := shellCmd(backupCmd)
-	if pruneCmd != nil {
-		line += " && " + shellCmd(pruneCmd)
-	}
-	fmt.Fprintf(&b, "%d %d * * * root ( %s ) 2>&1 | logger -t %s\n", minute, hour, line, f.unit)
-	if err := os.MkdirAll(filepath.Dir(f.cron), 0o755); err != nil {
-		return err
-	}
-	if err := fsutil.WriteFileAtomic(f.cron, []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(opts.IO.Err, "Daily backup of %s at %02d:%02d: %s (no systemd here; logs go to syslog as %s).\n", dir, hour, minute, f.cron, f.unit)
-	if opts.SystemRoot == "/" && !cronRuns() {
-		fmt.Fprintln(opts.IO.Err, "warning: no cron daemon seems to run on this machine (no crond pid file): nothing will run this schedule until one does (apt-get install cron)")
-	}
-	return nil
-}
-
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
-}
-
-// systemdCmd quotes each word for an Exec line.
-func systemdCmd(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = systemdQuote(a)
-	}
-	return strings.Join(q, " ")
-}
-
-func systemdQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\"'\\$%;") {
-		return s
-	}
-	s = strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `$$`, `%`, `%%`).Replace(s)
-	return `"` + s + `"`
-}
-
-// shellCmd quotes each word for /bin/sh (and cron's % is escaped).
-func shellCmd(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && !strings.ContainsAny(a, " \t\n\"'\\$`;&|<>()*?[]#~%!{}") {
-			q[i] = a
-			continue
-		}
-		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.ReplaceAll(strings.Join(q, " "), "%", `\%`)
-}
-
-// cronRuns looks for a running cron daemon by the pid files Debian's cron,
-// cronie and busybox crond write.
-func cronRuns() bool {
-	for _, p := range []string{"/run/crond.pid", "/var/run/crond.pid", "/run/cron.pid", "/var/run/cron.pid"} {
-		if _, err := os.Stat(p); err == nil {
-			return true
-		}
-	}
-	return false
 }

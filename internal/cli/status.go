@@ -51,6 +51,9 @@ type Status struct {
 	// RollbackPoint is what `appsmith rollback` goes back to, when an
 	// upgrade left one.
 	RollbackPoint *RollbackPoint `json:"rollback_point,omitempty"`
+	// AutoUpdate is the auto-update window and channel ("" window: off)
+	// and the last `upgrade --auto`; absent when never set up nor run.
+	AutoUpdate *state.AutoUpdate `json:"auto_update,omitempty"`
 }
 
 // RollbackPoint is the version before the last upgrade and its copy.
@@ -153,6 +156,7 @@ func (in *located) recorded() Status {
 		if s.Backups != nil {
 			st.LastBackup, st.LastDrill = s.Backups.Last, s.Backups.LastDrill
 		}
+		st.AutoUpdate = s.AutoUpdate
 		if rev, err := upgrade.Point(s); err == nil {
 			st.RollbackPoint = &RollbackPoint{Version: rev.Version, Path: rev.RollbackPoint, Bytes: rev.RollbackBytes}
 		}
@@ -244,6 +248,9 @@ func printStatus(stdio IO, st Status, now time.Time) {
 		drill = fmt.Sprintf("last passed %s ago (%s)", age(now, d.At), d.Duration.Round(time.Second))
 	}
 	fmt.Fprintf(w, "  drills:     %s\n", drill)
+	if au := st.AutoUpdate; au != nil {
+		fmt.Fprintf(w, "  auto-update: %s; last: %s\n", autoUpdateSettings(au), autoUpdateLine(au.Last, now))
+	}
 	if r := st.RollbackPoint; r != nil {
 		fmt.Fprintf(w, "  rollback:   to %s with %s (%s): `%s`\n", r.Version, r.Path, progress.FormatBytes(r.Bytes), hint.Appsmith(st.Dir, "rollback"))
 	}

@@ -31,6 +31,7 @@ type UpgradeOptions struct {
 	JSON    bool
 	Yes     bool
 	Resume  bool
+	Auto    bool // the target from the auto-update channel; --yes implied
 	Timeout time.Duration
 }
 
@@ -65,6 +66,7 @@ func NewCmdUpgrade(f *Factory, runF func(*UpgradeOptions) error) *cobra.Command 
 	fl.BoolVar(&opts.JSON, "json", false, "with --plan: print it as JSON")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before the upgrade (needed without a terminal)")
 	fl.BoolVar(&opts.Resume, "resume", false, "finish or roll back an upgrade that was interrupted")
+	fl.BoolVar(&opts.Auto, "auto", false, "upgrade to the newest version of the auto-update channel, a backup first (what the auto-update timer runs)")
 	fl.DurationVar(&opts.Timeout, "timeout", install.Defaults().Timeout, "how long each hop waits for Appsmith to be ready")
 	return cmd
 }
@@ -89,6 +91,9 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	mode, err := progress.ParseMode(opts.Root.progress)
 	if err != nil {
 		return engine.UsageError("%v", err)
+	}
+	if opts.Auto {
+		return autoUpgradeRun(ctx, opts)
 	}
 	if opts.Resume {
 		if opts.Target != "" || opts.Plan {

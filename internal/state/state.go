@@ -73,6 +73,8 @@ type State struct {
 	History []Revision `yaml:"history,omitempty"`
 	// Backups is what status and prune know of the instance's backups.
 	Backups *Backups `yaml:"backups,omitempty"`
+	// AutoUpdate is `appsmith auto-update`'s settings and last outcome.
+	AutoUpdate *AutoUpdate `yaml:"auto_update,omitempty"`
 }
 
 // Backups records the last backup and the restore drills that passed.
@@ -82,6 +84,24 @@ type Backups struct {
 	// Drilled are the locations of archives that passed a drill: prune
 	// never deletes the only one left.
 	Drilled []string `yaml:"drilled,omitempty"`
+}
+
+// AutoUpdate is the auto-update window and channel, and what the last
+// `upgrade --auto` did.
+type AutoUpdate struct {
+	Window  string            `yaml:"window,omitempty" json:"window"`   // "Sun 03:00", "daily 03:00"; "" = disabled
+	Channel string            `yaml:"channel,omitempty" json:"channel"` // patch, minor or latest
+	Last    *AutoUpdateRecord `yaml:"last,omitempty" json:"last,omitempty"`
+}
+
+// AutoUpdateRecord is one `upgrade --auto` run.
+type AutoUpdateRecord struct {
+	At      time.Time `yaml:"at" json:"at"`
+	From    string    `yaml:"from" json:"from"`
+	To      string    `yaml:"to,omitempty" json:"to,omitempty"`
+	Outcome string    `yaml:"outcome" json:"outcome"`                   // done, rolled_back, failed, nothing-to-do
+	Backup  string    `yaml:"backup,omitempty" json:"backup,omitempty"` // the archive taken first; "" = none
+	Error   string    `yaml:"error,omitempty" json:"error,omitempty"`
 }
 
 // BackupRecord is a backup that was written.
