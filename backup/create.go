@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
@@ -376,20 +375,17 @@ func (c *countingWriter) sum() string {
 const ColdOp = "backup-cold"
 
 // IsCold reports a cold backup's journal.
-func IsCold(j *engine.Journal) bool { return strings.HasPrefix(j.Op(), ColdOp+" ") }
+func IsCold(j *engine.Journal) bool { return j.IsOp(ColdOp) }
 
 // RecoverCold starts again an instance a killed cold backup left stopped:
 // its plan is rebuilt with the same steps (only the stop has an undo).
 func RecoverCold(ctx context.Context, dir string, d instance.Starter, sink engine.Sink) (int, error) {
-	all, err := engine.Unfinished(instance.Layout{Dir: dir}.Journal())
+	all, err := engine.UnfinishedOp(instance.Layout{Dir: dir}.Journal(), ColdOp)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, old := range all {
-		if !IsCold(old) {
-			continue
-		}
 		j, err := engine.Open(old.Path())
 		if err != nil {
 			return n, err

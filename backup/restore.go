@@ -394,44 +394,15 @@ func stopUndo(t Target, serving func() string) func(context.Context, engine.Repo
 // recordStep writes the new container and version into appsmith.yaml; its
 // undo puts the file back as it was.
 func recordStep(t Target, stage, version string, sw *instance.Swap) engine.Step {
-	before := filepath.Join(stage, "appsmith.yaml.before")
-	return engine.Step{ID: "record", Title: "Record " + version + " in appsmith.yaml", Cause: "later commands act on the new container",
-		Run: func(ctx context.Context, _ engine.Reporter) error {
-			s, err := state.Load(t.Dir)
-			if err != nil {
-				return err
-			}
-			if _, err := os.Stat(before); errors.Is(err, os.ErrNotExist) {
-				data, err := os.ReadFile(state.Path(t.Dir))
-				if err != nil {
-					return err
-				}
-				if err := fsutil.WriteFileAtomic(before, data, 0o644); err != nil {
-					return err
-				}
-			}
+	return instance.RecordStep(t.Dir, filepath.Join(stage, "appsmith.yaml.before"), "Record "+version+" in appsmith.yaml", "later commands act on the new container",
+		func(ctx context.Context, s *state.State) error {
 			img, err := t.Docker.ImageInspect(ctx, sw.Image)
 			if err != nil {
 				return err
 			}
-			s.Version, s.Image, s.ImageID, s.ContainerID = version, sw.Image, img.ID, sw.Current()
-			s.ImageDigest = instance.RepoDigest(sw.Image, img.RepoDigests)
-			if s.Tag != "" {
-				s.Tag = version
-			}
-			s.UpdatedAt = time.Now().UTC()
-			return state.Save(t.Dir, s)
-		},
-		Undo: func(context.Context, engine.Reporter, engine.Outputs) error {
-			data, err := os.ReadFile(before)
-			if errors.Is(err, os.ErrNotExist) {
-				return nil // not written yet
-			}
-			if err != nil {
-				return err
-			}
-			return fsutil.WriteFileAtomic(state.Path(t.Dir), data, 0o644)
-		}}
+			instance.Switched(s, version, sw.Image, sw.Current(), img)
+			return nil
+		})
 }
 
 func withID(s engine.Step, id string) engine.Step {
@@ -446,21 +417,11 @@ func withUndo(s engine.Step, undo func(context.Context, engine.Reporter, engine.
 
 // Unfinished lists the restores whose journal did not end, oldest first.
 func Unfinished(dir string) ([]*engine.Journal, error) {
-	all, err := engine.Unfinished(instance.Layout{Dir: dir}.Journal())
-	if err != nil {
-		return nil, err
-	}
-	var out []*engine.Journal
-	for _, j := range all {
-		if IsRestore(j) {
-			out = append(out, j)
-		}
-	}
-	return out, nil
+	return engine.UnfinishedOp(instance.Layout{Dir: dir}.Journal(), Op)
 }
 
 // IsRestore reports a restore's journal.
-func IsRestore(j *engine.Journal) bool { return strings.HasPrefix(j.Op(), Op+" ") }
+func IsRestore(j *engine.Journal) bool { return j.IsOp(Op) }
 
 // Recover finishes or undoes every unfinished restore (a run killed
 // half-way): one that had verified the restored instance is finished (the

@@ -200,26 +200,13 @@ func targetID(c instance.Target) string {
 }
 
 // recordStep writes the hop's container and version into appsmith.yaml,
-// with the revision it replaced in the history; its undo puts the file
-// back as it was before the hop.
+// with the revision it replaced in the history; its undo puts the file back
+// as it was before the hop.
 func recordStep(in Instance, sp Spec, i int, sw *instance.Swap) engine.Step {
 	before := filepath.Join(filepath.Dir(sp.Snapshot), fmt.Sprintf("appsmith.yaml.hop%d", i+1))
 	h := sp.Hops[i]
-	return engine.Step{ID: "record", Title: "Record " + h.To + " in appsmith.yaml", Cause: "later commands act on the new container",
-		Run: func(ctx context.Context, _ engine.Reporter) error {
-			data, err := os.ReadFile(state.Path(in.Dir))
-			if err != nil {
-				return err
-			}
-			if _, err := os.Stat(before); os.IsNotExist(err) {
-				if err := fsutil.WriteFileAtomic(before, data, 0o644); err != nil {
-					return err
-				}
-			}
-			s, err := state.Load(in.Dir)
-			if err != nil {
-				return err
-			}
+	return instance.RecordStep(in.Dir, before, "Record "+h.To+" in appsmith.yaml", "later commands act on the new container",
+		func(ctx context.Context, s *state.State) error {
 			img, err := in.Docker.ImageInspect(ctx, sw.Image)
 			if err != nil {
 				return err
@@ -229,22 +216,7 @@ func recordStep(in Instance, sp Spec, i int, sw *instance.Swap) engine.Step {
 					Version: sp.From, Image: sw.Old.Image, ImageID: sw.Old.ImageID, ImageDigest: s.ImageDigest,
 					RollbackPoint: sp.Snapshot, RollbackBytes: fsutil.Size(sp.Snapshot)})
 			}
-			s.Version, s.Image, s.ImageID, s.ContainerID = h.To, sw.Image, img.ID, sw.Current()
-			s.ImageDigest = instance.RepoDigest(sw.Image, img.RepoDigests)
-			if s.Tag != "" {
-				s.Tag = h.To
-			}
-			s.UpdatedAt = time.Now().UTC()
-			return state.Save(in.Dir, s)
-		},
-		Undo: func(context.Context, engine.Reporter, engine.Outputs) error {
-			data, err := os.ReadFile(before)
-			if os.IsNotExist(err) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			return fsutil.WriteFileAtomic(state.Path(in.Dir), data, 0o644)
-		}}
+			instance.Switched(s, h.To, sw.Image, sw.Current(), img)
+			return nil
+		})
 }

@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
-	"github.com/appsmith-install/appsmith-install/internal/fsutil"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -96,48 +94,22 @@ func rollbackPlan(in Instance, rev state.Revision) (engine.Plan, *instance.Swap)
 	steps = append(steps,
 		instance.StartStep(d, tg, rev.Version+" starts on its own data"),
 		instance.ReadyStep(d, in.HTTP, tg, in.BaseURL, rev.Version, in.Timeout),
-		engine.Step{ID: "record", Title: "Record " + rev.Version + " in appsmith.yaml", Cause: "the history's last revision is taken back",
-			Run: func(ctx context.Context, _ engine.Reporter) error {
-				data, err := os.ReadFile(state.Path(in.Dir))
-				if err != nil {
-					return err
-				}
-				if _, err := os.Stat(before); os.IsNotExist(err) {
-					if err := fsutil.WriteFileAtomic(before, data, 0o644); err != nil {
-						return err
-					}
-				}
-				s, err := state.Load(in.Dir)
-				if err != nil {
-					return err
-				}
+		instance.RecordStep(in.Dir, before, "Record "+rev.Version+" in appsmith.yaml", "the history's last revision is taken back",
+			func(ctx context.Context, s *state.State) error {
 				img, err := d.ImageInspect(ctx, image)
 				if err != nil {
 					return err
 				}
-				s.Version, s.Image, s.ImageID, s.ImageDigest, s.ContainerID = rev.Version, image, img.ID, rev.ImageDigest, sw.Current()
-				if s.Tag != "" {
-					s.Tag = rev.Version
-				}
+				instance.Switched(s, rev.Version, image, sw.Current(), img)
+				s.ImageDigest = rev.ImageDigest
 				for i := len(s.History) - 1; i >= 0; i-- {
 					if s.History[i].RollbackPoint == rev.RollbackPoint {
 						s.History = append(s.History[:i], s.History[i+1:]...)
 						break
 					}
 				}
-				s.UpdatedAt = time.Now().UTC()
-				return state.Save(in.Dir, s)
-			},
-			Undo: func(context.Context, engine.Reporter, engine.Outputs) error {
-				data, err := os.ReadFile(before)
-				if os.IsNotExist(err) {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				return fsutil.WriteFileAtomic(state.Path(in.Dir), data, 0o644)
-			}},
+				return nil
+			}),
 		sw.RemoveStep(d),
 	)
 	return engine.Plan{Name: "rollback " + in.Version + " → " + rev.Version, Steps: steps}, sw

@@ -97,26 +97,15 @@ func specMeta(in Instance, sp Spec) (map[string]string, error) {
 		"restart": in.Container.Restart, "recover": "upgrade --resume"}, nil
 }
 
-// Unfinished lists the upgrades whose journal did not end, oldest first.
+// Unfinished lists the upgrades (and rollbacks) whose journal did not end,
+// oldest first.
 func Unfinished(dir string) ([]*engine.Journal, error) {
-	all, err := engine.Unfinished(instance.Layout{Dir: dir}.Journal())
-	if err != nil {
-		return nil, err
-	}
-	var out []*engine.Journal
-	for _, j := range all {
-		if IsUpgrade(j) {
-			out = append(out, j)
-		}
-	}
-	return out, nil
+	return engine.UnfinishedOp(instance.Layout{Dir: dir}.Journal(), Op, RollbackOp)
 }
 
 // IsUpgrade reports an upgrade's (or a rollback's) journal: `upgrade
 // --resume` finishes or undoes both.
-func IsUpgrade(j *engine.Journal) bool {
-	return strings.HasPrefix(j.Op(), Op+" ") || strings.HasPrefix(j.Op(), RollbackOp+" ")
-}
+func IsUpgrade(j *engine.Journal) bool { return j.IsOp(Op, RollbackOp) }
 
 // ErrNothingToResume: no upgrade is unfinished.
 var ErrNothingToResume = errors.New("no unfinished upgrade")

@@ -272,6 +272,34 @@ func Unfinished(dir string) ([]*Journal, error) {
 	return out, nil
 }
 
+// UnfinishedOp is Unfinished for the operations whose name starts with one
+// of prefixes followed by a space ("restore ", "tls "): what one kind of
+// command finishes or undoes.
+func UnfinishedOp(dir string, prefixes ...string) ([]*Journal, error) {
+	all, err := Unfinished(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Journal
+	for _, j := range all {
+		if j.IsOp(prefixes...) {
+			out = append(out, j)
+		}
+	}
+	return out, nil
+}
+
+// IsOp reports whether the journal's operation is one of ops ("restore"
+// matches "restore 20261130T…").
+func (j *Journal) IsOp(ops ...string) bool {
+	for _, p := range ops {
+		if strings.HasPrefix(j.Op(), p+" ") {
+			return true
+		}
+	}
+	return false
+}
+
 // errNeverBegan: a journal killed before its begin record was durable; its
 // operation never ran a step (Create returns only after that record).
 var errNeverBegan = errors.New("journal has no complete record")

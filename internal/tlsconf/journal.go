@@ -3,7 +3,6 @@ package tlsconf
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
@@ -12,21 +11,11 @@ import (
 // Unfinished lists the TLS changes whose journal did not end (a run killed
 // by a power loss or kill -9), oldest first.
 func Unfinished(dir string) ([]*engine.Journal, error) {
-	all, err := engine.Unfinished(instance.Layout{Dir: dir}.Journal())
-	if err != nil {
-		return nil, err
-	}
-	var out []*engine.Journal
-	for _, j := range all {
-		if IsTLS(j) {
-			out = append(out, j)
-		}
-	}
-	return out, nil
+	return engine.UnfinishedOp(instance.Layout{Dir: dir}.Journal(), Op)
 }
 
 // IsTLS reports whether the journal is a TLS change's.
-func IsTLS(j *engine.Journal) bool { return strings.HasPrefix(j.Op(), Op+" ") }
+func IsTLS(j *engine.Journal) bool { return j.IsOp(Op) }
 
 // Recover rolls back every unfinished TLS change, newest first, so the
 // files end as they were before the oldest one began — except a change
