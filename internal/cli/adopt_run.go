@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
+	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
+	"github.com/appsmith-install/appsmith-install/internal/progress"
+	"github.com/appsmith-install/appsmith-install/internal/state"
+)
+
+// adoptInstance is the container being adopted and how to reach it.
+type adoptInstance struct {
+	dir     string
+	d       Engine
+	deps    Deps
+	c       docker.Container
+	image   string
+	version string
+	timeout time.Duration
+}
+
+func (ai adoptInstance) adoption(st *state.State) instance.Adoption {
+	p := instance.PublishedPorts(ai.c)
+	return instance.Adoption{Dir: ai.dir, Old: ai.c, Image: ai.image, Version: ai.version, State: st,
+		Labels: instance.Labels(ai.dir, buildinfo.Get().Version, "", instance.RoleCurrent),
+		HTTP:   httpClient(ai.deps), BaseURL: install.LocalURL(p.BindAddress, p.HTTPPort), Timeout: ai.timeout}
+}
+
+// runAdopt replaces the container on the journal; a failure undoes every
+// step (the original runs again), a kill is finished or undone by
+// `adopt --resume`.
+func runAdopt(ctx context.Context, ai adoptInstance, st *state.State, sink engine.Sink) error {
+	plan, _ := instance.AdoptPlan(ai.d, ai.adoption(st))
+	body, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	p := instance.PublishedPorts(ai.c)
+	meta := map[string]string{"recover": "adopt --resume", "container": ai.c.ID, "name": ai.c.Name, "restart": ai.c.Restart,
+		"image": ai.image, "version": ai.version, "state": string(body), "bind": p.BindAddress, "http": fmt.Sprint(p.HTTPPort)}
+	j, err := engine.Create(instance.Layout{Dir: ai.dir}.Journal(), instance.AdoptOp+" "+ai.c.Name, plan, meta)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	out, err := engine.Runner{Sink: sink, Journal: j, OnFailure: engine.RollBackOnFailure}.Run(ctx, plan)
+	switch out {
+	case engine.OutcomeDone:
+		return nil
+	case engine.OutcomeRolledBack:
+		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("adopt of %s failed and was undone: the original container runs as before: %w", ai.c.Name, err),
+			Hint: "`docker logs " + ai.c.Name + "` shows what Appsmith logged"}
+	}
+	return &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "`" + hint.Appsmith(ai.dir, "adopt --resume") + "` finishes or undoes it"}
+}
+
+func isAdopt(j *engine.Journal) bool { return strings.HasPrefix(j.Op(), instance.AdoptOp+" ") }
+
+// adoptResume finishes an interrupted adopt whose new container was seen
+// ready, and undoes any other: the original container runs again.
+func adoptResume(ctx context.Context, opts *AdoptOptions, mode progress.Mode) error {
+	stdio, deps := opts.IO, opts.Deps
+	d, err := deps.Docker(ctx)
+	if err != nil {
+		return &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "start Docker (`sudo systemctl start docker`) or set DOCKER_HOST"}
+	}
+	dir, _, err := opts.Root.findDir(ctx, stdio, d)
+	if err != nil {
+		return err
+	}
+	l, err := lockDir(dir)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	all, err := engine.Unfinished(instance.Layout{Dir: dir}.Journal())
+	if err != nil {
+		return err
+	}
+	var last *engine.Journal
+	for _, j := range all {
+		if isAdopt(j) {
+			last = j
+		}
+	}
+	if last == nil {
+		fmt.Fprintf(stdio.Err, "No interrupted adopt in %s: nothing to do.\n", dir)
+		return nil
+	}
+	j, err := engine.Open(last.Path())
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	m := j.Meta()
+	var st state.State
+	if err := json.Unmarshal([]byte(m["state"]), &st); err != nil {
+		return fmt.Errorf("%s: the journal's state: %w", j.Path(), err)
+	}
+	var port int
+	fmt.Sscan(m["http"], &port)
+	ai := adoptInstance{dir: dir, d: d, deps: deps, image: m["image"], version: m["version"], timeout: opts.Timeout,
+		c: docker.Container{ID: m["container"], Name: m["name"], Restart: m["restart"], Ports: []docker.PortBinding{{HostIP: m["bind"], HostPort: port, ContainerPort: 80}}}}
+	plan, sw := instance.AdoptPlan(d, ai.adoption(&st))
+	if out, ok := j.Done("create"); ok && out["id"] != "" {
+		sw.SetCurrent(out["id"])
+	}
+	sink, err := progress.New(mode, progress.Options{Out: terminal(stdio.Err), NoColor: !progress.ColorAllowed(stdio.Getenv)})
+	if err != nil {
+		return engine.UsageError("%v", err)
+	}
+	defer sink.Close()
+	rn := engine.Runner{Sink: sink, Journal: j, OnFailure: engine.RollBackOnFailure}
+	if _, ok := j.Done("ready"); ok {
+		if _, err := rn.Resume(ctx, plan); err != nil {
+			return &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "`" + hint.Appsmith(dir, "adopt --resume") + "` again"}
+		}
+		fmt.Fprintf(stdio.Err, "The interrupted adopt of %s was finished: appsmith-install manages it now.\n", ai.c.Name)
+		return nil
+	}
+	out, err := rn.RollBack(ctx, plan, "the adopt was interrupted before the new container was seen ready")
+	if _, ended := j.Ended(); !ended || (err != nil && out != engine.OutcomeRolledBack) {
+		if err == nil {
+			err = errors.New("the undo did not finish")
+		}
+		return &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "`" + hint.Appsmith(dir, "adopt --resume") + "` again"}
+	}
+	fmt.Fprintf(stdio.Err, "The interrupted adopt of %s was undone: the original container runs as before.\n", ai.c.Name)
+	return nil
+}
