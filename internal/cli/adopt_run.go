@@ -58,10 +58,20 @@ func runAdopt(ctx context.Context, ai adoptInstance, st *state.State, sink engin
 	case engine.OutcomeDone:
 		return nil
 	case engine.OutcomeRolledBack:
+		waitOriginal(ctx, ai, sink)
 		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("adopt of %s failed and was undone: the original container runs as before: %w", ai.c.Name, err),
 			Hint: "`docker logs " + ai.c.Name + "` shows what Appsmith logged"}
 	}
 	return &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "`" + hint.Appsmith(ai.dir, "adopt --resume") + "` finishes or undoes it"}
+}
+
+// waitOriginal waits until the original container, started again by the
+// undo, answers: an undone adopt ends with Appsmith ready, or says it is not.
+func waitOriginal(ctx context.Context, ai adoptInstance, sink engine.Sink) {
+	a := ai.adoption(nil)
+	ready := instance.ReadyStep(ai.d, a.HTTP, instance.Target{ID: ai.c.ID, Name: ai.c.Name}, a.BaseURL, ai.version, ai.timeout)
+	ready.Title = "Wait until the original " + ai.c.Name + " is ready again"
+	_ = engine.Run(context.WithoutCancel(ctx), engine.Plan{Name: "after the undo", Steps: []engine.Step{ready}}, sink)
 }
 
 func isAdopt(j *engine.Journal) bool { return strings.HasPrefix(j.Op(), instance.AdoptOp+" ") }
@@ -128,13 +138,16 @@ func adoptResume(ctx context.Context, opts *AdoptOptions, mode progress.Mode) er
 		fmt.Fprintf(stdio.Err, "The interrupted adopt of %s was finished: appsmith-install manages it now.\n", ai.c.Name)
 		return nil
 	}
-	out, err := rn.RollBack(ctx, plan, "the adopt was interrupted before the new container was seen ready")
-	if _, ended := j.Ended(); !ended || (err != nil && out != engine.OutcomeRolledBack) {
+	// Undone, or nothing had changed yet: either way the journal ends and the
+	// original is whole, which is what --resume is for.
+	_, err = rn.RollBack(ctx, plan, "the adopt was interrupted before the new container was seen ready")
+	if _, ended := j.Ended(); !ended {
 		if err == nil {
 			err = errors.New("the undo did not finish")
 		}
 		return &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "`" + hint.Appsmith(dir, "adopt --resume") + "` again"}
 	}
+	waitOriginal(ctx, ai, sink)
 	fmt.Fprintf(stdio.Err, "The interrupted adopt of %s was undone: the original container runs as before.\n", ai.c.Name)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -215,4 +216,54 @@ func TestAdoptComposeServiceIsRecordedNotReplaced(t *testing.T) {
 	if s, _ := e.status(); s.ContainerID != id || s.Version != "v1.9.2" {
 		t.Errorf("the refused upgrade changed the instance: %+v", s)
 	}
+}
+
+// An adopt killed right after any journal record is finished or undone by
+// `adopt --resume`: the original container runs as before, or the adopted
+// one; the data is intact either way. Until then, adopt points to --resume.
+func TestAdoptKilledResumes(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
+	orig := e.docsRun(e.name, e.reg.Ref("appsmith/appsmith-ce", "v1.9.2"), filepath.Join(e.dir, "stacks"), nil, true)
+	testenv.SeedDocuments(t, e.cli, orig, "widgets", 5)
+	killed := 0
+	for n := 1; n < 40; n++ {
+		r := e.run([]string{testenv.FailpointAfterRecord(n)}, "adopt", "--yes", "--progress", "plain", "--timeout", "60s")
+		if r.code == 0 {
+			break
+		}
+		if r.code != 128+int(syscall.SIGKILL) {
+			t.Fatalf("record %d: exit %d, want killed\n%s", n, r.code, r.errOut)
+		}
+		killed++
+		if again := e.run(nil, "adopt", "--yes"); again.code != 3 || !strings.Contains(again.errOut, "adopt --resume") {
+			t.Fatalf("record %d: adopt again before --resume: exit %d\n%s", n, again.code, again.errOut)
+		}
+		e.mustSucceed(e.run(nil, "adopt", "--resume", "--progress", "plain", "--timeout", "60s"), "resume at record "+strconv.Itoa(n))
+		if _, err := os.Stat(state.Path(e.dir)); err == nil {
+			s, code := e.status()
+			if code != 0 || !s.Healthy || s.ContainerID == orig {
+				t.Fatalf("record %d: finished by --resume, but: exit %d %+v", n, code, s)
+			}
+			if c := testenv.CountDocuments(t, e.cli, s.ContainerID, "widgets"); c != 5 {
+				t.Fatalf("record %d: %d documents", n, c)
+			}
+			break
+		}
+		// Undone: the original runs again, ready, under its name.
+		insp, err := e.cli.ContainerInspect(context.Background(), e.name, client.ContainerInspectOptions{})
+		if err != nil || insp.Container.ID != orig || !insp.Container.State.Running {
+			t.Fatalf("record %d: after the undo the original is not back: %v", n, err)
+		}
+		if l := insp.Container.Config.Labels; l[state.LabelManaged] != "" {
+			t.Fatalf("record %d: the original has labels %v", n, l)
+		}
+		if c := testenv.CountDocuments(t, e.cli, orig, "widgets"); c != 5 {
+			t.Fatalf("record %d: %d documents", n, c)
+		}
+	}
+	if killed < 8 {
+		t.Fatalf("covered only %d kill points", killed)
+	}
+	t.Logf("covered %d kill points", killed)
 }
