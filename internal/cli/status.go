@@ -51,6 +51,9 @@ type Status struct {
 	// RollbackPoint is what `appsmith rollback` goes back to, when an
 	// upgrade left one.
 	RollbackPoint *RollbackPoint `json:"rollback_point,omitempty"`
+	// Compose is the docker compose service an adopted instance is: compose,
+	// not appsmith-install, recreates its container.
+	Compose *state.ComposeService `json:"compose,omitempty"`
 }
 
 // RollbackPoint is the version before the last upgrade and its copy.
@@ -153,6 +156,9 @@ func (in *located) recorded() Status {
 		if s.Backups != nil {
 			st.LastBackup, st.LastDrill = s.Backups.Last, s.Backups.LastDrill
 		}
+		if s.Adopted != nil {
+			st.Compose = s.Adopted.Compose
+		}
 		if rev, err := upgrade.Point(s); err == nil {
 			st.RollbackPoint = &RollbackPoint{Version: rev.Version, Path: rev.RollbackPoint, Bytes: rev.RollbackBytes}
 		}
@@ -244,6 +250,9 @@ func printStatus(stdio IO, st Status, now time.Time) {
 		drill = fmt.Sprintf("last passed %s ago (%s)", age(now, d.At), d.Duration.Round(time.Second))
 	}
 	fmt.Fprintf(w, "  drills:     %s\n", drill)
+	if c := st.Compose; c != nil {
+		fmt.Fprintf(w, "  compose:    service %q of project %q%s (compose recreates the container)\n", c.Service, c.Project, composeFileNote(c))
+	}
 	if r := st.RollbackPoint; r != nil {
 		fmt.Fprintf(w, "  rollback:   to %s with %s (%s): `%s`\n", r.Version, r.Path, progress.FormatBytes(r.Bytes), hint.Appsmith(st.Dir, "rollback"))
 	}

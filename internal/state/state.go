@@ -96,10 +96,10 @@ type Adoption struct {
 
 // ComposeService names the compose service an adopted container is.
 type ComposeService struct {
-	Project     string `yaml:"project"`
-	Service     string `yaml:"service"`
-	ConfigFiles string `yaml:"config_files,omitempty"`
-	WorkingDir  string `yaml:"working_dir,omitempty"`
+	Project     string `yaml:"project" json:"project"`
+	Service     string `yaml:"service" json:"service"`
+	ConfigFiles string `yaml:"config_files,omitempty" json:"config_files,omitempty"`
+	WorkingDir  string `yaml:"working_dir,omitempty" json:"working_dir,omitempty"`
 }
 
 // Backups records the last backup and the restore drills that passed.

@@ -204,6 +204,7 @@ func TestAdoptComposeServiceIsRecordedNotReplaced(t *testing.T) {
 	if code != 0 || !s.Healthy || s.ContainerID != id || s.Version != "v1.9.2" {
 		t.Fatalf("status of the compose service: exit %d %+v", code, s)
 	}
+	contains(t, "status of a compose service", e.run(nil, "status").out, "compose:", `service "appsmith" of project "appsmith"`, composeFile)
 	st, err := state.Load(e.dir)
 	if err != nil || st.Adopted == nil || st.Adopted.Compose == nil || st.Adopted.Replaced || st.Adopted.Compose.ConfigFiles != composeFile {
 		t.Fatalf("appsmith.yaml: %v %+v", err, st)
