@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -74,6 +75,43 @@ func waitOriginal(ctx context.Context, ai adoptInstance, sink engine.Sink) {
 	_ = engine.Run(context.WithoutCancel(ctx), engine.Plan{Name: "after the undo", Steps: []engine.Step{ready}}, sink)
 }
 
+// adoptResumeDir is the dir of the interrupted adopt: the one named, else
+// the one whose journal holds an unfinished adopt among the dirs of the
+// Appsmith containers on the engine (killed before its twin was created,
+// the original has no labels to be found by), else as other commands find it.
+func adoptResumeDir(ctx context.Context, ro *rootOpts, stdio IO, d Engine) (string, error) {
+	if dir, _, err := ro.givenDir(stdio); dir != "" || err != nil {
+		return dir, err
+	}
+	if all, err := d.ContainerList(ctx, nil); err == nil {
+		seen := map[string]bool{}
+		var found []string
+		for _, c := range all {
+			m, ok := instance.StacksMount(c)
+			if !ok || filepath.Base(m.Source) != instance.StacksDir {
+				continue
+			}
+			dir := filepath.Dir(filepath.Clean(m.Source))
+			if seen[dir] {
+				continue
+			}
+			seen[dir] = true
+			js, _ := engine.Unfinished(instance.Layout{Dir: dir}.Journal())
+			for _, j := range js {
+				if isAdopt(j) {
+					found = append(found, dir)
+					break
+				}
+			}
+		}
+		if len(found) == 1 {
+			return found[0], nil
+		}
+	}
+	dir, _, err := ro.findDir(ctx, stdio, d)
+	return dir, err
+}
+
 func isAdopt(j *engine.Journal) bool { return strings.HasPrefix(j.Op(), instance.AdoptOp+" ") }
 
 // adoptResume finishes an interrupted adopt whose new container was seen
@@ -84,10 +122,11 @@ func adoptResume(ctx context.Context, opts *AdoptOptions, mode progress.Mode) er
 	if err != nil {
 		return &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "start Docker (`sudo systemctl start docker`) or set DOCKER_HOST"}
 	}
-	dir, _, err := opts.Root.findDir(ctx, stdio, d)
+	dir, err := adoptResumeDir(ctx, opts.Root, stdio, d)
 	if err != nil {
 		return err
 	}
+	opts.Root.usedDir = dir
 	l, err := lockDir(dir)
 	if err != nil {
 		return err

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/dockerfake"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -78,5 +81,27 @@ func TestComposeUpgradeNamesEachImageLine(t *testing.T) {
 		if !strings.Contains(got, w) {
 			t.Errorf("lacks %q:\n%s", w, got)
 		}
+	}
+}
+
+// `adopt --resume` without --dir finds the dir of the interrupted adopt by
+// its journal, beside the stacks of an Appsmith container that has no
+// labels yet (killed before its twin was created).
+func TestAdoptResumeFindsTheDirByItsJournal(t *testing.T) {
+	root := t.TempDir()
+	busy, idle := filepath.Join(root, "busy"), filepath.Join(root, "idle")
+	j, err := engine.Create(filepath.Join(busy, "journal"), "adopt appsmith", engine.Plan{Name: "adopt appsmith", Steps: []engine.Step{{ID: "stop", Title: "Stop",
+		Run: func(context.Context, engine.Reporter) error { return nil }}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	d := &dockerfake.Engine{T: t, ContainerListFunc: func(context.Context, map[string]string) ([]docker.Container, error) {
+		return []docker.Container{appsmithCtr("a", filepath.Join(busy, "stacks"), nil), appsmithCtr("b", filepath.Join(idle, "stacks"), nil)}, nil
+	}}
+	stdio, _, _ := testIO()
+	dir, err := adoptResumeDir(context.Background(), &rootOpts{}, stdio, d)
+	if err != nil || dir != busy {
+		t.Errorf("dir %q (%v), want %q", dir, err, busy)
 	}
 }
