@@ -101,6 +101,35 @@ func TestAdoptDockerRunThenUpgrade(t *testing.T) {
 		t.Fatal("a refused adopt wrote appsmith.yaml")
 	}
 
+	// A failure half-way (the name the original is kept under is taken)
+	// puts the original back, running and ready, and records nothing.
+	blocker, err := e.cli.ContainerCreate(context.Background(), client.ContainerCreateOptions{Name: e.name + "-before-adopt",
+		Config: &container.Config{Image: e.reg.Ref("appsmith/appsmith-ce", "v1.9.2")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = e.run(nil, "adopt", "--yes", "--progress", "plain", "--timeout", "90s")
+	if r.code != 1 || !strings.Contains(r.errOut, "undone") {
+		t.Fatalf("adopt that fails half-way: exit %d, want 1\n%s", r.code, r.errOut)
+	}
+	if insp, err := e.cli.ContainerInspect(context.Background(), e.name, client.ContainerInspectOptions{}); err != nil || insp.Container.ID != orig || !insp.Container.State.Running {
+		t.Fatalf("after the failed adopt the original is not running: %v", err)
+	}
+	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(e.http) + "/api/v1/health")
+	if err != nil {
+		t.Fatalf("the original does not answer after the failed adopt: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the original is not ready after the failed adopt: %s", resp.Status)
+	}
+	if _, err := os.Stat(state.Path(e.dir)); err == nil {
+		t.Fatal("a failed adopt left appsmith.yaml")
+	}
+	if _, err := e.cli.ContainerRemove(context.Background(), blocker.ID, client.ContainerRemoveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
 	r = e.run(nil, "adopt", "--yes", "--progress", "plain", "--timeout", "90s")
 	e.mustSucceed(r, "adopt")
 	contains(t, "adopt", r.errOut, e.name, "v1.9.2", "restarts once", "restart policy")
