@@ -97,7 +97,7 @@ func locateIn(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, change boo
 	if in.state != nil && in.state.ContainerID != "" { // none yet while installing
 		c, err := in.d.ContainerInspect(ctx, in.state.ContainerID)
 		switch {
-		case err == nil && instance.Manages(c, dir):
+		case err == nil && (instance.Manages(c, dir) || composeAdopted(in.state, c, dir)):
 			in.c = &c
 		case err == nil:
 			// A copy of an install dir (a backup, a move) records the
@@ -124,6 +124,9 @@ func locateIn(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, change boo
 			return in, err
 		}
 		in.c = cs.Current
+		if in.c == nil {
+			in.c = findComposeAdopted(ctx, in.d, in.state, dir)
+		}
 	}
 	// A dir whose install stopped before the state was written (a failed
 	// first start) still holds data and secrets: it is an install.

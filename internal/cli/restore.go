@@ -244,6 +244,10 @@ func switchVersion(t *backup.Target, st *backup.Staged, in *located, yes bool) e
 		return engine.Errorf(engine.ExitPreflight, "pass --yes to replace the container by one on "+m.AppsmithVersion+" (same settings), or restore an archive of "+t.Version,
 			"the archive holds Appsmith %s data and the instance runs %s: data is restored only into the version that wrote it", m.AppsmithVersion, t.Version)
 	}
+	if cs := in.composeManaged(); cs != nil {
+		return engine.Errorf(engine.ExitPreflight, "restore an archive of "+t.Version+", or set the compose file's image line to "+instance.WithTag(in.c.Image, m.AppsmithVersion)+", `docker compose up -d`, and restore again",
+			"the archive holds Appsmith %s data and docker compose runs %s (service %q): compose, not appsmith-install, changes its image", m.AppsmithVersion, t.Version, cs.Service)
+	}
 	t.Switch = instance.WithTag(in.c.Image, m.AppsmithVersion)
 	return nil
 }

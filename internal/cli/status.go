@@ -54,6 +54,9 @@ type Status struct {
 	// AutoUpdate is the auto-update window and channel ("" window: off)
 	// and the last `upgrade --auto`; absent when never set up nor run.
 	AutoUpdate *state.AutoUpdate `json:"auto_update,omitempty"`
+	// Compose is the docker compose service an adopted instance is: compose,
+	// not appsmith-install, recreates its container.
+	Compose *state.ComposeService `json:"compose,omitempty"`
 }
 
 // RollbackPoint is the version before the last upgrade and its copy.
@@ -157,6 +160,9 @@ func (in *located) recorded() Status {
 			st.LastBackup, st.LastDrill = s.Backups.Last, s.Backups.LastDrill
 		}
 		st.AutoUpdate = s.AutoUpdate
+		if s.Adopted != nil {
+			st.Compose = s.Adopted.Compose
+		}
 		if rev, err := upgrade.Point(s); err == nil {
 			st.RollbackPoint = &RollbackPoint{Version: rev.Version, Path: rev.RollbackPoint, Bytes: rev.RollbackBytes}
 		}
@@ -250,6 +256,9 @@ func printStatus(stdio IO, st Status, now time.Time) {
 	fmt.Fprintf(w, "  drills:     %s\n", drill)
 	if au := st.AutoUpdate; au != nil {
 		fmt.Fprintf(w, "  auto-update: %s; last: %s\n", autoUpdateSettings(au), autoUpdateLine(au.Last, now))
+	}
+	if c := st.Compose; c != nil {
+		fmt.Fprintf(w, "  compose:    service %q of project %q%s (compose recreates the container)\n", c.Service, c.Project, composeFileNote(c))
 	}
 	if r := st.RollbackPoint; r != nil {
 		fmt.Fprintf(w, "  rollback:   to %s with %s (%s): `%s`\n", r.Version, r.Path, progress.FormatBytes(r.Bytes), hint.Appsmith(st.Dir, "rollback"))

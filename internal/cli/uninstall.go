@@ -69,7 +69,9 @@ func uninstallRun(ctx context.Context, opts *UninstallOptions) error {
 		}
 	}
 	var steps []engine.Step
-	if in.c != nil {
+	if cs := in.composeManaged(); cs != nil {
+		fmt.Fprintf(stdio.Err, "Leaving the container %s to docker compose (service %q of project %q), which made it: `docker compose down` removes it.\n", in.c.Name, cs.Service, cs.Project)
+	} else if in.c != nil {
 		c := in.c
 		steps = append(steps, engine.Step{ID: "remove", Title: "Remove the container " + c.Name, Cause: "uninstall",
 			Run: func(ctx context.Context, _ engine.Reporter) error {

@@ -160,6 +160,12 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	if refusal := preflightUpgrade(in, deps, ui, sp, &view); refusal != nil && !opts.Plan {
 		return refusal
 	}
+	if refusal := refuseComposeUpgrade(in, &view); refusal != nil {
+		if !opts.Plan {
+			return refusal
+		}
+		defer fmt.Fprintln(stdio.Err, refusal.Error())
+	}
 	if opts.Plan {
 		if opts.JSON {
 			enc := json.NewEncoder(stdio.Out)

@@ -35,7 +35,10 @@ type Swap struct {
 	Prev     *Swap
 	Image    string // the new container's image reference
 	KeptName string // the old one's name while it is kept
-	newID    string
+	// Labels are put on the new container over the old one's (adopt gives
+	// a container this tool's labels, which the engine cannot add).
+	Labels map[string]string
+	newID  string
 }
 
 // SetCurrent tells a swap rebuilt in a later process (from a journal) the
@@ -96,6 +99,12 @@ func (s *Swap) Steps(d Replacer) []engine.Step {
 				}
 				spec := Retag(SpecFromContainer(from, img.Config), s.Image)
 				spec.Name = s.Old.Name
+				if len(s.Labels) > 0 && spec.Labels == nil {
+					spec.Labels = map[string]string{}
+				}
+				for k, v := range s.Labels {
+					spec.Labels[k] = v
+				}
 				id, err := d.ContainerCreate(ctx, spec)
 				if err != nil {
 					return err

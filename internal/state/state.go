@@ -75,6 +75,33 @@ type State struct {
 	Backups *Backups `yaml:"backups,omitempty"`
 	// AutoUpdate is `appsmith auto-update`'s settings and last outcome.
 	AutoUpdate *AutoUpdate `yaml:"auto_update,omitempty"`
+	// Adopted is set on an instance started without appsmith-install
+	// (Appsmith's `docker run` or compose) that `appsmith adopt` took over.
+	Adopted *Adoption `yaml:"adopted,omitempty"`
+}
+
+// Adoption is what `appsmith adopt` found. The container itself carries
+// every setting (later commands recreate it from its inspect); this is the
+// record of it for people, and, for a compose service, how to find it again.
+type Adoption struct {
+	At       time.Time `yaml:"at"`
+	From     string    `yaml:"from"` // the container's name before
+	Replaced bool      `yaml:"replaced"`
+	Restart  string    `yaml:"restart_policy"`
+	Networks []string  `yaml:"networks,omitempty"`
+	Mounts   []string  `yaml:"mounts,omitempty"`    // "source:destination"
+	EnvNames []string  `yaml:"env_names,omitempty"` // names only: values may be secrets
+	// Compose is set when docker compose manages the container: it is not
+	// replaced (compose would fight a container it did not create).
+	Compose *ComposeService `yaml:"compose,omitempty"`
+}
+
+// ComposeService names the compose service an adopted container is.
+type ComposeService struct {
+	Project     string `yaml:"project" json:"project"`
+	Service     string `yaml:"service" json:"service"`
+	ConfigFiles string `yaml:"config_files,omitempty" json:"config_files,omitempty"`
+	WorkingDir  string `yaml:"working_dir,omitempty" json:"working_dir,omitempty"`
 }
 
 // Backups records the last backup and the restore drills that passed.
