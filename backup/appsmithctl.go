@@ -89,8 +89,13 @@ const (
 // carry an embedded PostgreSQL's too), KeysIncluded when docker.env assigns
 // both APPSMITH_ENCRYPTION_PASSWORD and APPSMITH_ENCRYPTION_SALT, Created from
 // manifest.json's (else the dump's) time in the tar, and Entries with each
-// written file's size and sha256. Only a nil error means the whole archive
-// was read and checked (gzip CRC, openssl padding).
+// written file's size and sha256. DB.Name is manifest.json's dbName, ""
+// without one (appsmithctl restore then assumes "appsmith"). The archive's
+// docker.env lacks what appsmithctl strips (DB and Redis URLs, MongoDB user,
+// and the encryption keys unless KeysIncluded): restore takes those from the
+// target instance. Only a nil error means the whole archive was read and
+// checked (gzip CRC, openssl padding); after an error dst holds a part:
+// remove it.
 func ExtractAppsmithctl(ctx context.Context, r io.Reader, dec Decrypt, dst string) (Manifest, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var plain io.Reader = br
@@ -296,8 +301,8 @@ func (x *ctlExtract) entry(hdr *tar.Header, tr io.Reader, tw *tar.Writer) error 
 			return fmt.Errorf("%w: %q is a directory, appsmithctl writes a file", ErrCorrupt, hdr.Name)
 		}
 		out.Typeflag, out.Name, e.Type = tar.TypeDir, name+"/", TypeDir
-		if name == gitEntry && x.seenDir(name) {
-			return nil
+		if x.seenDir(name) {
+			return nil // a directory again: tar may list one twice
 		}
 		if err := tw.WriteHeader(out); err != nil {
 			return err

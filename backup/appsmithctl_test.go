@@ -430,3 +430,17 @@ func TestAppsmithctlName(t *testing.T) {
 }
 
 func bufioReader(b []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(b)) }
+
+// tar lists a directory twice when it is named twice on its command line; an
+// archive's directory entries are unique in the manifest all the same.
+func TestExtractAppsmithctlDirectoryTwice(t *testing.T) {
+	d := handEntry{name: "./git-storage/ws/", typ: tar.TypeDir}
+	archive := handTar(t, handEntry{name: "./" + ctlMongo, data: "dump"}, d, handEntry{name: "./git-storage/ws/f", data: "x"}, d)
+	m, err := ExtractAppsmithctl(context.Background(), bytes.NewReader(archive), Decrypt{}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Entries) != 3 {
+		t.Errorf("entries %+v", m.Entries)
+	}
+}

@@ -52,7 +52,8 @@ var ctlSensitive = regexp.MustCompile(`^(APPSMITH_ENCRYPTION|APPSMITH_MONGODB|AP
 // Name the result with AppsmithctlName.
 //
 // The Manifest returned describes what was written in native terms (entry
-// names, sizes, sha256), with Source "appsmithctl".
+// names, sizes, sha256), with Source "appsmithctl". After an error w holds
+// part of an archive: write to a temporary name, rename only on success.
 func WriteAppsmithctl(ctx context.Context, w io.Writer, m Manifest, src Source, passphrase []byte) (Manifest, error) {
 	dumpName, err := ctlDumpName(m.DB.Dump)
 	if err != nil {
