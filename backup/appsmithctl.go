@@ -114,7 +114,7 @@ func ExtractAppsmithctl(ctx context.Context, r io.Reader, dec Decrypt, dst strin
 	x := &ctlExtract{ctx: ctx, encrypted: encrypted, seen: map[string]ctlFile{}}
 	gz, err := gzip.NewReader(plain)
 	if err != nil {
-		return Manifest{}, x.classify(err)
+		return Manifest{}, withPassFile(x.classify(err), dec)
 	}
 	x.keyProven = true // a gzip header decrypted: the passphrase is right
 	var out io.Writer = io.Discard
@@ -143,6 +143,14 @@ func ExtractAppsmithctl(ctx context.Context, r io.Reader, dec Decrypt, dst strin
 		return Manifest{}, err
 	}
 	return m, nil
+}
+
+// withPassFile names the passphrase's file in a wrong-key error.
+func withPassFile(err error, dec Decrypt) error {
+	if dec.PassFile != "" && errors.Is(err, ErrWrongKey) && !errors.Is(err, ErrTruncated) {
+		return fmt.Errorf("%w (the passphrase in %s)", err, dec.PassFile)
+	}
+	return err
 }
 
 // ctlFile is a written file's digest, for hard links to it.

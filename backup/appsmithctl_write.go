@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -269,6 +270,11 @@ func (c *ctlWriter) git(src Source) error {
 			t, err := os.Readlink(p)
 			if err != nil {
 				return err
+			}
+			// ExtractAppsmithctl keeps only links inside git-storage: an
+			// archive this wrote must restore.
+			if t == "" || path.IsAbs(t) || !within(path.Join(path.Dir(StacksDir+rel), t), gitEntry) {
+				return fmt.Errorf("appsmithctl format: %s is a symlink to %q, outside git-storage, which this format cannot carry: use the native format", filepath.Join(src.Stacks, rel), t)
 			}
 			if err := c.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: "./" + rel, Linkname: t, Mode: 0o777, ModTime: info.ModTime()}); err != nil {
 				return err
