@@ -89,8 +89,13 @@ const (
 // carry an embedded PostgreSQL's too), KeysIncluded when docker.env assigns
 // both APPSMITH_ENCRYPTION_PASSWORD and APPSMITH_ENCRYPTION_SALT, Created from
 // manifest.json's (else the dump's) time in the tar, and Entries with each
-// written file's size and sha256. Only a nil error means the whole archive
-// was read and checked (gzip CRC, openssl padding).
+// written file's size and sha256. DB.Name is manifest.json's dbName, ""
+// without one (appsmithctl restore then assumes "appsmith"). The archive's
+// docker.env lacks what appsmithctl strips (DB and Redis URLs, MongoDB user,
+// and the encryption keys unless KeysIncluded): restore takes those from the
+// target instance. Only a nil error means the whole archive was read and
+// checked (gzip CRC, openssl padding); after an error dst holds a part:
+// remove it.
 func ExtractAppsmithctl(ctx context.Context, r io.Reader, dec Decrypt, dst string) (Manifest, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var plain io.Reader = br
@@ -109,7 +114,7 @@ func ExtractAppsmithctl(ctx context.Context, r io.Reader, dec Decrypt, dst strin
 	x := &ctlExtract{ctx: ctx, encrypted: encrypted, seen: map[string]ctlFile{}}
 	gz, err := gzip.NewReader(plain)
 	if err != nil {
-		return Manifest{}, x.classify(err)
+		return Manifest{}, withPassFile(x.classify(err), dec)
 	}
 	x.keyProven = true // a gzip header decrypted: the passphrase is right
 	var out io.Writer = io.Discard
@@ -138,6 +143,14 @@ func ExtractAppsmithctl(ctx context.Context, r io.Reader, dec Decrypt, dst strin
 		return Manifest{}, err
 	}
 	return m, nil
+}
+
+// withPassFile names the passphrase's file in a wrong-key error.
+func withPassFile(err error, dec Decrypt) error {
+	if dec.PassFile != "" && errors.Is(err, ErrWrongKey) && !errors.Is(err, ErrTruncated) {
+		return fmt.Errorf("%w (the passphrase in %s)", err, dec.PassFile)
+	}
+	return err
 }
 
 // ctlFile is a written file's digest, for hard links to it.
@@ -296,8 +309,8 @@ func (x *ctlExtract) entry(hdr *tar.Header, tr io.Reader, tw *tar.Writer) error 
 			return fmt.Errorf("%w: %q is a directory, appsmithctl writes a file", ErrCorrupt, hdr.Name)
 		}
 		out.Typeflag, out.Name, e.Type = tar.TypeDir, name+"/", TypeDir
-		if name == gitEntry && x.seenDir(name) {
-			return nil
+		if x.seenDir(name) {
+			return nil // a directory again: tar may list one twice
 		}
 		if err := tw.WriteHeader(out); err != nil {
 			return err

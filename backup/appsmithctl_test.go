@@ -420,3 +420,36 @@ func TestAppsmithctlName(t *testing.T) {
 		t.Errorf("got %q", n)
 	}
 }
+
+// tar lists a directory twice when it is named twice on its command line; an
+// archive's directory entries are unique in the manifest all the same.
+func TestExtractAppsmithctlDirectoryTwice(t *testing.T) {
+	d := handEntry{name: "./git-storage/ws/", typ: tar.TypeDir}
+	archive := handTar(t, handEntry{name: "./" + ctlMongo, data: "dump"}, d, handEntry{name: "./git-storage/ws/f", data: "x"}, d)
+	m, err := ExtractAppsmithctl(context.Background(), bytes.NewReader(archive), Decrypt{}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Entries) != 3 {
+		t.Errorf("entries %+v", m.Entries)
+	}
+}
+
+func TestExtractAppsmithctlWrongKeyNamesThePassFile(t *testing.T) {
+	archive, _ := ctlCases[4].build(t)
+	_, err := ExtractAppsmithctl(context.Background(), bytes.NewReader(archive), Decrypt{Passphrase: []byte("nope"), PassFile: "/root/backup.pass"}, "")
+	if !errors.Is(err, ErrWrongKey) || !strings.Contains(err.Error(), "/root/backup.pass") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// A link this format cannot carry fails the backup, not the restore.
+func TestWriteAppsmithctlRefusesALinkOutOfGitStorage(t *testing.T) {
+	src, _ := ctlFixture(t)
+	must(t, os.Symlink("../../configuration/docker.env", filepath.Join(src.Stacks, "git-storage/ws/out")))
+	var buf bytes.Buffer
+	_, err := WriteAppsmithctl(context.Background(), &buf, Manifest{AppsmithVersion: "v1.9.2", DB: DB{Kind: DBMongo, Dump: MongoDump}}, src, nil)
+	if err == nil || !strings.Contains(err.Error(), "git-storage/ws/out") {
+		t.Fatalf("got %v", err)
+	}
+}

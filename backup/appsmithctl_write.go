@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -52,7 +53,8 @@ var ctlSensitive = regexp.MustCompile(`^(APPSMITH_ENCRYPTION|APPSMITH_MONGODB|AP
 // Name the result with AppsmithctlName.
 //
 // The Manifest returned describes what was written in native terms (entry
-// names, sizes, sha256), with Source "appsmithctl".
+// names, sizes, sha256), with Source "appsmithctl". After an error w holds
+// part of an archive: write to a temporary name, rename only on success.
 func WriteAppsmithctl(ctx context.Context, w io.Writer, m Manifest, src Source, passphrase []byte) (Manifest, error) {
 	dumpName, err := ctlDumpName(m.DB.Dump)
 	if err != nil {
@@ -268,6 +270,11 @@ func (c *ctlWriter) git(src Source) error {
 			t, err := os.Readlink(p)
 			if err != nil {
 				return err
+			}
+			// ExtractAppsmithctl keeps only links inside git-storage: an
+			// archive this wrote must restore.
+			if t == "" || path.IsAbs(t) || !within(path.Join(path.Dir(StacksDir+rel), t), gitEntry) {
+				return fmt.Errorf("appsmithctl format: %s is a symlink to %q, outside git-storage, which this format cannot carry: use the native format", filepath.Join(src.Stacks, rel), t)
 			}
 			if err := c.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: "./" + rel, Linkname: t, Mode: 0o777, ModTime: info.ModTime()}); err != nil {
 				return err
