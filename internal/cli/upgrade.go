@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -157,7 +159,11 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	sp := upgrade.NewSpec(ui, target, hops, deps.now())
 	plan := upgrade.Plan(ui, sp)
 	view := planView(in, ui, sp, plan)
-	if refusal := preflightUpgrade(in, deps, ui, sp, &view); refusal != nil && !opts.Plan {
+	refusal := preflightUpgrade(in, deps, ui, sp, &view)
+	if refusal == nil {
+		refusal = checkExternalMongo(ctx, in, sp, &view)
+	}
+	if refusal != nil && !opts.Plan {
 		return refusal
 	}
 	if refusal := refuseComposeUpgrade(in, &view); refusal != nil {
@@ -247,21 +253,12 @@ func upgradeInstance(ctx context.Context, in *located, deps Deps, timeout time.D
 		case stacks.DBEmbeddedMongoDB:
 			ui.DB = upgrade.DBEmbeddedMongo
 		case stacks.DBExternal:
-			if !startsWithAny(u, "postgresql:", "postgres:") {
+			if !strings.HasPrefix(u, "postgresql:") && !strings.HasPrefix(u, "postgres:") {
 				ui.DB = upgrade.DBExternalMongo
 			}
 		}
 	}
 	return ui
-}
-
-func startsWithAny(s string, prefixes ...string) bool {
-	for _, p := range prefixes {
-		if len(s) >= len(p) && s[:len(p)] == p {
-			return true
-		}
-	}
-	return false
 }
 
 func planView(in *located, ui upgrade.Instance, sp upgrade.Spec, plan engine.Plan) UpgradePlan {
@@ -324,4 +321,57 @@ func printUpgradePlan(w io.Writer, v UpgradePlan, plan engine.Plan) {
 		fmt.Fprintf(w, "  REFUSED: %s\n", v.Refused)
 	}
 	_ = plan.Print(w)
+}
+
+// checkExternalMongo asks an external MongoDB its version through the
+// container's own tools (appsmithctl mongo-eval: docker.env's URL, no
+// secret through this process) and refuses a path that needs a newer one.
+func checkExternalMongo(ctx context.Context, in *located, sp upgrade.Spec, v *UpgradePlan) error {
+	need := ""
+	for _, h := range sp.Hops {
+		if h.NeedsExternalMongo != "" && versionLess(need, h.NeedsExternalMongo) {
+			need = h.NeedsExternalMongo
+		}
+	}
+	if need == "" {
+		return nil
+	}
+	res, err := in.d.Exec(ctx, in.c.ID, []string{"appsmithctl", "mongo-eval", "db.version()"}, nil, nil)
+	got := ""
+	if err == nil && res.ExitCode == 0 {
+		lines := strings.Split(strings.TrimSpace(string(res.Stdout)), "\n")
+		got = strings.Trim(lines[len(lines)-1], `"' `)
+	}
+	if got == "" {
+		v.Refused = "external MongoDB version unknown"
+		return engine.Errorf(engine.ExitPreflight, "check that the database answers (`"+hint.Appsmith(in.dir, "logs backend")+"`)",
+			"could not ask the external MongoDB its version through the container's mongosh; %s needs %s or newer", sp.To, need)
+	}
+	if versionLess(got, need) {
+		v.Refused = "external MongoDB " + got
+		return engine.Errorf(engine.ExitPreflight, "upgrade the external MongoDB to "+need+" or newer first (its featureCompatibilityVersion too), then run this again",
+			"the external MongoDB runs %s and %s needs %s or newer", got, sp.To, need)
+	}
+	return nil
+}
+
+// versionLess compares dotted versions by their numbers ("" is the least).
+func versionLess(a, b string) bool {
+	if a == "" {
+		return b != ""
+	}
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < max(len(pa), len(pb)); i++ {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
 }
