@@ -192,12 +192,21 @@ func Create(ctx context.Context, in Instance, opts CreateOptions, sink engine.Si
 			// A file that changed between the two passes of an online
 			// backup (a git push, say) makes that attempt's manifest wrong:
 			// it is thrown away and the archive written again.
+			// Two installs writing to one store in the same second meet on
+			// a name: the later one takes the next second's.
 			for attempt := 1; ; attempt++ {
 				err := writeArchive(ctx, r, opts, name, m, src, &res)
-				if !errors.Is(err, ErrChanged) || attempt == 3 {
+				if errors.Is(err, ErrArchiveExists) && attempt < 5 {
+					name = Name(opts.Host, now.Add(time.Duration(attempt)*time.Second), in.Version, !opts.Encrypt.None())
+					if opts.Format == FormatAppsmithctl {
+						name = AppsmithctlName(now.Add(time.Duration(attempt)*time.Second), !opts.Encrypt.None())
+					}
+					res.Name, res.Location = name, opts.Store.Location(name)
+				} else if !errors.Is(err, ErrChanged) || attempt >= 3 {
 					return err
+				} else {
+					r.Warn(fmt.Sprintf("%v: writing the archive again", err))
 				}
-				r.Warn(fmt.Sprintf("%v: writing the archive again", err))
 				if src.Dump != nil {
 					if _, err := src.Dump.Seek(0, io.SeekStart); err != nil {
 						return err

@@ -80,7 +80,7 @@ func (s *localStore) Create(ctx context.Context, name string) (Upload, error) {
 		return nil, fmt.Errorf("backup directory %s: %w", s.dir, err)
 	}
 	if _, err := os.Lstat(target); err == nil {
-		return nil, fmt.Errorf("write %s: an archive of that name already exists", target)
+		return nil, fmt.Errorf("write %s: %w", target, ErrArchiveExists)
 	}
 	s.cleanStale()
 	// The temporary name is CreateAtomic's (".<name>.tmp-*"), so every
@@ -283,6 +283,10 @@ func (u *localUpload) Commit() error {
 	return nil
 }
 
+// ErrArchiveExists: the store already holds an archive of that name (two
+// installs backing up to one store in the same second); never replaced.
+var ErrArchiveExists = errors.New("an archive of that name already exists")
+
 // publish gives tmp the name target without replacing an existing target.
 // File systems without hard links (vfat, some network mounts) get a checked
 // rename instead.
@@ -293,10 +297,10 @@ func publish(tmp, target string) error {
 		_ = os.Remove(tmp) // a leftover is hidden, and cleaned by the next Create
 		return nil
 	case errors.Is(err, fs.ErrExist):
-		return errors.New("an archive of that name already exists")
+		return ErrArchiveExists
 	}
 	if _, serr := os.Lstat(target); serr == nil {
-		return errors.New("an archive of that name already exists")
+		return ErrArchiveExists
 	}
 	return os.Rename(tmp, target)
 }
