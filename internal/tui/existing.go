@@ -10,9 +10,9 @@ import (
 )
 
 // The existing-instance menu: installing over a live instance is never
-// what a person at the wizard means, so it is not offered. Neither is an
-// upgrade: this build has no upgrade command, and a menu entry that ends in
-// "not available" is a promise broken at the last step.
+// what a person at the wizard means, so it is not offered. An upgrade is
+// `appsmith upgrade` (with its plan, checkpoints and rollback), not a menu
+// entry of the installer's wizard.
 var existingMenu = []struct {
 	action Action
 	label  string
