@@ -230,12 +230,7 @@ func planFor(t Target, stage, dump string, m Manifest, externalDB bool, sw *inst
 		tg = sw.Target()   // after the swap, the steps act on the new container
 		t.ContainerID = "" // read through tg.Current from here on
 	}
-	serving := func() string {
-		if sw != nil {
-			return sw.Current()
-		}
-		return t.ContainerID
-	}
+	serving := tg.Serving // the container the steps act on when they run
 	prev := filepath.Join(stage, "previous-stacks")
 	laid := filepath.Join(stage, "stacks")
 	prevDump := filepath.Join(stage, "previous-db", "dump")

@@ -178,7 +178,7 @@ func fcvStep(d instance.ReadyDocker, c instance.Target, s DBStep) engine.Step {
 }
 
 func mongoEval(ctx context.Context, d instance.ReadyDocker, c instance.Target, expr string) (string, error) {
-	res, err := d.Exec(ctx, targetID(c), []string{"appsmithctl", "mongo-eval", expr}, nil, nil)
+	res, err := d.Exec(ctx, c.Serving(), []string{"appsmithctl", "mongo-eval", expr}, nil, nil)
 	if err != nil {
 		return "", err
 	}
@@ -188,15 +188,6 @@ func mongoEval(ctx context.Context, d instance.ReadyDocker, c instance.Target, e
 	}
 	lines := strings.Split(out, "\n")
 	return strings.TrimSpace(lines[len(lines)-1]), nil
-}
-
-func targetID(c instance.Target) string {
-	if c.Current != nil {
-		if id := c.Current(); id != "" {
-			return id
-		}
-	}
-	return c.ID
 }
 
 // recordStep writes the hop's container and version into appsmith.yaml,

@@ -57,7 +57,8 @@ type Target struct {
 	Current func() string
 }
 
-func (c Target) id() string {
+// Serving is the container ID the target names when a step runs.
+func (c Target) Serving() string {
 	if c.Current != nil {
 		if id := c.Current(); id != "" {
 			return id
@@ -69,9 +70,9 @@ func (c Target) id() string {
 // StartStep starts the container; its undo stops it again.
 func StartStep(d Starter, c Target, cause string) engine.Step {
 	return engine.Step{ID: "start", Title: "Start " + c.Name, Cause: cause,
-		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerStart(ctx, c.id()) },
+		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerStart(ctx, c.Serving()) },
 		Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-			return d.ContainerStop(ctx, c.id(), StopTimeout)
+			return d.ContainerStop(ctx, c.Serving(), StopTimeout)
 		}}
 }
 
@@ -79,9 +80,11 @@ func StartStep(d Starter, c Target, cause string) engine.Step {
 // flush; its undo starts it again.
 func StopStep(d Starter, c Target, cause string) engine.Step {
 	return engine.Step{ID: "stop", Title: "Stop " + c.Name, Cause: cause,
-		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerStop(ctx, c.id(), StopTimeout) },
+		Run: func(ctx context.Context, _ engine.Reporter) error {
+			return d.ContainerStop(ctx, c.Serving(), StopTimeout)
+		},
 		Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-			return d.ContainerStart(ctx, c.id())
+			return d.ContainerStart(ctx, c.Serving())
 		}}
 }
 
@@ -91,10 +94,10 @@ func StopStep(d Starter, c Target, cause string) engine.Step {
 // plans that change files pair it so (see tlsconf).
 func RestartStep(d Starter, c Target, cause string) engine.Step {
 	restart := func(ctx context.Context) error {
-		if err := d.ContainerStop(ctx, c.id(), StopTimeout); err != nil {
+		if err := d.ContainerStop(ctx, c.Serving(), StopTimeout); err != nil {
 			return err
 		}
-		return d.ContainerStart(ctx, c.id())
+		return d.ContainerStart(ctx, c.Serving())
 	}
 	return engine.Step{ID: "restart", Title: "Restart the container", Cause: cause,
 		Run:  func(ctx context.Context, _ engine.Reporter) error { return restart(ctx) },
@@ -105,9 +108,9 @@ func RestartStep(d Starter, c Target, cause string) engine.Step {
 // another name); its undo gives the old name back.
 func RenameStep(d Renamer, c Target, newName, cause string) engine.Step {
 	return engine.Step{ID: "rename", Title: "Rename " + c.Name + " to " + newName, Cause: cause,
-		Run: func(ctx context.Context, _ engine.Reporter) error { return rename(ctx, d, c.id(), newName) },
+		Run: func(ctx context.Context, _ engine.Reporter) error { return rename(ctx, d, c.Serving(), newName) },
 		Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-			return rename(ctx, d, c.id(), c.Name)
+			return rename(ctx, d, c.Serving(), c.Name)
 		}}
 }
 
@@ -125,9 +128,11 @@ func rename(ctx context.Context, d Renamer, id, name string) error {
 // its undo puts the policy back.
 func KeepStep(d Keeper, c Target, policy, cause string) engine.Step {
 	return engine.Step{ID: "keep", Title: "Keep " + c.Name + " stopped across reboots", Cause: cause,
-		Run: func(ctx context.Context, _ engine.Reporter) error { return d.ContainerSetRestart(ctx, c.id(), "no") },
+		Run: func(ctx context.Context, _ engine.Reporter) error {
+			return d.ContainerSetRestart(ctx, c.Serving(), "no")
+		},
 		Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-			return d.ContainerSetRestart(ctx, c.id(), policy)
+			return d.ContainerSetRestart(ctx, c.Serving(), policy)
 		}}
 }
 
@@ -144,7 +149,7 @@ func PullStep(d Puller, ref, cause string) engine.Step {
 func ReadyStep(d ReadyDocker, hc *http.Client, c Target, base, want string, timeout time.Duration) engine.Step {
 	return engine.Step{ID: "ready", Title: "Wait until Appsmith is ready", Cause: "health and version at " + base, ReadOnly: true,
 		Run: func(ctx context.Context, r engine.Reporter) error {
-			_, err := WaitReady(ctx, d, hc, c.id(), base, want, timeout, r)
+			_, err := WaitReady(ctx, d, hc, c.Serving(), base, want, timeout, r)
 			return err
 		}}
 }

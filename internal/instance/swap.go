@@ -63,7 +63,7 @@ func (s *Swap) Current() string {
 	if s.newID != "" {
 		return s.newID
 	}
-	return s.old().id()
+	return s.old().Serving()
 }
 
 // Target is the serving container for the standard steps.
@@ -136,7 +136,7 @@ func (s *Swap) Steps(d Replacer) []engine.Step {
 func (s *Swap) RemoveStep(d Replacer) engine.Step {
 	return engine.Step{ID: "remove-old", Title: "Remove the kept container " + s.KeptName, Cause: "the new one is ready",
 		Run: func(ctx context.Context, _ engine.Reporter) error {
-			err := d.ContainerRemove(ctx, s.old().id())
+			err := d.ContainerRemove(ctx, s.old().Serving())
 			if errors.Is(err, docker.ErrNotFound) {
 				return nil
 			}
