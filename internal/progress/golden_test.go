@@ -13,6 +13,7 @@ import (
 var scripts = map[string]func() *scripter{
 	"install": installScript,
 	"restart": restartScript,
+	"backup":  backupScript,
 }
 
 func TestGoldenPlain(t *testing.T) {

@@ -27,6 +27,8 @@ type plainSink struct {
 	note        string    // last whole-image status printed
 	lastSummary time.Time // when the last pull summary was due
 	summary     string    // last pull summary printed
+	xfer        transfers
+	xferShown   map[string]string // last line printed per transfer unit
 	lastFailure string
 	closed      bool
 }
@@ -50,6 +52,7 @@ func (s *plainSink) Emit(e engine.Event) {
 		s.printf("==> %s (%s)", s.plan, plural(e.Total, "step", "steps"))
 	case engine.KindStepStart:
 		s.pull, s.note, s.summary = pull{}, "", ""
+		s.xfer, s.xferShown = transfers{}, map[string]string{}
 		s.lastSummary = at(e, s.now)
 		if e.Cause != "" {
 			// Why the step runs: what a cloud-init log reader needs most.
@@ -68,6 +71,9 @@ func (s *plainSink) Emit(e engine.Event) {
 	case engine.KindStepDone:
 		if len(s.pull.layers) > 0 {
 			s.printSummary(pre) // the final numbers, unless just printed
+		}
+		for _, l := range s.xfer.units {
+			s.printTransfer(pre, l)
 		}
 		s.printf("%sdone in %s", pre, FormatDuration(ms(e.ElapsedMS)))
 	case engine.KindStepFailed:
@@ -104,6 +110,14 @@ func (s *plainSink) progress(e engine.Event, pre string) {
 		return
 	}
 	t := at(e, s.now)
+	if !isPullLayer(e) {
+		l, changed := s.xfer.update(e)
+		if changed || t.Sub(s.lastSummary) >= summaryEvery {
+			s.lastSummary = t
+			s.printTransfer(pre, l)
+		}
+		return
+	}
 	l, changed := s.pull.update(e, t)
 	if changed && !quietStatus[l.status] {
 		if l.status == "Downloading" && l.size > 0 {
@@ -125,6 +139,19 @@ func (s *plainSink) printSummary(pre string) {
 	line := fmt.Sprintf("%spulled %s of %s (%s)", pre, FormatBytes(t.done), FormatBytes(t.size), plural(t.layers, "layer", "layers"))
 	if line != s.summary {
 		s.summary = line
+		s.printf("%s", line)
+	}
+}
+
+// printTransfer prints where a transfer unit is unless that line was the
+// last one printed for it.
+func (s *plainSink) printTransfer(pre string, l *layer) {
+	line := pre + l.text()
+	if s.xferShown == nil {
+		s.xferShown = map[string]string{}
+	}
+	if s.xferShown[l.id] != line {
+		s.xferShown[l.id] = line
 		s.printf("%s", line)
 	}
 }

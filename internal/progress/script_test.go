@@ -177,6 +177,26 @@ func restartScript() *scripter {
 	return s
 }
 
+// backupScript is a backup: bytes dumped with no known end, then an
+// archive written against a known total. Neither is an image pull.
+func backupScript() *scripter {
+	s := newScript("backup", 2)
+	s.step("dump", "Dumping the database")
+	for i := int64(1); i <= 30; i++ {
+		s.wait(200 * time.Millisecond)
+		s.progress("dump", "Dumping", i*4_000_000, 0)
+	}
+	s.done()
+	s.step("archive", "Writing the archive")
+	for i := int64(1); i <= 10; i++ {
+		s.wait(300 * time.Millisecond)
+		s.progress("archive", "Writing", i*30_000_000, 300_000_000)
+	}
+	s.done()
+	s.planDone("backup")
+	return s
+}
+
 type fakeClock struct{ t time.Time }
 
 func (c *fakeClock) now() time.Time { return c.t }

@@ -37,7 +37,8 @@ type ttySink struct {
 	lastFailure string
 	cur         *ttyStep // nil between steps
 	pull        pull
-	note        string // latest whole-image status ("Digest: ...")
+	xfer        transfers // non-pull byte counts (dump, archive, copy)
+	note        string    // latest whole-image status ("Digest: ...")
 
 	drawn    int // lines of the live area on screen now
 	lastDraw time.Time
@@ -118,11 +119,13 @@ func (s *ttySink) Emit(e engine.Event) {
 		s.draw(now, line{{"==> " + s.plan + " (" + plural(e.Total, "step", "steps") + ")", sgrBold}})
 	case engine.KindStepStart:
 		s.cur = &ttyStep{index: e.Index, total: e.Total, title: oneLine(e.Title), start: now}
-		s.pull, s.note = pull{}, ""
+		s.pull, s.note, s.xfer = pull{}, "", transfers{}
 		s.draw(now)
 	case engine.KindProgress:
 		if e.Layer == "" {
 			s.note = oneLine(e.Status)
+		} else if !isPullLayer(e) {
+			s.xfer.update(e)
 		} else {
 			s.pull.update(e, now)
 		}
@@ -218,6 +221,9 @@ func (s *ttySink) live(now time.Time, width int) []line {
 	if s.note != "" {
 		out = append(out, line{{"  " + s.note, sgrDim}})
 	}
+	for _, l := range s.xfer.units {
+		out = append(out, transferLine(l))
+	}
 	shown, hidden := 0, 0
 	for _, l := range s.pull.layers {
 		switch {
@@ -244,6 +250,13 @@ func (s *ttySink) live(now time.Time, width int) []line {
 		out = append(out, line{{text, ""}})
 	}
 	return out
+}
+
+func transferLine(l *layer) line {
+	if l.size > 0 {
+		return line{{"  ", ""}, {bar(l.current, l.size, barWidth), sgrCyan}, {" " + l.text(), ""}}
+	}
+	return line{{"  " + l.text(), ""}}
 }
 
 func layerLine(l *layer) line {
