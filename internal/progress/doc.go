@@ -10,7 +10,8 @@
 //   - plain: one stable, grep-able line per meaningful event, no ANSI,
 //     pull progress throttled. Meant for CI logs and cloud-init output.
 //   - json: NDJSON, described below. Meant for programs.
-//   - quiet: only warnings ("warning: ...") and failures ("error: ...").
+//   - quiet: only warnings ("warning: ...") and undos that failed; the
+//     failure that ends the plan is the caller's error, printed once by it.
 //
 // # NDJSON schema (--progress json)
 //

@@ -35,7 +35,10 @@ func ExampleNew() {
 			return errors.New("container appsmith did not become healthy")
 		}},
 	}}
-	_ = engine.Run(context.Background(), plan, sink)
+	if err := engine.Run(context.Background(), plan, sink); err != nil {
+		// The plan's failure is the caller's to print, once.
+		fmt.Printf("error: %v\n", err)
+	}
 	// Output:
 	// warning: port 80 is in use; Appsmith will listen on 8080
 	// error: container appsmith did not become healthy

@@ -7,11 +7,13 @@ import (
 )
 
 // quietSink is for callers who only want to hear about trouble: warnings
-// and failures, each once.
+// and failures, each once. The failure that ends a plan is the command's
+// error, which the command line prints as its last word ("error: …" and the
+// hint); saying it here too printed it twice. What the command's error may
+// not carry — an undo that failed — is said here.
 type quietSink struct {
-	w           *errWriter
-	lastFailure string
-	closed      bool
+	w      *errWriter
+	closed bool
 }
 
 func newQuiet(opts Options) *quietSink { return &quietSink{w: &errWriter{w: opts.Out}} }
@@ -23,15 +25,6 @@ func (s *quietSink) Emit(e engine.Event) {
 	switch e.Kind {
 	case engine.KindWarning:
 		fmt.Fprintf(s.w, "warning: %s\n", oneLine(e.Message))
-	case engine.KindStepFailed:
-		s.lastFailure = e.Message
-		fmt.Fprintf(s.w, "error: %s\n", oneLine(e.Message))
-	case engine.KindPlanFailed:
-		// A failed step already said it; a plan can also stop between steps
-		// (interrupted), and then this is the only word.
-		if e.Message != s.lastFailure {
-			fmt.Fprintf(s.w, "error: %s\n", oneLine(e.Message))
-		}
 	case engine.KindUndoFailed:
 		fmt.Fprintf(s.w, "error: undoing %s: %s\n", oneLine(e.Title), oneLine(e.Message))
 	}
