@@ -231,7 +231,7 @@ func freshLike(dir, like string) error {
 func (m migration) waitMongo() engine.Step {
 	tg := m.sw.Target()
 	return engine.Step{ID: "wait-mongodb", Title: "Wait until MongoDB " + m.hop().MongoTo + " answers on the fresh data directory", ReadOnly: true,
-		Cause: "the image initialises an empty data directory as on a fresh install",
+		Cause: "mongorestore needs the new MongoDB up (replica set and user made from docker.env)",
 		Run: func(ctx context.Context, _ engine.Reporter) error {
 			ctx, cancel := context.WithTimeout(ctx, m.in.Timeout)
 			defer cancel()
