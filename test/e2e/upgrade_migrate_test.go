@@ -99,3 +99,81 @@ func TestUpgradeMigratesByDumpAndRestore(t *testing.T) {
 		t.Errorf("the verified upgrade left its dump: %v", dumps)
 	}
 }
+
+// A migration killed (SIGKILL) as each of its own steps starts and once it
+// is done is rolled back by --resume, also when the rollback is killed too
+// (after data/mongodb came back): v1.9.2 ready with every document, nothing
+// left aside, the stacks byte-identical to before. Killed once v1.99 is
+// verified, --resume finishes it and the old data directory goes.
+func TestUpgradeMigrationKilledResumes(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2", MongoVersion: "4.4"})
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.99"})
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2", "--db", "embedded-mongodb")...), "install")
+	testenv.SeedDocuments(t, e.cli, e.containerID(), "widgets", 12)
+	stacks := filepath.Join(e.dir, "stacks")
+	hash := func() string {
+		e.mustSucceed(e.run(nil, "stop"), "stop")
+		defer e.mustSucceed(e.run(nil, "start"), "start")
+		return hashTree(t, filepath.Join(stacks, "data"), filepath.Join(stacks, "configuration"), filepath.Join(stacks, "git-storage"))
+	}
+	before := hash()
+	upgrade := func(failpoint string) result {
+		return e.run([]string{failpoint}, "upgrade", "v1.99", "--yes", "--progress", "plain", "--timeout", "60s")
+	}
+	leftovers := func() []string {
+		m, _ := filepath.Glob(filepath.Join(stacks, "data", "mongodb.*"))
+		return m
+	}
+	killed := 0
+	for _, id := range []string{"stop-writers-old", "dump", "move-aside", "wait-mongodb", "stop-writers", "restore", "check-counts", "restart"} {
+		for _, typ := range []string{"start", "done"} {
+			at := typ + ":" + id
+			if r := upgrade(testenv.FailpointAt(typ, "hop1:v1.99/"+id)); r.code != 128+int(syscall.SIGKILL) {
+				t.Fatalf("%s: exit %d, want killed\n%s", at, r.code, r.errOut)
+			}
+			killed++
+			if typ == "done" && (id == "restore" || id == "wait-mongodb") {
+				// The rollback killed too, right after data/mongodb came back.
+				r := e.run([]string{testenv.FailpointAt("undo_done", "hop1:v1.99/move-aside")}, "upgrade", "--resume", "--progress", "plain", "--timeout", "60s")
+				if r.code != 128+int(syscall.SIGKILL) {
+					t.Fatalf("%s, rollback killed: exit %d\n%s", at, r.code, r.errOut)
+				}
+				killed++
+			}
+			e.mustSucceed(e.run(nil, "upgrade", "--resume", "--progress", "plain", "--timeout", "60s"), "resume at "+at)
+			s, code := e.status()
+			if code != 0 || s.Version != "v1.9.2" {
+				t.Fatalf("%s: after --resume: exit %d %+v", at, code, s)
+			}
+			if n := testenv.CountDocuments(t, e.cli, s.ContainerID, "widgets"); n != 12 {
+				t.Fatalf("%s: %d documents after --resume, want 12", at, n)
+			}
+			if l := leftovers(); len(l) != 0 {
+				t.Fatalf("%s: left in data/: %v", at, l)
+			}
+		}
+	}
+	if after := hash(); after != before {
+		t.Error("the stacks differ from before after the rolled-back migrations")
+	}
+	if r := upgrade(testenv.FailpointAt("start", "hop1:v1.99/drop-aside")); r.code != 128+int(syscall.SIGKILL) {
+		t.Fatalf("killed before drop-aside: exit %d\n%s", r.code, r.errOut)
+	}
+	killed++
+	if _, err := os.Stat(filepath.Join(stacks, "data", "mongodb.pre-v1.9.2")); err != nil {
+		t.Errorf("the old data directory is gone before the upgrade finished: %v", err)
+	}
+	e.mustSucceed(e.run(nil, "upgrade", "--resume", "--progress", "plain", "--timeout", "60s"), "resume after ready")
+	s, code := e.status()
+	if code != 0 || s.Version != "v1.99" {
+		t.Fatalf("after the finishing --resume: exit %d %+v", code, s)
+	}
+	if n := testenv.CountDocuments(t, e.cli, s.ContainerID, "widgets"); n != 12 {
+		t.Errorf("%d documents after the migration, want 12", n)
+	}
+	if l := leftovers(); len(l) != 0 {
+		t.Errorf("left in data/ after the finished migration: %v", l)
+	}
+	t.Logf("covered %d kill points of the migration", killed)
+}
