@@ -240,8 +240,14 @@ func (m migration) waitMongo() engine.Step {
 				if c, err := m.in.Docker.ContainerInspect(ctx, tg.Serving()); err == nil && !c.Running {
 					return fmt.Errorf("the container of %s stopped before MongoDB answered (`appsmith logs` shows why)", m.hop().To)
 				}
-				if _, last = mongoEval(ctx, m.in.Docker, tg, "db.version()"); last == nil {
-					return nil
+				// The image initiates the one-member replica set on a fresh
+				// directory: mongorestore needs it to be the primary.
+				var got string
+				if got, last = mongoEval(ctx, m.in.Docker, tg, "db.adminCommand({hello: 1}).isWritablePrimary"); last == nil {
+					if strings.Trim(got, `"' `) == "true" {
+						return nil
+					}
+					last = fmt.Errorf("not yet the replica set's primary (%s)", got)
 				}
 				select {
 				case <-ctx.Done():
