@@ -34,6 +34,9 @@ type Hop struct {
 	// NeedsExternalMongo is the server version an external MongoDB must be
 	// at for To ("" = no requirement of ours).
 	NeedsExternalMongo string `json:"needs_external_mongo,omitempty"`
+	// Migrate, when set, is why the hop moves the embedded MongoDB's data
+	// by dump and restore instead of opening it in place (see Decide).
+	Migrate string `json:"migrate,omitempty"`
 }
 
 // DBStep kinds.

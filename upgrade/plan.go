@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/appsmith-install/appsmith-install/backup"
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/fsutil"
@@ -22,6 +23,7 @@ type Docker interface {
 	instance.ReadyDocker
 	instance.Replacer
 	instance.Puller
+	backup.Execer // a migration hop's dump and restore
 }
 
 var _ Docker = (*docker.Client)(nil)
@@ -142,6 +144,7 @@ func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 		rm.Scope = hopScope(i, sp.Hops[i])
 		steps = append(steps, rm)
 	}
+	steps = withMigrations(in, sp, swaps, steps)
 	return engine.Plan{Name: "upgrade " + sp.From + " → " + sp.To, Steps: steps}
 }
 

@@ -156,6 +156,7 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 		fmt.Fprintf(stdio.Err, "Appsmith %s is already running in %s: nothing to do.\n", ui.Version, in.dir)
 		return nil
 	}
+	hops = upgrade.FitData(ctx, ui, hops) // in place or by dump and restore, from what the running MongoDB says
 	sp := upgrade.NewSpec(ui, target, hops, deps.now())
 	plan := upgrade.Plan(ui, sp)
 	view := planView(in, ui, sp, plan)
@@ -302,6 +303,9 @@ func printUpgradePlan(w io.Writer, v UpgradePlan, plan engine.Plan) {
 	for i, h := range v.Hops {
 		fmt.Fprintf(w, "  hop %d: %s → %s — %s\n", i+1, h.From, h.To, h.Why)
 		fmt.Fprintf(w, "         image %s\n", v.Images[i])
+		if h.Migrate != "" {
+			fmt.Fprintf(w, "         migrate by dump and restore: %s\n", h.Migrate)
+		}
 		for _, s := range h.Pre {
 			fmt.Fprintf(w, "         before: set FCV %s (%s)\n", s.FCV, s.Why)
 		}

@@ -103,6 +103,10 @@ func TestMongoshFCV(t *testing.T) {
 		t.Errorf("state file FCV %s after setFCV 5.0", st.FCV)
 	}
 	eval(t, l, `db.adminCommand({ setFeatureCompatibilityVersion: '6.0' })`)
+	// The one-member replica set is the primary once it answers.
+	if got := eval(t, l, `db.adminCommand({hello: 1}).isWritablePrimary`); got != "true" {
+		t.Errorf("hello: isWritablePrimary = %q", got)
+	}
 	if got := eval(t, l, getFCV+".featureCompatibilityVersion.version"); got != "6.0" {
 		t.Errorf("FCV after raising back = %q", got)
 	}

@@ -205,6 +205,10 @@ func (m *mongod) command(db string, raw json.RawMessage) (any, error) {
 	switch name := cmd[0].k; name {
 	case "ping":
 		return ordered{{"ok", 1}}, nil
+	case "hello", "isMaster", "ismaster":
+		// The embedded replica set has one member: once it answers, it is
+		// the primary (the real one answers false while it elects itself).
+		return ordered{{"isWritablePrimary", true}, {"ismaster", true}, {"setName", "mr1"}, {"ok", 1}}, nil
 	case "buildInfo", "buildinfo":
 		return ordered{{"version", spec.MongoRelease(m.major)}, {"ok", 1}}, nil
 	case "getParameter":
