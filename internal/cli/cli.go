@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"strings"
 	"time"
@@ -132,6 +133,12 @@ func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 		}
 		if h := engine.HintOf(err); h != "" {
 			ev["hint"] = hint.WithDir(h, ro.usedDir)
+		}
+		// An error that knows more for machines says it (upgrade: the
+		// checkpoint a hop met).
+		var fe interface{ Fields() map[string]any }
+		if errors.As(err, &fe) {
+			maps.Copy(ev, fe.Fields())
 		}
 		_ = errs.event(ev)
 		return code
