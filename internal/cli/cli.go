@@ -46,6 +46,8 @@ type Deps struct {
 	Now func() time.Time
 	// Tags lists the tags of an image repository (the wizard's version list).
 	Tags func(ctx context.Context, repo string) ([]string, error)
+	// ImageSize is the download size of an image from its registry (upgrade --plan).
+	ImageSize func(ctx context.Context, ref string) (int64, error)
 	// Confirm asks a yes/no question (uninstall --purge); the caller has
 	// checked that there is a terminal to ask on (canPrompt).
 	Confirm func(stdio IO, question string) (bool, error)

@@ -86,6 +86,9 @@ type UpgradePlan struct {
 	Free     uint64            `json:"free_bytes"`
 	Steps    []engine.StepView `json:"steps"`
 	Refused  string            `json:"refused,omitempty"`
+	// ImageSizes and Estimate: see upgrade_size.go.
+	ImageSizes []upgrade.ImageSize `json:"image_sizes"`
+	Estimate   *upgrade.Estimate   `json:"estimate,omitempty"`
 }
 
 func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
@@ -171,6 +174,9 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 			return refusal
 		}
 		defer fmt.Fprintln(stdio.Err, refusal.Error())
+	}
+	if opts.Plan || !opts.Yes {
+		estimateUpgrade(ctx, in, deps, &view)
 	}
 	if opts.Plan {
 		if opts.JSON {
@@ -317,6 +323,11 @@ func printUpgradePlan(w io.Writer, v UpgradePlan, plan engine.Plan) {
 		fmt.Fprintf(w, " (%s free)", progress.FormatBytes(int64(v.Free)))
 	}
 	fmt.Fprintln(w)
+	if v.Estimate != nil {
+		for _, l := range v.Estimate.Lines(v.ImageSizes) {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
 	if v.Refused != "" {
 		fmt.Fprintf(w, "  REFUSED: %s\n", v.Refused)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/appsmith-install/appsmith-install/internal/testenv"
+	"github.com/appsmith-install/appsmith-install/upgrade"
 )
 
 // A release that enforces a checkpoint the graph does not know (Appsmith
@@ -21,6 +22,13 @@ func TestUpgradeReportsUnknownCheckpoint(t *testing.T) {
 	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.50", Checkpoint: "v1.9.30"})
 	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2", "--db", "embedded-mongodb")...), "install")
 	testenv.SeedDocuments(t, e.cli, e.containerID(), "widgets", 10)
+
+	// The plan sizes what it would pull from the registry's manifest.
+	sizes := e.planSizes("v1.9.50")
+	if len(sizes) != 1 || sizes[0].Present || !sizes[0].Known || sizes[0].Bytes <= 0 {
+		t.Fatalf("plan's image sizes before the pull: %+v", sizes)
+	}
+	contains(t, "plan", e.run(nil, "upgrade", "v1.9.50", "--plan").out, "to pull, ", "time: about", "assumed: pull at")
 
 	r := e.run(nil, "upgrade", "v1.9.50", "--yes", "--progress", "json", "--timeout", "60s")
 	if r.code != 1 {
@@ -49,6 +57,11 @@ func TestUpgradeReportsUnknownCheckpoint(t *testing.T) {
 		t.Fatalf("after the rollback: exit %d %+v", code, s)
 	}
 
+	// Pulled by the failed attempt, the image is present: its local size.
+	if sizes := e.planSizes("v1.9.50"); len(sizes) != 1 || !sizes[0].Present || sizes[0].Bytes <= 0 {
+		t.Errorf("plan's image sizes after the pull: %+v", sizes)
+	}
+
 	e.mustSucceed(e.run(nil, "upgrade", "v1.9.30", "--yes", "--progress", "plain", "--timeout", "60s"), "upgrade to the checkpoint it named")
 	e.mustSucceed(e.run(nil, "upgrade", "v1.9.50", "--yes", "--progress", "plain", "--timeout", "60s"), "upgrade past it")
 	s, code := e.status()
@@ -58,4 +71,21 @@ func TestUpgradeReportsUnknownCheckpoint(t *testing.T) {
 	if n := testenv.CountDocuments(t, e.cli, s.ContainerID, "widgets"); n != 10 {
 		t.Errorf("%d documents, want 10", n)
 	}
+}
+
+func (e *env) planSizes(target string) []upgrade.ImageSize {
+	e.t.Helper()
+	r := e.run(nil, "upgrade", target, "--plan", "--json")
+	e.mustSucceed(r, "upgrade --plan --json")
+	var p struct {
+		ImageSizes []upgrade.ImageSize `json:"image_sizes"`
+		Estimate   *upgrade.Estimate   `json:"estimate"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &p); err != nil {
+		e.t.Fatalf("plan JSON: %v\n%s", err, r.out)
+	}
+	if p.Estimate == nil || p.Estimate.TotalSeconds <= 0 || len(p.Estimate.Assumptions) == 0 {
+		e.t.Errorf("plan estimate %+v", p.Estimate)
+	}
+	return p.ImageSizes
 }
