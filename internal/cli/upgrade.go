@@ -34,6 +34,9 @@ type UpgradeOptions struct {
 	Yes     bool
 	Resume  bool
 	Auto    bool // the target from the auto-update channel; --yes implied
+	// UpdateCompose: compose manages the instance; change its compose
+	// file's image line to the next hop (adopt_upgrade.go).
+	UpdateCompose bool
 	Timeout time.Duration
 }
 
@@ -69,6 +72,7 @@ func NewCmdUpgrade(f *Factory, runF func(*UpgradeOptions) error) *cobra.Command 
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before the upgrade (needed without a terminal)")
 	fl.BoolVar(&opts.Resume, "resume", false, "finish or roll back an upgrade that was interrupted")
 	fl.BoolVar(&opts.Auto, "auto", false, "upgrade to the newest version of the auto-update channel, a backup first (what the auto-update timer runs)")
+	fl.BoolVar(&opts.UpdateCompose, "update-compose", false, "docker compose manages the instance: set the compose file's image line to the next hop (a copy of the file is kept)")
 	fl.DurationVar(&opts.Timeout, "timeout", install.Defaults().Timeout, "how long each hop waits for Appsmith to be ready")
 	return cmd
 }
@@ -169,9 +173,12 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	if refusal != nil && !opts.Plan {
 		return refusal
 	}
+	if opts.UpdateCompose && in.composeManaged() == nil {
+		return engine.UsageError("--update-compose: docker compose does not manage the Appsmith in %s", in.dir)
+	}
 	if refusal := refuseComposeUpgrade(in, &view); refusal != nil {
 		if !opts.Plan {
-			return refusal
+			return composeUpgradeRun(opts, in, view, refusal)
 		}
 		defer fmt.Fprintln(stdio.Err, refusal.Error())
 	}
