@@ -25,19 +25,20 @@ import (
 
 // UpgradeOptions are `appsmith upgrade`'s.
 type UpgradeOptions struct {
-	IO     IO
-	Deps   Deps
-	Root   *rootOpts
-	Target string // VERSION or latest
-	Plan   bool
-	JSON   bool
-	Yes    bool
-	Resume bool
-	Auto   bool // the target from the auto-update channel; --yes implied
+	IO      IO
+	Deps    Deps
+	Root    *rootOpts
+	Target  string // VERSION or latest
+	Plan    bool
+	JSON    bool
+	Yes     bool
+	Resume  bool
+	Auto    bool // the target from the auto-update channel; --yes implied
+	Timeout time.Duration
+
 	// UpdateCompose: compose manages the instance; change its compose
 	// file's image line to the next hop (adopt_upgrade.go).
 	UpdateCompose bool
-	Timeout       time.Duration
 }
 
 // NewCmdUpgrade builds `upgrade`; runF replaces upgradeRun.
