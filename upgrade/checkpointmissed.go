@@ -128,8 +128,20 @@ func AsCheckpointMissed(err error) (*CheckpointMissedError, bool) {
 // (errors.As) for --progress json's failure event.
 func rolledBackAtCheckpoint(cm *CheckpointMissedError, err error, dir string, sp Spec) error {
 	run := hint.Appsmith(dir, "upgrade "+cm.Checkpoint)
+	// The failed step as the runner named it, with the excerpt, without
+	// the sentence a second time.
+	detail := strings.TrimSuffix(err.Error(), cm.Error()) + cm.Err.Error()
 	return &engine.Error{Code: engine.ExitFailure,
-		Err: fmt.Errorf("upgrade to %s %w, Appsmith %s runs on its data as before. %s — run: %s\n%w",
-			sp.To, ErrRolledBack, sp.From, cm.Plain(), run, err),
+		Err: &joined{msg: fmt.Sprintf("upgrade to %s %v, Appsmith %s runs on its data as before. %s — run: %s\n%s",
+			sp.To, ErrRolledBack, sp.From, cm.Plain(), run, detail), errs: []error{ErrRolledBack, err}},
 		Hint: "`" + run + "`, then `" + hint.Appsmith(dir, "upgrade "+sp.To) + "`"}
 }
+
+// joined is an error with its own text that still wraps errs.
+type joined struct {
+	msg  string
+	errs []error
+}
+
+func (j *joined) Error() string   { return j.msg }
+func (j *joined) Unwrap() []error { return j.errs }
