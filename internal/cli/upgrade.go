@@ -183,7 +183,7 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 		}
 		defer fmt.Fprintln(stdio.Err, refusal.Error())
 	}
-	if opts.Plan || !opts.Yes {
+	if opts.Plan || (!opts.Yes && canPrompt(stdio)) {
 		estimateUpgrade(ctx, in, deps, &view)
 	}
 	if opts.Plan {
