@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -256,13 +257,15 @@ func plural(n int, s string) string {
 }
 
 // Purge deletes what appsmith-install created in dir (ownedEntries), then
-// dir itself when nothing else is left. Everything else stays. It returns
-// what it kept.
-func Purge(dir string) (kept []string, err error) {
+// dir itself when nothing else is left. Everything else stays, and so do
+// the owned entries named in keep (an adopted instance's stacks, which were
+// there before this tool). It returns what it kept.
+func Purge(dir string, keep ...string) (kept []string, err error) {
 	c, err := InspectDir(dir)
 	if err != nil || !c.Exists || c.NotDir {
 		return nil, err
 	}
+	c = c.Keeping(keep)
 	for _, n := range c.Owned {
 		if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
 			return nil, err
@@ -275,4 +278,23 @@ func Purge(dir string) (kept []string, err error) {
 		}
 	}
 	return c.Foreign, nil
+}
+
+// Keeping moves the owned entries named in keep to Foreign: what a purge
+// then leaves in place.
+func (c DirContent) Keeping(keep []string) DirContent {
+	if len(keep) == 0 {
+		return c
+	}
+	out := c
+	out.Owned, out.Foreign = nil, append([]string(nil), c.Foreign...)
+	for _, n := range c.Owned {
+		if slices.Contains(keep, n) {
+			out.Foreign = append(out.Foreign, n)
+		} else {
+			out.Owned = append(out.Owned, n)
+		}
+	}
+	sort.Strings(out.Foreign)
+	return out
 }

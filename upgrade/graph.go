@@ -57,6 +57,11 @@ type DBStep struct {
 // crosses is a hop to the newest tag the registry has within it; the last
 // hop is the target. A target older than from is refused: migrations are
 // one-way, a rollback is the way back.
+//
+// When Appsmith adds a checkpoint, it goes into releases.Checkpoints, the
+// one table Path reads: until then a hop onto a release that enforces it
+// fails with a CheckpointMissedError (Known false) naming it, which tells
+// the user the hop to make and the maintainer the row to add.
 func Path(from, target string, tags []string, db string) ([]Hop, error) {
 	fv, ok := releases.Parse(from)
 	if !ok {

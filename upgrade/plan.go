@@ -124,7 +124,7 @@ func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 		hop = append(hop, sw.Steps(d)...)
 		hop = append(hop,
 			instance.StartStep(d, tg, "the data starts on "+h.To+": its migrations run once, now"),
-			instance.ReadyStep(d, in.HTTP, tg, in.BaseURL, h.To, in.Timeout))
+			checkpointAware(instance.ReadyStep(d, in.HTTP, tg, in.BaseURL, h.To, in.Timeout), h.To))
 		for _, s := range h.Post {
 			hop = append(hop, fcvStep(d, tg, s))
 		}

@@ -63,6 +63,10 @@ func TestPlansGolden(t *testing.T) {
 			if err := Plan(in, sp).Print(&b); err != nil {
 				t.Fatal(err)
 			}
+			sizes := goldenSizes(in, hops, c.db == DBExternalMongo)
+			for _, l := range EstimateTime(sizes, 1_500_000_000, len(hops)).Lines(sizes) {
+				fmt.Fprintln(&b, l)
+			}
 			golden := filepath.Join("testdata", c.name+".golden")
 			if *update {
 				if err := os.MkdirAll("testdata", 0o755); err != nil {

@@ -59,7 +59,7 @@ func Run(ctx context.Context, in Instance, sp Spec, sink engine.Sink) error {
 	if out == engine.OutcomeRolledBack {
 		waitAfterRollBack(ctx, in, sp, sink)
 	}
-	return outcome(out, err, j, sp)
+	return outcome(out, err, j, in.Dir, sp)
 }
 
 // waitAfterRollBack waits until the original version answers again: a
@@ -70,11 +70,14 @@ func waitAfterRollBack(ctx context.Context, in Instance, sp Spec, sink engine.Si
 	_ = engine.Run(context.WithoutCancel(ctx), engine.Plan{Name: "after the rollback", Steps: []engine.Step{ready}}, sink)
 }
 
-func outcome(out engine.Outcome, err error, j *engine.Journal, sp Spec) error {
+func outcome(out engine.Outcome, err error, j *engine.Journal, dir string, sp Spec) error {
 	switch out {
 	case engine.OutcomeDone:
 		return nil
 	case engine.OutcomeRolledBack:
+		if cm, ok := AsCheckpointMissed(err); ok {
+			return rolledBackAtCheckpoint(cm, err, dir, sp)
+		}
 		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("upgrade to %s %w, Appsmith %s runs on its data as before: %w", sp.To, ErrRolledBack, sp.From, err),
 			Hint: "`appsmith logs` shows what the new version logged; nothing of the instance changed"}
 	}
@@ -150,7 +153,7 @@ func Resume(ctx context.Context, in Instance, sink engine.Sink) (Spec, engine.Ou
 	last := len(sp.Hops) - 1
 	if _, ok := j.Done(hopScope(last, sp.Hops[last]) + "/ready"); ok {
 		out, err := rn.Resume(ctx, plan)
-		return sp, out, outcome(out, err, j, sp)
+		return sp, out, outcome(out, err, j, in.Dir, sp)
 	}
 	out, err := rn.RollBack(ctx, plan, "the upgrade to "+sp.To+" was interrupted before "+sp.To+" was seen ready")
 	if _, ended := j.Ended(); ended {
@@ -161,5 +164,5 @@ func Resume(ctx context.Context, in Instance, sink engine.Sink) (Spec, engine.Ou
 		}
 		return sp, engine.OutcomeRolledBack, nil
 	}
-	return sp, out, outcome(out, err, j, sp)
+	return sp, out, outcome(out, err, j, in.Dir, sp)
 }

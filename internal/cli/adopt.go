@@ -340,6 +340,12 @@ func describeAdoption(ctx context.Context, d Engine, deps Deps, c docker.Contain
 		a.Replaced = false
 		a.Compose = &state.ComposeService{Project: cs.Project, Service: cs.Service, ConfigFiles: cs.ConfigFiles, WorkingDir: cs.WorkingDir}
 	}
+	// What this tool would call its own but did not create: purge keeps it.
+	for _, n := range instance.Owned {
+		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+			a.Preexisting = append(a.Preexisting, n)
+		}
+	}
 	st.Adopted = a
 	return adoption{state: st, image: ref, c: c}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"strings"
 	"time"
@@ -45,6 +46,8 @@ type Deps struct {
 	Now func() time.Time
 	// Tags lists the tags of an image repository (the wizard's version list).
 	Tags func(ctx context.Context, repo string) ([]string, error)
+	// ImageSize is the download size of an image from its registry (upgrade --plan).
+	ImageSize func(ctx context.Context, ref string) (int64, error)
 	// Confirm asks a yes/no question (uninstall --purge); the caller has
 	// checked that there is a terminal to ask on (canPrompt).
 	Confirm func(stdio IO, question string) (bool, error)
@@ -132,6 +135,12 @@ func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 		}
 		if h := engine.HintOf(err); h != "" {
 			ev["hint"] = hint.WithDir(h, ro.usedDir)
+		}
+		// An error that knows more for machines says it (upgrade: the
+		// checkpoint a hop met).
+		var fe interface{ Fields() map[string]any }
+		if errors.As(err, &fe) {
+			maps.Copy(ev, fe.Fields())
 		}
 		_ = errs.event(ev)
 		return code

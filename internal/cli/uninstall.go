@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,9 @@ type UninstallOptions struct {
 	Root  *rootOpts
 	Purge bool // also delete what appsmith-install created in the dir
 	Yes   bool // do not ask before Purge
+	// DeleteAdopted: with Purge, also delete the data of an adopted
+	// instance, which was there before this tool.
+	DeleteAdopted bool
 }
 
 // NewCmdUninstall builds `uninstall`; runF replaces uninstallRun.
@@ -36,6 +40,8 @@ func NewCmdUninstall(f *Factory, runF func(*UninstallOptions) error) *cobra.Comm
 			"secrets, backups) is kept, so `appsmith-install --yes --dir DIR` brings the same instance back.\n" +
 			"--purge also deletes what appsmith-install created in the install dir (stacks/, backups/, journal/,\n" +
 			"appsmith.yaml), and the dir itself when nothing else is left in it; other files there are kept.\n" +
+			"On an adopted instance (`appsmith adopt`) it keeps what was there before the adopt (the stacks),\n" +
+			"unless --delete-adopted-data is given too.\n" +
 			"It lists what it deletes and asks first, or needs --yes when there is no terminal.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -47,21 +53,28 @@ func NewCmdUninstall(f *Factory, runF func(*UninstallOptions) error) *cobra.Comm
 	}
 	cmd.Flags().BoolVar(&opts.Purge, "purge", false, "also delete what appsmith-install created in the install dir: all data and secrets")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before --purge")
+	cmd.Flags().BoolVar(&opts.DeleteAdopted, "delete-adopted-data", false, "with --purge on an adopted instance: also delete the stacks it had before `appsmith adopt`")
 	return cmd
 }
 
 func uninstallRun(ctx context.Context, opts *UninstallOptions) error {
 	stdio, deps := opts.IO, opts.Deps
+	if opts.DeleteAdopted && !opts.Purge {
+		return engine.UsageError("--delete-adopted-data goes with --purge")
+	}
 	in, err := locateForChange(ctx, opts.Root, stdio, deps)
 	if err != nil {
 		return err
 	}
 	defer in.release()
 	var content install.DirContent
+	var keep []string // an adopted instance's data: not this tool's to delete
 	if opts.Purge {
 		if content, err = install.InspectDir(in.dir); err != nil {
 			return err
 		}
+		keep = adoptedKeep(in.state, content.Owned, opts.DeleteAdopted)
+		content = content.Keeping(keep)
 		if !opts.Yes {
 			if err := confirmPurge(stdio, deps, in.dir, content); err != nil {
 				return err
@@ -97,13 +110,18 @@ func uninstallRun(ctx context.Context, opts *UninstallOptions) error {
 	}
 	if opts.Purge && len(content.Owned) > 0 {
 		steps = append(steps, engine.Step{ID: "purge", Title: "Delete " + ownedList(content) + " from " + in.dir, Cause: purgeCause(content),
-			Run: func(context.Context, engine.Reporter) error { _, err := install.Purge(in.dir); return err }})
+			Run: func(context.Context, engine.Reporter) error { _, err := install.Purge(in.dir, keep...); return err }})
 	}
 	if err := runPlan(ctx, opts.Root, stdio, in, engine.Plan{Name: "uninstall", Steps: steps}); err != nil {
 		return err
 	}
-	if opts.Purge && len(content.Foreign) > 0 {
-		fmt.Fprintf(stdio.Err, "Kept %s with what appsmith-install did not create in it: %s\n", in.dir, strings.Join(content.Foreign, ", "))
+	if len(keep) > 0 {
+		fmt.Fprintf(stdio.Err, "Kept %s: it was there before `appsmith adopt`, so it is not appsmith-install's to delete. "+
+			"Delete it by hand once you are sure (`sudo rm -rf %s`), or run uninstall --purge --delete-adopted-data.\n",
+			strings.Join(keptPaths(in.dir, keep), ", "), strings.Join(keptPaths(in.dir, keep), " "))
+	}
+	if foreign := slices.DeleteFunc(slices.Clone(content.Foreign), func(n string) bool { return slices.Contains(keep, n) }); opts.Purge && len(foreign) > 0 {
+		fmt.Fprintf(stdio.Err, "Kept %s with what appsmith-install did not create in it: %s\n", in.dir, strings.Join(foreign, ", "))
 	}
 	if !opts.Purge {
 		fmt.Fprintf(stdio.Err, "The data is kept in %s; `appsmith-install --yes --dir %s` brings it back.\n", in.dir, in.dir)
@@ -179,4 +197,28 @@ func confirm(stdio IO, question string) (bool, error) {
 	}
 	a := strings.ToLower(strings.TrimSpace(line))
 	return a == "y" || a == "yes", nil
+}
+
+// adoptedKeep names what --purge keeps of an adopted instance: what was in
+// the dir before the adopt (the stacks always: adopt needs them; older
+// state files did not record the rest).
+func adoptedKeep(s *state.State, owned []string, deleteAdopted bool) []string {
+	if s == nil || s.Adopted == nil || deleteAdopted {
+		return nil
+	}
+	var keep []string
+	for _, n := range owned {
+		if n == instance.StacksDir || slices.Contains(s.Adopted.Preexisting, n) {
+			keep = append(keep, n)
+		}
+	}
+	return keep
+}
+
+func keptPaths(dir string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = filepath.Join(dir, n)
+	}
+	return out
 }

@@ -35,6 +35,10 @@ type UpgradeOptions struct {
 	Resume  bool
 	Auto    bool // the target from the auto-update channel; --yes implied
 	Timeout time.Duration
+
+	// UpdateCompose: compose manages the instance; change its compose
+	// file's image line to the next hop (adopt_upgrade.go).
+	UpdateCompose bool
 }
 
 // NewCmdUpgrade builds `upgrade`; runF replaces upgradeRun.
@@ -69,6 +73,7 @@ func NewCmdUpgrade(f *Factory, runF func(*UpgradeOptions) error) *cobra.Command 
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before the upgrade (needed without a terminal)")
 	fl.BoolVar(&opts.Resume, "resume", false, "finish or roll back an upgrade that was interrupted")
 	fl.BoolVar(&opts.Auto, "auto", false, "upgrade to the newest version of the auto-update channel, a backup first (what the auto-update timer runs)")
+	fl.BoolVar(&opts.UpdateCompose, "update-compose", false, "docker compose manages the instance: set the compose file's image line to the next hop (a copy of the file is kept)")
 	fl.DurationVar(&opts.Timeout, "timeout", install.Defaults().Timeout, "how long each hop waits for Appsmith to be ready")
 	return cmd
 }
@@ -86,6 +91,9 @@ type UpgradePlan struct {
 	Free     uint64            `json:"free_bytes"`
 	Steps    []engine.StepView `json:"steps"`
 	Refused  string            `json:"refused,omitempty"`
+	// ImageSizes and Estimate: see upgrade_size.go.
+	ImageSizes []upgrade.ImageSize `json:"image_sizes"`
+	Estimate   *upgrade.Estimate   `json:"estimate,omitempty"`
 }
 
 func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
@@ -167,11 +175,17 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	if refusal != nil && !opts.Plan {
 		return refusal
 	}
+	if opts.UpdateCompose && in.composeManaged() == nil {
+		return engine.UsageError("--update-compose: docker compose does not manage the Appsmith in %s", in.dir)
+	}
 	if refusal := refuseComposeUpgrade(in, &view); refusal != nil {
 		if !opts.Plan {
-			return refusal
+			return composeUpgradeRun(opts, in, view, refusal)
 		}
 		defer fmt.Fprintln(stdio.Err, refusal.Error())
+	}
+	if opts.Plan || (!opts.Yes && canPrompt(stdio)) {
+		estimateUpgrade(ctx, in, deps, &view)
 	}
 	if opts.Plan {
 		if opts.JSON {
@@ -321,6 +335,11 @@ func printUpgradePlan(w io.Writer, v UpgradePlan, plan engine.Plan) {
 		fmt.Fprintf(w, " (%s free)", progress.FormatBytes(int64(v.Free)))
 	}
 	fmt.Fprintln(w)
+	if v.Estimate != nil {
+		for _, l := range v.Estimate.Lines(v.ImageSizes) {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
 	if v.Refused != "" {
 		fmt.Fprintf(w, "  REFUSED: %s\n", v.Refused)
 	}

@@ -94,6 +94,10 @@ type Adoption struct {
 	// Compose is set when docker compose manages the container: it is not
 	// replaced (compose would fight a container it did not create).
 	Compose *ComposeService `yaml:"compose,omitempty"`
+	// Preexisting are the entries of the install dir that this tool would
+	// otherwise call its own (stacks/, backups/, ...) but found there at
+	// adopt: `uninstall --purge` keeps them.
+	Preexisting []string `yaml:"preexisting,omitempty"`
 }
 
 // ComposeService names the compose service an adopted container is.

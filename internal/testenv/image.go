@@ -46,6 +46,10 @@ type Image struct {
 	// scripts/pg-rootfs.sh, and its embedded PostgreSQL is the real
 	// postgresql-15, with pg_dump, pg_restore and psql on PATH (pgimage.go).
 	RealPostgres bool
+
+	// Checkpoint is a checkpoint this release enforces beyond the ones
+	// Appsmith has today ("v1.9.30"): spec.Config.Checkpoint.
+	Checkpoint string
 }
 
 func (img Image) version() string {
@@ -61,7 +65,7 @@ func (img Image) standinConfig() (spec.Config, error) {
 	if err != nil {
 		return spec.Config{}, fmt.Errorf("image %s:%s: %w", img.Repo, img.Tag, err)
 	}
-	c := spec.Config{Fault: img.Fault, MongoVersion: img.MongoVersion, KeepRunning: img.KeepRunning}
+	c := spec.Config{Fault: img.Fault, MongoVersion: img.MongoVersion, KeepRunning: img.KeepRunning, Checkpoint: img.Checkpoint}
 	if c.MongoVersion == "" {
 		c.MongoVersion = spec.MongoFor(v)
 	}

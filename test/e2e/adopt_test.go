@@ -225,6 +225,11 @@ func TestAdoptComposeServiceIsRecordedNotReplaced(t *testing.T) {
 	labels := map[string]string{"com.docker.compose.project": "appsmith", "com.docker.compose.service": "appsmith",
 		"com.docker.compose.project.config_files": composeFile, "com.docker.compose.project.working_dir": e.dir}
 	id := e.docsRun(e.name, e.reg.Ref("appsmith/appsmith-ce", "v1.9.2"), filepath.Join(e.dir, "stacks"), labels, true)
+	composeText := "# as the docs say\nservices:\n  appsmith:\n    image: " + e.reg.Ref("appsmith/appsmith-ce", "v1.9.2") + "  # keep\n" +
+		"    volumes:\n      - ./stacks:/appsmith-stacks\n    restart: unless-stopped\n"
+	if err := os.WriteFile(composeFile, []byte(composeText), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	r := e.run(nil, "adopt", "--yes", "--progress", "plain")
 	e.mustSucceed(r, "adopt")
@@ -242,9 +247,46 @@ func TestAdoptComposeServiceIsRecordedNotReplaced(t *testing.T) {
 	if r.code != 3 {
 		t.Fatalf("upgrade of a compose service: exit %d, want 3\n%s", r.code, r.errOut)
 	}
-	contains(t, "upgrade of a compose service", r.errOut, "image: "+e.reg.Ref("appsmith/appsmith-ce", "v1.9.38"), "docker compose up -d", composeFile)
+	contains(t, "upgrade of a compose service", r.errOut, "image: "+e.reg.Ref("appsmith/appsmith-ce", "v1.9.38"), "docker compose up -d", composeFile, "--update-compose")
 	if s, _ := e.status(); s.ContainerID != id || s.Version != "v1.9.2" {
 		t.Errorf("the refused upgrade changed the instance: %+v", s)
+	}
+	if b, _ := os.ReadFile(composeFile); string(b) != composeText {
+		t.Errorf("the refused upgrade changed the compose file:\n%s", b)
+	}
+
+	// Asked to, it changes only the image line of the recorded file, keeps
+	// the original beside it, and leaves the replacing to compose.
+	r = e.run(nil, "upgrade", "v1.9.38", "--update-compose")
+	e.mustSucceed(r, "upgrade --update-compose")
+	contains(t, "upgrade --update-compose", r.errOut, "Changed "+composeFile+" line 4", "docker compose up -d", "appsmith-bak-")
+	want := strings.Replace(composeText, ":v1.9.2  # keep", ":v1.9.38  # keep", 1)
+	if b, _ := os.ReadFile(composeFile); string(b) != want {
+		t.Errorf("compose file after --update-compose:\n%s\nwant:\n%s", b, want)
+	}
+	baks, _ := filepath.Glob(composeFile + ".appsmith-bak-*")
+	if len(baks) != 1 {
+		t.Fatalf("backups of the compose file: %v", baks)
+	} else if b, _ := os.ReadFile(baks[0]); string(b) != composeText {
+		t.Errorf("the backup is not the original:\n%s", b)
+	}
+	if s, _ := e.status(); s.ContainerID != id || s.Version != "v1.9.2" {
+		t.Errorf("--update-compose replaced the container itself: %+v", s)
+	}
+
+	// Its stacks were there before adopt: --purge deletes only what this
+	// tool made, and says how to delete the rest.
+	r = e.run(nil, "uninstall", "--purge", "--yes", "--progress", "plain")
+	e.mustSucceed(r, "uninstall --purge")
+	contains(t, "uninstall --purge of an adopted instance", r.errOut, "Kept "+filepath.Join(e.dir, "stacks"), "--delete-adopted-data")
+	if _, err := os.Stat(filepath.Join(e.dir, "stacks", "configuration", "docker.env")); err != nil {
+		t.Errorf("--purge deleted the adopted stacks: %v", err)
+	}
+	if _, err := os.Stat(state.Path(e.dir)); !os.IsNotExist(err) {
+		t.Errorf("appsmith.yaml after --purge: %v", err)
+	}
+	if _, err := os.Stat(composeFile); err != nil {
+		t.Errorf("--purge deleted the compose file: %v", err)
 	}
 }
 

@@ -68,6 +68,9 @@ func (a *app) checkCheckpoint(log *progLog) error {
 		}
 	}
 	cp, missed := spec.MissedCheckpoint(lv, a.version, override)
+	if !missed {
+		cp, missed = spec.ExtraCheckpoint(lv, a.cfg.Checkpoint, override)
+	}
 	if missed {
 		log.Printf("ERROR ******************************************************************")
 		log.Printf("ERROR APPSMITH BACKEND START ABORTED — CHECKPOINT MISSED")

@@ -52,6 +52,10 @@ type Config struct {
 	// start is retried (BACKOFF) and then left FATAL while the container keeps
 	// running. Off by default, so most tests see a failure as an exit code.
 	KeepRunning bool `json:"keepRunning,omitempty"`
+	// Checkpoint is a checkpoint this release enforces beyond the known ones
+	// (Appsmith adding one after the product was released): data last
+	// started fully below it aborts start, naming it as the backend does.
+	Checkpoint string `json:"checkpoint,omitempty"`
 }
 
 // Info is /opt/appsmith/info.json, the one place the real image states its version.
@@ -70,6 +74,11 @@ func (c Config) Validate() error {
 	case FaultNone, FaultNeverHealthy, FaultCrash, FaultIllegalInstruction, FaultRejectCert, FaultCorruptOnStart, FaultNoForward:
 	default:
 		return fmt.Errorf("unknown stand-in fault mode %q", c.Fault)
+	}
+	if c.Checkpoint != "" {
+		if _, err := ParseVersion(c.Checkpoint); err != nil {
+			return fmt.Errorf("invalid stand-in checkpoint %q: %w", c.Checkpoint, err)
+		}
 	}
 	if c.MongoVersion != "" && fcvNum(c.MongoVersion) < 0 {
 		return fmt.Errorf("invalid MongoDB version %q: want major.minor like 5.0", c.MongoVersion)

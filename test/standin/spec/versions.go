@@ -240,6 +240,26 @@ func MissedCheckpoint(last, target Version, override *Version) (Checkpoint, bool
 	return Checkpoint{}, false
 }
 
+// ExtraCheckpoint is MissedCheckpoint for an image's own checkpoint
+// (Config.Checkpoint, "" = none): the data must have started fully on it.
+func ExtraCheckpoint(last Version, required string, override *Version) (Checkpoint, bool) {
+	if required == "" {
+		return Checkpoint{}, false
+	}
+	r, err := ParseVersion(required)
+	if err != nil {
+		return Checkpoint{}, false
+	}
+	effective := last
+	if override != nil && effective.Less(override.series()) {
+		effective = override.series()
+	}
+	if !effective.Less(r) {
+		return Checkpoint{}, false
+	}
+	return Checkpoint{Required: r, Named: "[" + required + "]", Hint: "run " + required + " until it has started fully"}, true
+}
+
 // ParseOverride reads APPSMITH_CHECKPOINT_OVERRIDE, which must be v<x.y>.
 func ParseOverride(s string) (Version, error) {
 	if !strings.HasPrefix(s, "v") || strings.Count(s, ".") != 1 {
