@@ -208,8 +208,9 @@ func firstbootOptions(ctx context.Context, opts *FirstbootOptions, root string, 
 	} else if err := layers(l); err != nil {
 		return install.Options{}, false, err
 	}
+	v, _ := install.NormalizeVersion(l.opts.Version) // "1.9.38" is the baked v1.9.38; a bad one is reported below
 	asked := l.sources["image"] != "" || l.sources["registry"] != "" ||
-		(l.sources["version"] != "" && l.opts.Version != im.Version) || l.opts.Edition != im.Edition
+		(l.sources["version"] != "" && v != im.Version) || l.opts.Edition != im.Edition
 	switch {
 	case s != nil: // the instance's own image, whatever it was upgraded to since
 	case asked:

@@ -39,10 +39,25 @@ func (e *env) bakedImage(root, version string) imageenv.Image {
 }
 
 // userData is cloud-config whose appsmith section puts the instance on the
-// test's ports, name and link dir (install.yaml's keys).
+// test's ports, name and link dir (install.yaml's keys), with a daily
+// backup and an auto-update window (the flags of their commands).
 func (e *env) userData() string {
-	return fmt.Sprintf("#cloud-config\npackage_update: false\nappsmith:\n  container_name: %s\n  http_port: %d\n  https_port: %d\n  bind_address: 127.0.0.1\n  link_dir: %s\n  timeout: 90s\n",
+	return fmt.Sprintf("#cloud-config\npackage_update: false\nappsmith:\n  container_name: %s\n  http_port: %d\n  https_port: %d\n  bind_address: 127.0.0.1\n  link_dir: %s\n  timeout: 90s\n"+
+		"  backup:\n    daily: \"03:30\"\n    no_encrypt: true\n    keep_daily: 7\n  auto_update:\n    window: Sun 04:00\n",
 		e.name, e.http, e.https, e.linkDir)
+}
+
+// scheduled is the timer or cron file of job (appsmith-backup, ...) under root.
+func scheduled(t *testing.T, root, job string) string {
+	t.Helper()
+	for _, pat := range []string{"etc/systemd/system/" + job + "-*.timer", "etc/cron.d/" + job + "-*"} {
+		if m, _ := filepath.Glob(filepath.Join(root, pat)); len(m) == 1 {
+			b, _ := os.ReadFile(m[0])
+			return string(b)
+		}
+	}
+	t.Errorf("no %s timer or cron file under %s", job, root)
+	return ""
 }
 
 func TestFirstbootFromPrePulledImage(t *testing.T) {
@@ -78,6 +93,11 @@ func TestFirstbootFromPrePulledImage(t *testing.T) {
 	contains(t, "credentials", string(credText), url, "docker.env", "appsmith status --dir "+e.dir, "appsmith backup", "appsmith upgrade", "no default account")
 	motd, _ := os.ReadFile(filepath.Join(root, firstboot.MOTDPath))
 	contains(t, "motd", string(motd), url)
+	backupTimer, updateTimer := scheduled(t, root, "appsmith-backup"), scheduled(t, root, "appsmith-auto-update")
+	at := func(text, cron, calendar string) bool { return strings.Contains(text, cron) || strings.Contains(text, calendar) }
+	if !at(backupTimer, "30 3 * * *", "03:30") || !at(updateTimer, "0 4 * * 0", "04:00") {
+		t.Errorf("schedules:\n%s\n%s", backupTimer, updateTimer)
+	}
 	envPath := stacks.Layout{Root: filepath.Join(e.dir, "stacks")}.DockerEnv()
 	envBefore, err := os.ReadFile(envPath)
 	if err != nil {
