@@ -94,7 +94,9 @@ func TestFirstbootFromPrePulledImage(t *testing.T) {
 	motd, _ := os.ReadFile(filepath.Join(root, firstboot.MOTDPath))
 	contains(t, "motd", string(motd), url)
 	backupTimer, updateTimer := scheduled(t, root, "appsmith-backup"), scheduled(t, root, "appsmith-auto-update")
-	at := func(text, cron, calendar string) bool { return strings.Contains(text, cron) || strings.Contains(text, calendar) }
+	at := func(text, cron, calendar string) bool {
+		return strings.Contains(text, cron) || strings.Contains(text, calendar)
+	}
 	if !at(backupTimer, "30 3 * * *", "03:30") || !at(updateTimer, "0 4 * * 0", "04:00") {
 		t.Errorf("schedules:\n%s\n%s", backupTimer, updateTimer)
 	}
