@@ -16,6 +16,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/firstboot"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/imageenv"
 	"github.com/appsmith-install/appsmith-install/internal/metadata"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
@@ -141,7 +142,7 @@ func firstbootRun(ctx context.Context, opts *FirstbootOptions) error {
 	if s.Image == im.Reference && s.Version != im.Version {
 		// WaitReady checked /info against image.env already; a state that
 		// says otherwise was written by something else.
-		return engine.Errorf(engine.ExitNotReady, "run `appsmith-install image check` on the image: image.env does not describe it",
+		return engine.Errorf(engine.ExitNotReady, "this machine image is inconsistent: bake it again; `"+hint.Appsmith(o.Dir, "status")+"` shows what runs",
 			"%s runs Appsmith %s, but %s records %s", im.Reference, s.Version, imageenv.File(root), im.Version)
 	}
 	l.Release()

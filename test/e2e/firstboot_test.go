@@ -24,9 +24,15 @@ import (
 // registry any more (stopped: first boot must need none).
 func (e *env) bakedImage(root, version string) imageenv.Image {
 	e.t.Helper()
+	return e.bakedImageOf(root, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: version})
+}
+
+func (e *env) bakedImageOf(root string, img testenv.Image) imageenv.Image {
+	e.t.Helper()
+	version := img.Tag
 	reg, stop := testenv.StartStoppableRegistry(e.t)
 	e.reg = reg
-	reg.Push(e.t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: version})
+	reg.Push(e.t, img)
 	ref := reg.PullByDigest(e.t, e.cli, "appsmith/appsmith-ce", version)
 	// Cleanups run last first: the container must be gone before its image.
 	testenv.RemoveContainersOnCleanup(e.t, e.cli, e.name)
@@ -148,6 +154,23 @@ func TestFirstbootFromPrePulledImage(t *testing.T) {
 		if v, _ := env.Get(k); v != "" && strings.Contains(out, v) {
 			t.Errorf("the value of %s was printed or written to the notes", k)
 		}
+	}
+}
+
+// A digest carries no tag: the version /info reports is checked against
+// the one image.env recorded, and a mismatch is not ready (exit 4).
+func TestFirstbootChecksTheVersion(t *testing.T) {
+	e := newEnv(t)
+	root := filepath.Dir(e.dir)
+	e.bakedImageOf(root, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.38", Version: "v1.9.37"})
+	imds := metadatafake.IMDSv2(map[string]string{"instance-id": "i-0v", "local-ipv4": "10.0.0.7"}, e.userData())
+	defer imds.Close()
+	r := e.run([]string{metadata.EndpointEnv + "=" + imds.URL}, "firstboot", "--root", root, "--progress", "plain")
+	if r.code != 4 || !strings.Contains(r.errOut, "reports version v1.9.37, expected v1.9.38") {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.errOut)
+	}
+	if _, err := os.Stat(filepath.Join(root, firstboot.CredentialsPath)); !os.IsNotExist(err) {
+		t.Error("credentials written for an instance that is not ready")
 	}
 }
 
