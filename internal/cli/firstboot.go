@@ -18,6 +18,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/firstboot"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/imageenv"
+	"github.com/appsmith-install/appsmith-install/internal/lock"
 	"github.com/appsmith-install/appsmith-install/internal/metadata"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/state"
@@ -108,11 +109,21 @@ func firstbootRun(ctx context.Context, opts *FirstbootOptions) error {
 	// The schedules find the instance as their own commands would: by --dir.
 	ro.usedDir, ro.dir = o.Dir, o.Dir
 
-	l, err := lockDir(o.Dir)
+	l, waited, err := waitLock(ctx, o.Dir, opts.Timeout)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
+	if waited {
+		// Another firstboot (the cloud-init hook beside the systemd unit)
+		// ran meanwhile: what it installed is now the existing instance.
+		if o, existing, err = firstbootOptions(ctx, opts, root, im, set, hasSet); err != nil {
+			return err
+		}
+		if sched, err = firstbootSchedules(opts, set, existing); err != nil {
+			return err
+		}
+	}
 	if err := guardUnfinished(o.Dir, nil); err != nil {
 		return err
 	}
@@ -147,7 +158,7 @@ func firstbootRun(ctx context.Context, opts *FirstbootOptions) error {
 	}
 	l.Release()
 	for _, run := range sched {
-		if err := run(ctx); err != nil {
+		if err := retryBusy(ctx, opts.Timeout, run); err != nil {
 			return err
 		}
 	}
@@ -287,4 +298,41 @@ func setFlags(cmd *cobra.Command, section string, kv map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// waitLock takes dir's lock, waiting up to timeout for another run to
+// finish; waited says whether one held it.
+func waitLock(ctx context.Context, dir string, timeout time.Duration) (*lock.Lock, bool, error) {
+	deadline := time.Now().Add(timeout)
+	for waited := false; ; waited = true {
+		l, err := lock.Acquire(dir)
+		if !errors.Is(err, lock.ErrBusy) || time.Now().After(deadline) {
+			if errors.Is(err, lock.ErrBusy) {
+				return nil, waited, &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "wait until it finishes, then run `appsmith-install firstboot` again"}
+			}
+			return l, waited, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, waited, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// retryBusy runs run (which takes dir's lock itself) again while another
+// run holds the lock: the other firstboot of the same boot converging.
+func retryBusy(ctx context.Context, timeout time.Duration, run func(context.Context) error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := run(ctx)
+		if !errors.Is(err, lock.ErrBusy) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/moby/moby/client"
@@ -66,6 +68,35 @@ func scheduled(t *testing.T, root, job string) string {
 	return ""
 }
 
+// runTogether runs n copies of the binary at the same time.
+func (e *env) runTogether(n int, extraEnv []string, args ...string) []result {
+	e.t.Helper()
+	rs := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range rs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(binary, append([]string{"--dir", e.dir}, args...)...)
+			cmd.Env = append(append(os.Environ(), "AWS_EC2_METADATA_DISABLED=true", "NO_COLOR=1"), extraEnv...)
+			var out, errOut bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errOut
+			err := cmd.Run()
+			rs[i] = result{out: out.String(), errOut: errOut.String()}
+			if ee, ok := err.(*exec.ExitError); ok {
+				rs[i].code = ee.ExitCode()
+			} else if err != nil {
+				rs[i].code, rs[i].errOut = -1, err.Error()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, r := range rs {
+		e.outputs.WriteString(r.out + r.errOut)
+	}
+	return rs
+}
+
 func TestFirstbootFromPrePulledImage(t *testing.T) {
 	e := newEnv(t)
 	root := filepath.Dir(e.dir)
@@ -77,8 +108,11 @@ func TestFirstbootFromPrePulledImage(t *testing.T) {
 	// AWS_EC2_METADATA_DISABLED=true is set by run: an explicit endpoint
 	// must still be read.
 	fb := []string{metadata.EndpointEnv + "=" + imds.URL}
-	r := e.run(fb, "firstboot", "--root", root, "--progress", "plain")
-	e.mustSucceed(r, "firstboot")
+	// The cloud-init hook and the systemd unit both run it at boot: the
+	// second waits for the first and finds the instance there.
+	for i, r := range e.runTogether(2, fb, "firstboot", "--root", root, "--progress", "plain") {
+		e.mustSucceed(r, fmt.Sprintf("firstboot #%d of two at once", i+1))
+	}
 
 	s, code := e.status()
 	if code != 0 || !s.Healthy || s.Version != im.Version || s.Image != im.Reference {
@@ -116,7 +150,7 @@ func TestFirstbootFromPrePulledImage(t *testing.T) {
 	}
 
 	// A second run on the same instance changes nothing.
-	r = e.run(fb, "firstboot", "--root", root, "--progress", "plain")
+	r := e.run(fb, "firstboot", "--root", root, "--progress", "plain")
 	e.mustSucceed(r, "second firstboot")
 	contains(t, "second firstboot", r.errOut, "already holds an instance")
 	if b, _ := os.ReadFile(envPath); !bytes.Equal(b, envBefore) {
