@@ -117,3 +117,30 @@ func TestFirstbootExistingIgnoresUserData(t *testing.T) {
 		t.Errorf("schedules for an existing instance: %d, %v", len(runs), err)
 	}
 }
+
+// On DigitalOcean the user-data comes inside v1.json: a typo in it is
+// reported as on AWS, before anything is written.
+func TestFirstbootDigitalOceanUserData(t *testing.T) {
+	root := t.TempDir()
+	do := bakedCE
+	do.Provider = imageenv.DigitalOcean
+	if err := imageenv.Write(root, do); err != nil {
+		t.Fatal(err)
+	}
+	s := metadatafake.DigitalOcean(`{"droplet_id":42,"region":"fra1","user_data":"#cloud-config\nappsmith:\n  domian: a.example.com\n","interfaces":{"public":[{"ipv4":{"ip_address":"203.0.113.9"}}]}}`)
+	defer s.Close()
+	opts := firstbootOpts(t, root)
+	opts.IO.Getenv = func(k string) string {
+		if k == metadata.EndpointEnv {
+			return s.URL
+		}
+		return ""
+	}
+	err := firstbootRun(context.Background(), opts)
+	if engine.ExitCode(err) != engine.ExitUsage || !strings.Contains(err.Error(), `unknown key "domian"`) {
+		t.Errorf("exit %d, %v", engine.ExitCode(err), err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "opt")); !os.IsNotExist(err) {
+		t.Error("the install dir was created")
+	}
+}
