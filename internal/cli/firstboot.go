@@ -97,6 +97,9 @@ func firstbootRun(ctx context.Context, opts *FirstbootOptions) error {
 	if err != nil && !errors.Is(err, firstboot.ErrNoSection) {
 		return engine.UsageError("%v", err)
 	}
+	if !hasSet {
+		fmt.Fprintf(stdio.Err, "User-data has no %s: section: the image's defaults.\n", firstboot.Key)
+	}
 
 	o, existing, err := firstbootOptions(ctx, opts, root, im, set, hasSet)
 	if err != nil {
