@@ -141,10 +141,13 @@ func (in *Installer) Observe(ctx context.Context, o Options) (*Observation, erro
 }
 
 // ExpectedVersionOrTag is the version tag asked for, as given by --version or
-// by the tag of --image.
+// by the tag of --image (or, for an image by digest, its ImageVersion).
 func (o Options) ExpectedVersionOrTag() string {
 	if o.Image != "" {
-		return refTag(o.Image)
+		if t := refTag(o.Image); t != "" {
+			return t
+		}
+		return o.ImageVersion
 	}
 	return o.Version
 }

@@ -24,11 +24,15 @@ import (
 // are the canonical option names: the flag is --<name>, the config file key
 // is <name> with '-' as '_', the environment variable APPSMITH_INSTALL_<NAME>.
 type Options struct {
-	Dir           string `opt:"dir" yaml:"dir"`
-	Edition       string `opt:"edition" yaml:"edition"`
-	Version       string `opt:"version" yaml:"version"`
-	Image         string `opt:"image" yaml:"image"`
-	Registry      string `opt:"registry" yaml:"registry"` // "" = Docker Hub
+	Dir      string `opt:"dir" yaml:"dir"`
+	Edition  string `opt:"edition" yaml:"edition"`
+	Version  string `opt:"version" yaml:"version"`
+	Image    string `opt:"image" yaml:"image"`
+	Registry string `opt:"registry" yaml:"registry"` // "" = Docker Hub
+	// ImageVersion is the version an Image given by digest holds (firstboot
+	// takes it from image.env): a digest carries no tag, and readiness must
+	// still check /info against a version. Not a user option.
+	ImageVersion  string `yaml:"-"`
 	ContainerName string `opt:"container-name" yaml:"container_name"`
 	HTTPPort      int    `opt:"http-port" yaml:"http_port"`
 	HTTPSPort     int    `opt:"https-port" yaml:"https_port"`
@@ -240,10 +244,7 @@ func (o Options) ImageRef() string {
 // ready, or "" when any version will do (a floating tag, or an --image whose
 // tag is not a version).
 func (o Options) ExpectedVersion() string {
-	tag := o.Version
-	if o.Image != "" {
-		tag = refTag(o.Image)
-	}
+	tag := o.ExpectedVersionOrTag()
 	if _, ok := ParseVersion(tag); ok && strings.HasPrefix(tag, "v") {
 		return tag
 	}

@@ -108,6 +108,12 @@ func (l *optLoader[T]) fromFile(path string) error {
 	if err != nil {
 		return engine.UsageError("--config %s: %v", path, err)
 	}
+	return l.fromYAML(data, path)
+}
+
+// fromYAML reads options from YAML that came from path (a file, or
+// "user-data" for firstboot's appsmith section): the same keys and rules.
+func (l *optLoader[T]) fromYAML(data []byte, path string) error {
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return engine.UsageError("%s: not valid YAML: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
