@@ -238,7 +238,13 @@ func TestChecksFindTheBadCondition(t *testing.T) {
 		}, Fail, "APPSMITH_DB_URL"},
 		{"legacy APPSMITH_MONGODB_URI", "docker-env", func(t *testing.T, e *Env) {
 			writeFile(t, e.stacks().DockerEnv(), strings.Replace(mongoEnv, "APPSMITH_DB_URL=", "APPSMITH_MONGODB_URI=", 1), 0o600)
-		}, Warn, "rename APPSMITH_MONGODB_URI"},
+		}, Warn, "add APPSMITH_DB_URL"},
+		{"legacy and current URL differ", "docker-env", func(t *testing.T, e *Env) {
+			writeFile(t, e.stacks().DockerEnv(), mongoEnv+"APPSMITH_MONGODB_URI=mongodb://other@localhost/x\n", 0o600)
+		}, Warn, "give both the URL"},
+		{"legacy and current URL the same, as the install writes them", "docker-env", func(t *testing.T, e *Env) {
+			writeFile(t, e.stacks().DockerEnv(), mongoEnv+"APPSMITH_MONGODB_URI=mongodb://appsmith:mgSecret@localhost:27017/appsmith\n", 0o600)
+		}, OK, ""},
 		{"docker.env readable by others", "docker-env-mode", func(t *testing.T, e *Env) { os.Chmod(e.stacks().DockerEnv(), 0o644) }, Warn, "chmod 600"},
 		{"recorded version drifted", "version", func(t *testing.T, e *Env) {
 			e.InfoVersion = func(context.Context) (string, error) { return "v1.51", nil }

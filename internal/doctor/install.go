@@ -181,9 +181,14 @@ func checkDockerEnvKeys(_ context.Context, e *Env) []Finding {
 	case db == "" && legacy == "":
 		out = append(out, Finding{Status: Fail, Path: path, Message: "no database URL (APPSMITH_DB_URL): Appsmith does not know where its data is",
 			Fix: "put APPSMITH_DB_URL back from a copy of docker.env, then " + e.cmd("restart")})
-	case legacy != "":
-		out = append(out, Finding{Status: Warn, Path: path, Message: "the legacy APPSMITH_MONGODB_URI names the database (it wins over APPSMITH_DB_URL)",
-			Fix: "rename APPSMITH_MONGODB_URI to APPSMITH_DB_URL in " + path + " (one of them only), then " + e.cmd("restart")})
+	case db == "":
+		// Images of the v1.9 era read only the legacy name, newer ones
+		// both: the install writes the same URL under both names.
+		out = append(out, Finding{Status: Warn, Path: path, Message: "only the legacy APPSMITH_MONGODB_URI names the database",
+			Fix: "add APPSMITH_DB_URL with the same value to " + path + " (keep the legacy line for older images), then " + e.cmd("restart")})
+	case legacy != "" && legacy != db:
+		out = append(out, Finding{Status: Warn, Path: path, Message: "APPSMITH_MONGODB_URI and APPSMITH_DB_URL name different databases: the legacy APPSMITH_MONGODB_URI wins",
+			Fix: "give both the URL of the database that holds your data in " + path + ", then " + e.cmd("restart")})
 	}
 	if len(out) == 0 {
 		out = append(out, Finding{Status: OK, Path: path, Message: "the encryption password and salt and the database URL are set"})
