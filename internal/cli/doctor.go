@@ -122,7 +122,7 @@ func printDoctor(stdio IO, r doctor.Report) {
 			continue
 		}
 		fmt.Fprintf(w, "%-5s %-16s %s\n", strings.ToUpper(string(f.Status)), f.ID, f.Message)
-		if f.Path != "" && !strings.Contains(f.Message, f.Path) {
+		if f.Path != "" && f.Status != doctor.OK && !strings.Contains(f.Message, f.Path) {
 			fmt.Fprintf(w, "      %-16s at %s\n", "", f.Path)
 		}
 		if f.Fix != "" && (f.Status == doctor.Warn || f.Status == doctor.Fail || f.Status == doctor.Info) {
@@ -182,7 +182,7 @@ func supportBundleRun(ctx context.Context, opts *SupportBundleOptions) error {
 	r := doctor.Run(ctx, e)
 	f, err := fsutil.CreateAtomic(out, 0o600)
 	if err != nil {
-		return err
+		return &engine.Error{Code: engine.ExitFailure, Err: err, Hint: "name a file in a directory this user can write with -o FILE"}
 	}
 	defer f.Abort()
 	if err := doctor.WriteBundle(ctx, f, e, doctor.BundleOptions{Report: r, Environ: os.Environ()}); err != nil {

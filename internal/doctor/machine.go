@@ -34,7 +34,10 @@ func skipped(why string) []Finding { return []Finding{{Status: Info, Message: "n
 func checkEngine(ctx context.Context, e *Env) []Finding {
 	info, err := e.engineInfo(ctx)
 	if err != nil {
-		return []Finding{{Status: Fail, Message: "cannot reach the Docker Engine: " + err.Error(), Fix: startDocker}}
+		// The client's error carries its own advice on further lines: the
+		// fix says it once.
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		return []Finding{{Status: Fail, Message: "cannot reach the Docker Engine: " + msg, Fix: startDocker}}
 	}
 	api, perr := version.NewVersion(info.APIVersion)
 	if perr == nil && api.LessThan(minAPI) {
@@ -98,6 +101,9 @@ func checkMemory(ctx context.Context, e *Env) []Finding {
 
 func checkAVX(ctx context.Context, e *Env) []Finding {
 	kind := e.dbKind()
+	if kind == "" {
+		return skipped("no database URL in docker.env")
+	}
 	if kind != stacks.DBEmbeddedMongoDB {
 		return []Finding{ok("the database is %s: no MongoDB on this CPU, AVX not needed", orNone(stacks.DatabaseLabel(kind)))}
 	}
