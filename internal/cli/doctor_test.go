@@ -33,7 +33,9 @@ func TestDoctorWithoutInstallRunsTheMachineChecks(t *testing.T) {
 
 func TestDoctorEngineUnreachableFails(t *testing.T) {
 	deps := fakeDeps(nil)
-	deps.Docker = func(context.Context) (Engine, error) { return nil, errors.New("docker engine unreachable\nIs dockerd running?") }
+	deps.Docker = func(context.Context) (Engine, error) {
+		return nil, errors.New("docker engine unreachable\nIs dockerd running?")
+	}
 	r := run(t, deps, nil, "doctor", "--dir", t.TempDir())
 	if r.code != engine.ExitFailure || !strings.Contains(r.out, "FAIL  engine") || !strings.Contains(r.out, "sudo systemctl start docker") {
 		t.Errorf("exit %d\n%s%s", r.code, r.out, r.errOut)
