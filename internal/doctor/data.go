@@ -112,7 +112,7 @@ func checkDrill(_ context.Context, e *Env) []Finding {
 
 func days(d time.Duration) string {
 	if d < 48*time.Hour {
-		return d.Round(time.Hour).String()
+		return fmt.Sprintf("%d hours", int(d.Hours()))
 	}
 	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
