@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/docker"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 	"github.com/appsmith-install/appsmith-install/internal/state"
@@ -37,7 +38,8 @@ type BundleOptions struct {
 // WriteBundle writes a support bundle of e's install as a tar.gz to w:
 // doctor's report, the Engine's info, the container's inspect with its
 // environment values hidden, docker.env with every secret hidden and its
-// comments dropped, appsmith.yaml, the journals and the newest logs of each
+// comments dropped, appsmith.yaml, the newest journals (the last plans
+// and their steps) and the newest logs of each
 // program. It never includes the private keys of stacks/ssl/, and every
 // secret value known (docker.env's, the environment's) is replaced in every
 // file, in each encoding a file may hold it in.
@@ -76,7 +78,7 @@ func WriteBundle(ctx context.Context, w io.Writer, e *Env, o BundleOptions) erro
 		b.text("docker.env.txt", "docker.env not readable: "+envErr.Error()+"\n")
 	}
 	b.file(state.FileName, state.Path(e.Dir), 1<<20)
-	b.dir("journal", instance.Layout{Dir: e.Dir}.Journal())
+	b.journals("journal", instance.Layout{Dir: e.Dir}.Journal())
 	b.logs(e.stacks(), o.LogBytes)
 	if len(b.errs) > 0 {
 		b.text("bundle-errors.txt", strings.Join(b.errs, "\n")+"\n")
@@ -131,12 +133,30 @@ func (b *bundle) file(name, p string, max int64) {
 	b.add(name, data, mod)
 }
 
-func (b *bundle) dir(name, dir string) {
-	ents, err := os.ReadDir(dir)
+// maxJournals: journals are kept, one per operation, and their names sort
+// by time; the newest hold the last plans and any unfinished one.
+const maxJournals = 20
+
+func (b *bundle) journals(name, dir string) {
+	ents, err := os.ReadDir(dir) // sorted by name: oldest first
 	if err != nil {
 		return
 	}
+	keep := map[string]bool{}
+	if js, err := engine.Unfinished(dir); err == nil {
+		for _, j := range js {
+			keep[filepath.Base(j.Path())] = true
+		}
+	}
+	for i, d := range ents {
+		if i >= len(ents)-maxJournals {
+			keep[d.Name()] = true
+		}
+	}
 	for _, d := range ents {
+		if !keep[d.Name()] {
+			continue
+		}
 		if d.Type().IsRegular() {
 			b.file(path.Join(name, d.Name()), filepath.Join(dir, d.Name()), 1<<20)
 		}

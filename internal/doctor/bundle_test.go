@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 	"github.com/appsmith-install/appsmith-install/internal/testenv"
@@ -108,5 +110,45 @@ func TestBundleKeepsTheNewestLogs(t *testing.T) {
 	got := string(testenv.ReadTarGz(t, out)["appsmith-support/logs/rts/rts-0123456789ab.log"])
 	if len(got) != 100 || !strings.HasSuffix(got, "the newest line\n") {
 		t.Errorf("kept %d bytes ending %q, want the last 100", len(got), got[max(0, len(got)-20):])
+	}
+}
+
+// TestBundleKeepsTheNewestJournalsAndTheUnfinished: the last plans are the
+// newest journals; an unfinished one is kept however old.
+func TestBundleKeepsTheNewestJournalsAndTheUnfinished(t *testing.T) {
+	e := healthy(t)
+	dir := instance.Layout{Dir: e.Dir}.Journal()
+	open, err := engine.Create(dir, "restore", engine.Plan{Name: "restore"}, map[string]string{"recover": "restore --resume"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open.Close()
+	var done []string
+	for i := 0; i < maxJournals+5; i++ {
+		j, err := engine.Create(dir, fmt.Sprintf("op%02d", i), engine.Plan{Name: "op"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := j.Append(engine.Record{Type: engine.RecEnd, Outcome: engine.OutcomeDone}); err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+		done = append(done, filepath.Base(j.Path()))
+	}
+	var buf bytes.Buffer
+	if err := WriteBundle(context.Background(), &buf, e, BundleOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "b.tar.gz")
+	os.WriteFile(out, buf.Bytes(), 0o600)
+	files := testenv.ReadTarGz(t, out)
+	has := func(name string) bool { _, ok := files["appsmith-support/journal/"+name]; return ok }
+	if !has(filepath.Base(open.Path())) {
+		t.Error("the unfinished journal is missing")
+	}
+	for i, name := range done {
+		if want := i >= len(done)-maxJournals; has(name) != want {
+			t.Errorf("journal %s in the bundle: %v, want %v", name, has(name), want)
+		}
 	}
 }
