@@ -55,8 +55,14 @@ func WriteBundle(ctx context.Context, w io.Writer, e *Env, o BundleOptions) erro
 	if envErr == nil {
 		for _, k := range env.Keys() {
 			v, _ := env.Get(k)
-			if redactValue(k, v) != v {
+			switch {
+			case stacks.IsSecret(k) || urlUserinfo.MatchString(v):
 				b.sc.add(v)
+			case redactValue(k, v) != v:
+				// Caught only by the wide net (APPSMITH_OAUTH2_..._ENABLED):
+				// hidden in docker.env, but a short value ("true", "openid")
+				// is a setting, and scrubbing it would shred every file.
+				b.sc.addMin(v, 8)
 			}
 		}
 	}
