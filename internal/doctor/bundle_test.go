@@ -37,14 +37,14 @@ func TestBundleHoldsNoSecret(t *testing.T) {
 	l := e.stacks()
 	writeFile(t, l.DockerEnv(), "# APPSMITH_ENCRYPTION_PASSWORD="+oldPass+"\n"+
 		"APPSMITH_DB_URL="+dbURL+"\nAPPSMITH_ENCRYPTION_PASSWORD="+encPass+"\nAPPSMITH_ENCRYPTION_SALT="+salt+"\n"+
-		"APPSMITH_MAIL_PASSWORD='"+mailPass+"'\nAPPSMITH_CUSTOM_DOMAIN=apps.example.com\nAPPSMITH_MAIL_HOST=smtp.example.com\n", 0o600)
+		"APPSMITH_MAIL_PASSWORD='"+mailPass+"'\nAPPSMITH_CUSTOM_DOMAIN=apps.example.com\nAPPSMITH_MAIL_HOST=smtp.example.com\nAPPSMITH_OAUTH2_OIDC_ENABLED=true\n", 0o600)
 	writeFile(t, l.PrivkeyPEM(), "-----BEGIN PRIVATE KEY-----\n"+privKey+"\n-----END PRIVATE KEY-----\n", 0o600)
 	passFile := filepath.Join(t.TempDir(), "pass")
 	writeFile(t, passFile, passphrase+"\n", 0o600)
 	b64 := base64.StdEncoding.EncodeToString([]byte(encPass))
 	j, _ := json.Marshal(map[string]string{"url": dbURL, "aws": awsSecret})
 	writeFile(t, filepath.Join(l.LogsDir("backend"), "backend-0123456789ab.log"),
-		"started\nconnecting to "+dbURL+"\npassword "+dbPass+"\nsalt="+url.QueryEscape(salt)+"\nauth "+b64+"\n"+string(j)+"\nkey: "+passphrase+"\nmail "+mailPass+"\nready\n", 0o644)
+		"started healthy=true\nconnecting to "+dbURL+"\npassword "+dbPass+"\nsalt="+url.QueryEscape(salt)+"\nauth "+b64+"\n"+string(j)+"\nkey: "+passphrase+"\nmail "+mailPass+"\nready\n", 0o644)
 	writeFile(t, filepath.Join(instance.Layout{Dir: e.Dir}.Journal(), "upgrade.journal"), `{"op":"upgrade","meta":{"aws":"`+awsSecret+`"}}`+"\n", 0o600)
 	if err := state.Save(e.Dir, e.State); err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestBundleHoldsNoSecret(t *testing.T) {
 		}
 	}
 	log := string(files["appsmith-support/logs/backend/backend-0123456789ab.log"])
-	if !strings.Contains(log, "started") || !strings.Contains(log, "ready") {
+	if !strings.Contains(log, "started healthy=true") || !strings.Contains(log, "ready") {
 		t.Errorf("the log lost its other lines:\n%s", log)
 	}
 	if c := string(files["appsmith-support/container-inspect.json"]); !strings.Contains(c, "APPSMITH_ENCRYPTION_PASSWORD="+Marker) || !strings.Contains(c, "PATH="+Marker) {
