@@ -115,6 +115,7 @@ func printDoctor(stdio IO, r doctor.Report) {
 		ids := f.ID
 		for i+1 < len(fs) && fs[i+1].Status == f.Status && fs[i+1].Message == f.Message && fs[i+1].Fix == f.Fix {
 			i++
+			counts[f.Status]++
 			ids += ", " + fs[i].ID
 		}
 		if ids != f.ID {

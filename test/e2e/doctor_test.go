@@ -167,11 +167,13 @@ func TestSupportBundleHoldsNoSecret(t *testing.T) {
 	os.MkdirAll(logDir, 0o755)
 	leak := "connecting to " + extURL + " password=" + dbPass + " mail " + url.QueryEscape(mailPass) + " aws " + awsSecret + " pass " + passphrase + "\n"
 	os.WriteFile(filepath.Join(logDir, "backend-leaky.log"), []byte("boot\n"+leak+"done\n"), 0o644)
+	// The TLS key's passphrase file, as the install takes it from the
+	// environment (--key-passphrase-file).
 	passFile := filepath.Join(t.TempDir(), "passphrase")
 	os.WriteFile(passFile, []byte(passphrase+"\n"), 0o600)
 
 	out := filepath.Join(t.TempDir(), "bundle.tar.gz")
-	r := e.run([]string{"AWS_SECRET_ACCESS_KEY=" + awsSecret, "APPSMITH_BACKUP_PASSPHRASE_FILE=" + passFile}, "support-bundle", "-o", out)
+	r := e.run([]string{"AWS_SECRET_ACCESS_KEY=" + awsSecret, "APPSMITH_INSTALL_KEY_PASSPHRASE_FILE=" + passFile}, "support-bundle", "-o", out)
 	e.mustSucceed(r, "support-bundle")
 	if strings.TrimSpace(r.out) != out {
 		t.Errorf("stdout %q, want the bundle's path", r.out)
