@@ -158,7 +158,7 @@ func fcvStep(d instance.ReadyDocker, c instance.Target, s DBStep) engine.Step {
 				if err != nil {
 					return err
 				}
-				if strings.Trim(got, `"' `) != s.FCV {
+				if got != s.FCV {
 					return fmt.Errorf("MongoDB's featureCompatibilityVersion is %s after start, expected %s", got, s.FCV)
 				}
 				return nil

@@ -183,6 +183,15 @@ func TestChecksFindTheBadCondition(t *testing.T) {
 				return nil
 			}
 		}, Fail, "appsmith start"},
+		{"port of a stopped container taken (ports from appsmith.yaml)", "ports", func(t *testing.T, e *Env) {
+			e.Container.Running, e.Container.State, e.Container.Ports = false, "exited", nil
+			e.Host.PortFree = func(ip string, p int) error {
+				if ip == "127.0.0.1" && p == 8443 {
+					return errors.New("address already in use")
+				}
+				return nil
+			}
+		}, Fail, "sudo ss -ltnp"},
 		{"disk nearly full", "disk", func(t *testing.T, e *Env) {
 			writeFile(t, filepath.Join(e.stacks().Root, "data", "big"), strings.Repeat("x", 3<<20), 0o600)
 			e.Host.DiskFree = func(string) (uint64, error) { return 2 << 20, nil }

@@ -58,10 +58,11 @@ func checkPorts(_ context.Context, e *Env) []Finding {
 	if c != nil {
 		p := instance.PublishedPorts(*c)
 		ip, ports = p.BindAddress, []int{p.HTTPPort, p.HTTPSPort}
-	} else if s := e.State; s != nil {
+	}
+	if s := e.State; s != nil && (len(ports) == 0 || ports[0] == 0) {
 		ip, ports = s.BindAddress, []int{s.HTTPPort, s.HTTPSPort}
 	}
-	if e.Host.PortFree == nil || len(ports) == 0 {
+	if e.Host.PortFree == nil || len(ports) == 0 || ports[0]+ports[1] == 0 {
 		return skipped("no recorded ports")
 	}
 	var out []Finding
