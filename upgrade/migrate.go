@@ -18,11 +18,11 @@ type MongoData struct {
 // ReadMongo asks the container's embedded MongoDB through the image's own
 // appsmithctl mongo-eval (docker.env's URL, inside the container).
 func ReadMongo(ctx context.Context, d instance.ReadyDocker, c instance.Target) (MongoData, error) {
-	v, err := mongoEval(ctx, d, c, "db.version()")
+	v, err := mongoEval(ctx, d, c.Serving(), "db.version()")
 	if err != nil {
 		return MongoData{}, err
 	}
-	f, err := mongoEval(ctx, d, c, fcvExpr)
+	f, err := mongoEval(ctx, d, c.Serving(), fcvExpr)
 	if err != nil {
 		return MongoData{}, err
 	}

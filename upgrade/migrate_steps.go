@@ -243,7 +243,7 @@ func (m migration) waitMongo() engine.Step {
 				// The image initiates the one-member replica set on a fresh
 				// directory: mongorestore needs it to be the primary.
 				var got string
-				if got, last = mongoEval(ctx, m.in.Docker, tg, "db.adminCommand({hello: 1}).isWritablePrimary"); last == nil {
+				if got, last = mongoEval(ctx, m.in.Docker, tg.Serving(), "db.adminCommand({hello: 1}).isWritablePrimary"); last == nil {
 					if strings.Trim(got, `"' `) == "true" {
 						return nil
 					}

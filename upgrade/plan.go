@@ -157,11 +157,11 @@ func fcvStep(d instance.ReadyDocker, c instance.Target, s DBStep) engine.Step {
 	if s.Kind == ExpectFCV {
 		return engine.Step{ID: "check-fcv", Title: "Check MongoDB's featureCompatibilityVersion is " + s.FCV, Cause: s.Why, ReadOnly: true,
 			Run: func(ctx context.Context, _ engine.Reporter) error {
-				got, err := mongoEval(ctx, d, c, "db.adminCommand({getParameter: 1, featureCompatibilityVersion: 1}).featureCompatibilityVersion.version")
+				got, err := ReadFCV(ctx, d, c.Serving())
 				if err != nil {
 					return err
 				}
-				if strings.Trim(got, `"' `) != s.FCV {
+				if got != s.FCV {
 					return fmt.Errorf("MongoDB's featureCompatibilityVersion is %s after start, expected %s", got, s.FCV)
 				}
 				return nil
@@ -175,13 +175,13 @@ func fcvStep(d instance.ReadyDocker, c instance.Target, s DBStep) engine.Step {
 			if s.FCV >= "7.0" {
 				cmd = fmt.Sprintf(`db.adminCommand({setFeatureCompatibilityVersion: "%s", confirm: true})`, s.FCV)
 			}
-			_, err := mongoEval(ctx, d, c, cmd)
+			_, err := mongoEval(ctx, d, c.Serving(), cmd)
 			return err
 		}}
 }
 
-func mongoEval(ctx context.Context, d instance.ReadyDocker, c instance.Target, expr string) (string, error) {
-	res, err := d.Exec(ctx, c.Serving(), []string{"appsmithctl", "mongo-eval", expr}, nil, nil)
+func mongoEval(ctx context.Context, d Execer, id string, expr string) (string, error) {
+	res, err := d.Exec(ctx, id, []string{"appsmithctl", "mongo-eval", expr}, nil, nil)
 	if err != nil {
 		return "", err
 	}

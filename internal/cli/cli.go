@@ -195,7 +195,8 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	inst := NewCmdInstall(f, nil)
 	root.AddCommand(inst, NewCmdStatus(f, nil), NewCmdLogs(f, nil),
 		NewCmdStart(f, nil), NewCmdStop(f, nil), NewCmdRestart(f, nil),
-		NewCmdUninstall(f, nil), NewCmdTLS(f), NewCmdBackup(f, nil), NewCmdRestore(f, nil), NewCmdUpgrade(f, nil), NewCmdRollback(f, nil), NewCmdAdopt(f, nil), NewCmdVersion(f, nil), NewCmdFirstboot(f, nil))
+		NewCmdUninstall(f, nil), NewCmdTLS(f), NewCmdBackup(f, nil), NewCmdRestore(f, nil), NewCmdUpgrade(f, nil), NewCmdRollback(f, nil), NewCmdAdopt(f, nil), NewCmdVersion(f, nil), NewCmdFirstboot(f, nil),
+		NewCmdDoctor(f, nil), NewCmdSupportBundle(f, nil))
 	root.AddCommand(NewCmdAutoUpdate(f))
 	// `appsmith-install [flags]` means install: the root carries the install
 	// flags and runs it.

@@ -23,8 +23,9 @@ Exit codes:
   %d    a preflight check failed; nothing changed
   %d    Appsmith did not become ready; the container and data are kept
   %d    no Appsmith installed in the install directory
+  %d    appsmith doctor: warnings, no failure
   %d  interrupted; re-run the same command to continue
 
 More: README.md (options, config keys, TLS, status fields).`,
 	engine.ExitOK, engine.ExitFailure, engine.ExitUsage, engine.ExitPreflight,
-	engine.ExitNotReady, engine.ExitNotFound, engine.ExitInterrupted)
+	engine.ExitNotReady, engine.ExitNotFound, engine.ExitWarnings, engine.ExitInterrupted)

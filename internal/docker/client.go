@@ -77,5 +77,6 @@ func (c *Client) Info(ctx context.Context) (EngineInfo, error) {
 		NCPU:          i.NCPU,
 		MemTotal:      i.MemTotal,
 		DockerRootDir: i.DockerRootDir,
+		Driver:        i.Driver,
 	}, nil
 }

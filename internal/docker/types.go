@@ -26,6 +26,7 @@ type EngineInfo struct {
 	NCPU          int
 	MemTotal      int64  // bytes
 	DockerRootDir string // "/var/lib/docker"
+	Driver        string // storage driver: "overlay2", "vfs", ...
 }
 
 // Image is a local image.

@@ -14,6 +14,7 @@ const (
 	ExitPreflight   = 3   // a preflight check failed; nothing changed
 	ExitNotReady    = 4   // the container did not become ready (timeout or fatal log marker)
 	ExitNotFound    = 5   // no installation at the install directory
+	ExitWarnings    = 6   // appsmith doctor: warnings, no failure
 	ExitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM); a re-run continues
 )
 
