@@ -55,20 +55,22 @@ func GenerateDocs(dir string) error {
 // APPSMITH_INSTALL_* twins of install.yaml's keys. A test scans the source
 // for Getenv calls and fails when one is missing here.
 var OtherEnv = map[string]string{
-	"APPSMITH_DIR":               "the install directory of day-two commands (as --dir)",
-	"NO_COLOR":                   "any value turns colour off (https://no-color.org)",
-	"SUDO_USER":                  "the user who ran sudo: files meant for them (the appsmith link's owner) are theirs",
-	"HOME":                       "where a user's own files are looked for",
-	"AWS_ACCESS_KEY_ID":          "S3 backups: the access key (or any source of the AWS SDK's default chain)",
-	"AWS_SECRET_ACCESS_KEY":      "S3 backups: the secret key",
-	"AWS_SESSION_TOKEN":          "S3 backups: a session token",
-	"AWS_REGION":                 "S3 backups: the bucket's region",
-	"AWS_ENDPOINT_URL_S3":        "S3 backups: an S3-compatible endpoint (MinIO, Ceph, versitygw)",
-	"AWS_EC2_METADATA_DISABLED":  "true: never ask the EC2 metadata service for credentials",
-	"TERM":                       "dumb: no live progress view (plain lines instead)",
-	"APPSMITH_RELEASES_URL":      "where `version --check` reads the newest release (default: the project's GitHub releases API)",
-	"APPSMITH_INSTALL_FAILPOINT": "testing only: kill the process right after a given journal record (internal/engine/failpoint.go)",
-	"COLUMNS":                    "the terminal's width when it cannot be asked",
+	"APPSMITH_DIR":                    "the install directory of day-two commands (as --dir)",
+	"NO_COLOR":                        "any value turns colour off (https://no-color.org)",
+	"SUDO_USER":                       "the user who ran sudo: files meant for them (the appsmith link's owner) are theirs",
+	"HOME":                            "where a user's own files are looked for",
+	"AWS_ACCESS_KEY_ID":               "S3 backups: the access key (or any source of the AWS SDK's default chain)",
+	"AWS_SECRET_ACCESS_KEY":           "S3 backups: the secret key",
+	"AWS_SESSION_TOKEN":               "S3 backups: a session token",
+	"AWS_REGION":                      "S3 backups: the bucket's region",
+	"AWS_ENDPOINT_URL_S3":             "S3 backups: an S3-compatible endpoint (MinIO, Ceph, versitygw)",
+	"AWS_EC2_METADATA_DISABLED":       "true: never ask the EC2 metadata service for credentials",
+	"TERM":                            "dumb: no live progress view (plain lines instead)",
+	"APPSMITH_RELEASES_URL":           "where `version --check` reads the newest release (default: the project's GitHub releases API)",
+	"APPSMITH_INSTALL_FAILPOINT":      "testing only: kill the process right after a given journal record (internal/engine/failpoint.go)",
+	"APPSMITH_BACKUP_PASSPHRASE_FILE": "backups: the file holding the archive passphrase (as --passphrase-file), so timers and scripts need no flag",
+	"APPSMITH_METADATA_ENDPOINT":      "firstboot: the instance metadata service to ask (tests, proxies); default the provider's own",
+	"COLUMNS":                         "the terminal's width when it cannot be asked",
 }
 
 func configReference(root *cobra.Command) []byte {

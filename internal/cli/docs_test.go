@@ -67,7 +67,9 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 // TestEveryEnvironmentVariableDocumented scans the product's code for the
 // variables it reads; each must be in OtherEnv (and so in docs/config.md).
 func TestEveryEnvironmentVariableDocumented(t *testing.T) {
-	re := regexp.MustCompile(`(?:Getenv|getenv|LookupEnv)\("([A-Z][A-Z0-9_]*)"\)`)
+	// A literal read, or a constant named for the variable it holds
+	// (const EndpointEnv = "APPSMITH_METADATA_ENDPOINT").
+	re := regexp.MustCompile(`(?:Getenv|getenv|LookupEnv)\("([A-Z][A-Z0-9_]*)"\)|[A-Za-z]*Env[A-Za-z]*\s*=\s*"([A-Z][A-Z0-9_]*)"`)
 	seen := 0
 	for _, top := range []string{"../../cmd", "../../install", "../../upgrade", "../../backup", "../../internal"} {
 		filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
@@ -86,8 +88,9 @@ func TestEveryEnvironmentVariableDocumented(t *testing.T) {
 			}
 			for _, m := range re.FindAllSubmatch(b, -1) {
 				seen++
-				if _, ok := OtherEnv[string(m[1])]; !ok && !strings.HasPrefix(string(m[1]), installEnvPrefix) {
-					t.Errorf("%s reads %s, which OtherEnv (docs/config.md) does not document", p, m[1])
+				name := string(m[1]) + string(m[2])
+				if _, ok := OtherEnv[name]; !ok && !strings.HasPrefix(name, installEnvPrefix) {
+					t.Errorf("%s reads %s, which OtherEnv (docs/config.md) does not document", p, name)
 				}
 			}
 			return nil
