@@ -2,6 +2,7 @@ package imagecheck_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,7 @@ var shared struct {
 	sync.Mutex
 	dirs map[string]string
 	tmp  string
+	n    int // names of the files put aside
 }
 
 func TestMain(m *testing.M) {
@@ -70,29 +72,6 @@ func preparedTree(t *testing.T, provider string) string {
 	return dir
 }
 
-// cleanTree is a private copy of the prepared tree for provider.
-func cleanTree(t *testing.T, provider string) string {
-	t.Helper()
-	src := preparedTree(t, provider)
-	dst, err := os.MkdirTemp(shared.tmp, "case-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dst) })
-	top, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []string
-	for _, e := range top {
-		all = append(all, e.Name())
-	}
-	if err := testenv.CopyTree(src, dst, all...); err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 func check(t *testing.T, dir string, opts imagecheck.Options) imagecheck.Report {
 	t.Helper()
 	fsys, closeFS, err := imagecheck.OpenRoot(dir)
@@ -104,20 +83,54 @@ func check(t *testing.T, dir string, opts imagecheck.Options) imagecheck.Report 
 	return imagecheck.Run(context.Background(), fsys, opts)
 }
 
-// put replaces name in the tree with a new file: never writing through an
-// existing one, which may be a link or hard-linked to the shared base.
+// put replaces name in the tree with a new file, and puts the old one
+// back when the test ends: cases change the shared prepared tree in turn
+// (never in parallel), each undoing its change. It never writes through an
+// existing file (a link, or one hard-linked elsewhere).
 func put(t *testing.T, dir, name, body string, mode os.FileMode) {
 	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
+	p := aside(t, dir, name)
 	if err := os.WriteFile(p, []byte(body), mode); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// aside moves name out of the way (back when the test ends) and makes its
+// parent directories (removed when the test ends); it returns the path.
+func aside(t *testing.T, dir, name string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	made := ""
+	for d := filepath.Dir(p); d != dir; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		made = d
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var saved string
+	if _, err := os.Lstat(p); err == nil {
+		saved = filepath.Join(shared.tmp, fmt.Sprintf("saved-%d", shared.n))
+		shared.n++
+		if err := os.Rename(p, saved); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		if made != "" {
+			_ = os.RemoveAll(made)
+		} else {
+			_ = os.RemoveAll(p)
+		}
+		if saved != "" {
+			if err := os.Rename(saved, p); err != nil {
+				t.Errorf("put back %s: %v", p, err)
+			}
+		}
+	})
+	return p
 }
 
 func edit(t *testing.T, dir, name string, fn func(string) string) {
@@ -145,7 +158,7 @@ var offline = map[string]imagecheck.Status{"security-updates": imagecheck.Warn, 
 func TestCleanDebianPasses(t *testing.T) {
 	for _, p := range []string{imageenv.DigitalOcean, imageenv.AWS} {
 		t.Run(p, func(t *testing.T) {
-			rep := check(t, cleanTree(t, p), imagecheck.Options{})
+			rep := check(t, preparedTree(t, p), imagecheck.Options{})
 			want := map[string]imagecheck.Status{}
 			for k, v := range offline {
 				want[k] = v
@@ -354,7 +367,7 @@ func TestEachRule(t *testing.T) {
 			if p == "" {
 				p = do
 			}
-			dir := cleanTree(t, p)
+			dir := preparedTree(t, p)
 			// The clean tree's verdicts are the baseline: only what the
 			// case names may differ.
 			base := statuses(check(t, dir, imagecheck.Options{}))
@@ -416,18 +429,15 @@ func hasFail(m map[string]imagecheck.Status) bool {
 
 func rm(t *testing.T, dir, name string) {
 	t.Helper()
-	if err := os.Remove(filepath.Join(dir, name)); err != nil {
+	if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
 		t.Fatal(err)
 	}
+	aside(t, dir, name)
 }
 
 func link(t *testing.T, dir, target, name string) {
 	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(target, p); err != nil {
+	if err := os.Symlink(target, aside(t, dir, name)); err != nil {
 		t.Fatal(err)
 	}
 }

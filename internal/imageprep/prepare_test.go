@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/appsmith-install/appsmith-install/internal/imagecheck"
@@ -275,5 +277,59 @@ func TestPrepareRefusesAnIncompleteImage(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(d); len(ents) != 0 {
 		t.Errorf("wrote %d entries", len(ents))
+	}
+}
+
+// The drop-in is judged by the real sshd of the Debian tree (OpenSSH 9.2,
+// `sshd -T` in a chroot): passwords off and root by key only, even with
+// cloud-init's later drop-in turning passwords on; and image check reads
+// the configuration the way sshd does.
+func TestRealSSHDReadsTheDropIn(t *testing.T) {
+	d := testenv.DebianTree(t)
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chroot needs root and CI=true")
+		}
+		t.Skip("chroot needs root")
+	}
+	opts := imageprep.Options{Self: self(t), Image: imageenv.Image{Provider: imageenv.AWS, Edition: "ee", Version: "v1.9.38", Reference: ref}}
+	if _, err := imageprep.Prepare(context.Background(), d, opts, nil); err != nil {
+		t.Fatal(err)
+	}
+	write(t, d, "etc/ssh/sshd_config.d/50-cloud-init.conf", "PasswordAuthentication yes\n", 0o600)
+	if err := os.MkdirAll(filepath.Join(d, "run/sshd"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// ssh-keygen and sshd open /dev/null (the rootfs has no devices).
+	if err := syscall.Mknod(filepath.Join(d, "dev/null"), syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
+		t.Fatal(err)
+	}
+	// sshd -T wants a host key; prepare removed the tree's.
+	if out, err := exec.Command("chroot", d, "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", "/run/sshd/test_host_key").CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v: %s", err, out)
+	}
+	out, err := exec.Command("chroot", d, "/usr/sbin/sshd", "-T", "-h", "/run/sshd/test_host_key").CombinedOutput()
+	if err != nil {
+		t.Fatalf("sshd -T: %v: %s", err, out)
+	}
+	eff := map[string]string{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(l, " "); ok {
+			eff[k] = v
+		}
+	}
+	for k, want := range map[string]string{"passwordauthentication": "no", "kbdinteractiveauthentication": "no", "permitemptypasswords": "no"} {
+		if eff[k] != want {
+			t.Errorf("sshd -T: %s %q, want %q", k, eff[k], want)
+		}
+	}
+	if v := eff["permitrootlogin"]; v != "without-password" && v != "prohibit-password" {
+		t.Errorf("sshd -T: permitrootlogin %q", v)
+	}
+	rep := check(t, d)
+	for _, id := range []string{"sshd-password-auth", "sshd-root-login"} {
+		if r, _ := rep.Get(id); r.Status != imagecheck.Pass {
+			t.Errorf("%s: %s %s, but sshd agrees with the drop-in", id, r.Status, r.Detail)
+		}
 	}
 }
