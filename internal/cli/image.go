@@ -196,6 +196,17 @@ func liveSystem(ctx context.Context, stdio IO, deps Deps) (*imageprep.System, er
 			out, err := exec.CommandContext(ctx, "dpkg-query", "-W", "-f=${Status}", pkg).Output()
 			return err == nil && strings.HasSuffix(string(out), " installed")
 		},
+		HasImage: func(ctx context.Context, ref string) (bool, error) {
+			d, err := deps.Docker(ctx)
+			if err != nil {
+				return false, err
+			}
+			_, err = d.ImageInspect(ctx, ref)
+			if errors.Is(err, docker.ErrNotFound) {
+				return false, nil
+			}
+			return err == nil, err
+		},
 		Pull: func(ctx context.Context, ref string) error {
 			d, err := deps.Docker(ctx)
 			if err != nil {

@@ -18,6 +18,9 @@ const (
 	HookUnit   = "etc/systemd/system/appsmith-firstboot.service"
 	HookWants  = "etc/systemd/system/multi-user.target.wants/appsmith-firstboot.service"
 	MOTD       = "etc/update-motd.d/60-appsmith"
+	// MOTDText is what the MOTD script shows once firstboot has written it
+	// (the instance's URL and next commands).
+	MOTDText = "etc/appsmith/motd"
 	// FirstbootCommand is what both hooks run.
 	FirstbootCommand = "/" + Binary + " firstboot"
 )

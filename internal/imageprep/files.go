@@ -42,13 +42,13 @@ WantedBy=multi-user.target
 `
 
 // motdScript is shown at each SSH login (update-motd.d); firstboot leaves
-// the instance's URL in /etc/appsmith/motd.
+// the instance's URL in imagecheck.MOTDText.
 var motdScript = `#!/bin/sh
 # Written by appsmith-install image prepare.
 echo
 echo " Appsmith, installed by appsmith-install"
-if [ -s /etc/appsmith/motd ]; then
-	cat /etc/appsmith/motd
+if [ -s /` + imagecheck.MOTDText + ` ]; then
+	cat /` + imagecheck.MOTDText + `
 else
 	echo "  First boot has not finished: journalctl -u appsmith-firstboot"
 fi

@@ -39,8 +39,10 @@ type System struct {
 	Run func(ctx context.Context, name string, args ...string) error
 	// Installed says whether a Debian package is installed.
 	Installed func(pkg string) bool
-	// Pull pulls ref (by digest) through the Engine API.
-	Pull func(ctx context.Context, ref string) error
+	// HasImage says whether the Docker engine holds ref; Pull pulls it
+	// (by digest) through the Engine API.
+	HasImage func(ctx context.Context, ref string) (bool, error)
+	Pull     func(ctx context.Context, ref string) error
 }
 
 // Change is one thing Prepare did, or under --root would have done
@@ -91,11 +93,11 @@ func (t *tree) run(ctx context.Context, sys *System, name string, args ...string
 }
 
 // packages installs the Docker engine and pulls the image by digest: the
-// instance starts on first boot without reaching a registry.
+// instance starts on first boot without reaching a registry. Only what is
+// missing is done (and reported).
 func packages(ctx context.Context, t *tree, o Options, sys *System) error {
-	_, haveDocker := t.lstat("usr/bin/dockerd")
 	var missing []string
-	if !haveDocker {
+	if !t.executable("usr/sbin/dockerd") && !t.executable("usr/bin/dockerd") {
 		missing = append(missing, "docker.io")
 	}
 	if _, ok := t.lstat("etc/ufw/ufw.conf"); !ok && o.Image.Provider == imageenv.DigitalOcean {
@@ -109,15 +111,23 @@ func packages(ctx context.Context, t *tree, o Options, sys *System) error {
 			return err
 		}
 	}
-	if err := t.run(ctx, sys, "systemctl", "enable", "docker.service"); err != nil {
-		return err
+	if _, ok := t.lstat("etc/systemd/system/multi-user.target.wants/docker.service"); !ok {
+		if err := t.run(ctx, sys, "systemctl", "enable", "docker.service"); err != nil {
+			return err
+		}
 	}
 	if sys == nil {
 		t.changes = append(t.changes, Change{Action: "would", Path: "pull " + o.Image.Reference})
 		return nil
 	}
-	if err := t.run(ctx, sys, "systemctl", "start", "docker.service"); err != nil {
+	// Started to pull; not a change to the image.
+	if err := sys.Run(ctx, "systemctl", "start", "docker.service"); err != nil {
+		return fmt.Errorf("systemctl start docker.service: %w", err)
+	}
+	if ok, err := sys.HasImage(ctx, o.Image.Reference); err != nil {
 		return err
+	} else if ok {
+		return nil
 	}
 	if err := sys.Pull(ctx, o.Image.Reference); err != nil {
 		return err

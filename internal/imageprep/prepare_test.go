@@ -333,3 +333,67 @@ func TestRealSSHDReadsTheDropIn(t *testing.T) {
 		}
 	}
 }
+
+// On the machine itself the package, service and engine steps run, and only
+// when needed: a second prepare installs, enables and pulls nothing. The
+// System here stands in for apt, systemctl and the engine, doing to the tree
+// what they would.
+func TestPrepareOnTheMachineRunsOnlyWhatIsMissing(t *testing.T) {
+	d := testenv.DebianTree(t)
+	write(t, d, "opt/digitalocean/bin/droplet-agent", "", 0o755)
+	symlink(t, d, "/lib/systemd/system/droplet-agent.service", "etc/systemd/system/multi-user.target.wants/droplet-agent.service")
+	var ran []string
+	pulled := map[string]bool{}
+	installed := map[string]bool{"droplet-agent": true}
+	sys := &imageprep.System{
+		Run: func(_ context.Context, name string, args ...string) error {
+			cmd := strings.Join(append([]string{name}, args...), " ")
+			ran = append(ran, cmd)
+			switch {
+			case strings.HasPrefix(cmd, "apt-get install") && strings.Contains(cmd, "docker.io"):
+				write(t, d, "usr/sbin/dockerd", "#!/bin/sh\n", 0o755)
+			case cmd == "systemctl enable docker.service":
+				symlink(t, d, "/lib/systemd/system/docker.service", "etc/systemd/system/multi-user.target.wants/docker.service")
+			case cmd == "apt-get purge -y droplet-agent":
+				installed["droplet-agent"] = false
+			}
+			return nil
+		},
+		Installed: func(pkg string) bool { return installed[pkg] },
+		HasImage:  func(_ context.Context, r string) (bool, error) { return pulled[r], nil },
+		Pull:      func(_ context.Context, r string) error { pulled[r] = true; return nil },
+	}
+	opts := imageprep.Options{Self: self(t), Image: imageenv.Image{Provider: imageenv.DigitalOcean, Edition: "ee", Version: "v1.9.38", Reference: ref}}
+	changes, err := imageprep.Prepare(context.Background(), d, opts, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"apt-get update", "apt-get install -y --no-install-recommends docker.io", "systemctl enable docker.service",
+		"systemctl start docker.service", "apt-get purge -y droplet-agent"} {
+		if !slices.Contains(ran, want) {
+			t.Errorf("did not run %q: %v", want, ran)
+		}
+	}
+	if !pulled[ref] {
+		t.Errorf("did not pull %s", ref)
+	}
+	for _, c := range changes {
+		if c.Action == "would" {
+			t.Errorf("on the machine nothing is left to a later run: %v", c)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(d, "opt/digitalocean")); !os.IsNotExist(err) {
+		t.Errorf("/opt/digitalocean left: %v", err)
+	}
+	if r := check(t, d); r.Failed() {
+		t.Errorf("check after prepare failed: %+v", r)
+	}
+	ran = nil
+	again, err := imageprep.Prepare(context.Background(), d, opts, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != 0 || !slices.Equal(ran, []string{"systemctl start docker.service"}) {
+		t.Errorf("second prepare: changes %v, ran %v; want none but starting docker", again, ran)
+	}
+}

@@ -29,6 +29,13 @@ func (t *tree) lstat(name string) (fs.FileInfo, bool) {
 	return fi, err == nil
 }
 
+// executable says whether name is an executable regular file (through
+// links inside the tree).
+func (t *tree) executable(name string) bool {
+	fi, err := t.r.Stat(name)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
 // writeFile makes name hold data, atomically (a temporary file beside it,
 // synced, renamed over it), and only when it differs: a second prepare
 // changes nothing. An existing file keeps its owner, and its mode unless
