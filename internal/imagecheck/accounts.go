@@ -13,7 +13,6 @@ type account struct {
 	UID      int
 	Home     string // tree path, no leading slash ("root", "home/debian")
 	Password string // shadow field; "x" kept when shadow has no line
-	Shadowed bool
 	// BlankInPasswd: passwd's own field is empty (no password asked).
 	BlankInPasswd bool
 }
@@ -57,7 +56,7 @@ func readAccounts(fsys FS) ([]account, error) {
 		// A blank field in passwd logs in without a password, whatever
 		// shadow says; "x" defers to shadow.
 		if s, ok := shadow[f[0]]; ok && a.Password != "" {
-			a.Password, a.Shadowed = s, true
+			a.Password = s
 		}
 		out = append(out, a)
 	}

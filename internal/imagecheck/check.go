@@ -11,7 +11,11 @@
 // so it never follows a link out of the tree. The few rules that need the
 // running system (pending security updates, the Docker engine's images)
 // take it from Options; without it they say they could not be checked
-// offline (WARN), never PASS.
+// offline (WARN), never PASS. The one exception is the Appsmith image: on a
+// tree it is looked up offline in the Docker engine's image store
+// (var/lib/docker/image/<driver>/repositories.json and the image config it
+// names); a tree without that store (or with only the containerd
+// snapshotter's) gets WARN "cannot check offline".
 package imagecheck
 
 import (
@@ -240,7 +244,7 @@ func (c *ctx) walk(dir string, depth int, fn func(name string, d fs.DirEntry)) {
 	})
 }
 
-// readable returns the file's bytes; a link that leads out of the tree or
+// read returns the file's bytes; a link that leads out of the tree or
 // anything unreadable is an error that names the path.
 func (c *ctx) read(name string) ([]byte, error) {
 	b, err := c.fs.ReadFile(name)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -83,7 +84,7 @@ func sshChecks() []check {
 func dedup(xs []string) []string {
 	var out []string
 	for _, x := range xs {
-		if x != "" && !strings.Contains(strings.Join(out, "\x00")+"\x00", x+"\x00") {
+		if x != "" && !slices.Contains(out, x) {
 			out = append(out, x)
 		}
 	}
