@@ -27,7 +27,7 @@ func TestSSHDConfigAsSSHDReadsIt(t *testing.T) {
 		"drop-in first wins":         {map[string]string{"etc/ssh/sshd_config.d/10-a.conf": "PasswordAuthentication no\nChallengeResponseAuthentication no\n"}, Pass},
 		"earlier drop-in says yes":   {map[string]string{"etc/ssh/sshd_config.d/05-b.conf": "passwordauthentication=yes\n", "etc/ssh/sshd_config.d/10-a.conf": "PasswordAuthentication no\n"}, Fail},
 		"keyboard-interactive & PAM": {map[string]string{"etc/ssh/sshd_config.d/10-a.conf": "PasswordAuthentication no\n"}, Fail},
-		"match all is global": {map[string]string{"etc/ssh/sshd_config.d/10-a.conf": "Match Address 10.0.0.0/8\nPasswordAuthentication no\nMatch all\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"}, Pass},
+		"match all is global":        {map[string]string{"etc/ssh/sshd_config.d/10-a.conf": "Match Address 10.0.0.0/8\nPasswordAuthentication no\nMatch all\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"}, Pass},
 	} {
 		t.Run(name, func(t *testing.T) {
 			fs := fstest.MapFS{"etc/ssh/sshd_config": {Data: []byte(main)}}
