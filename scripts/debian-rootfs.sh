@@ -106,6 +106,8 @@ tmp=$work/rootfs.tar.gz
 tar --sort=name --numeric-owner --mtime=@1672628645 --clamp-mtime --xattrs \
 	-C "$root" -cf - . | gzip -1 -n >"$tmp"
 mv "$tmp" "$out"
-find "$cache" -maxdepth 1 -name 'debian-rootfs-*.tar.gz' ! -path "$out" -delete
+# Tarballs of earlier versions of this script, and the trees the tests
+# unpacked from them (internal/testenv), are never used again.
+find "$cache" -maxdepth 1 -name 'debian-rootfs-*' ! -name "debian-rootfs-$hash*" ! -name 'debian-rootfs-build.*' -exec rm -rf {} +
 say "built in $((SECONDS - start))s: $out ($(du -h "$out" | cut -f1))"
 printf '%s\n' "$out"

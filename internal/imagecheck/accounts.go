@@ -28,6 +28,13 @@ func (a account) loginUser() bool {
 // "!*" on a field that was "*": both are refused by its check.)
 func Locked(field string) bool { return field == "!" || field == "!!" || field == "*" }
 
+// HasHash says whether a shadow password field holds a hash, locked ("!"
+// before it) or not.
+func HasHash(field string) bool {
+	h := strings.TrimLeft(field, "!")
+	return h != "" && h != "*"
+}
+
 func readAccounts(fsys FS) ([]account, error) {
 	pw, err := fsys.ReadFile("etc/passwd")
 	if err != nil {
@@ -122,6 +129,23 @@ func accountChecks() []check {
 				if len(bad) > 0 {
 					return verdict{status: Fail, detail: fmt.Sprintf("%d user(s) with a password: %s", len(bad), strings.Join(bad, ", ")),
 						paths: []string{"/etc/shadow"}, fix: "usermod -p '!' USER for each (image prepare does it)"}
+				}
+				return pass("")
+			}},
+		{id: "password-hashes", source: SourceAWS, title: "no password hash in /etc/shadow or its backup /etc/shadow-",
+			run: func(c *ctx) verdict {
+				var bad, at []string
+				for _, f := range []string{"etc/shadow", "etc/shadow-"} {
+					b, _ := c.read(f)
+					for _, l := range strings.Split(string(b), "\n") {
+						if fl := strings.Split(l, ":"); len(fl) >= 2 && HasHash(fl[1]) {
+							bad, at = append(bad, fl[0]+" in "+abs(f)), append(at, abs(f))
+						}
+					}
+				}
+				if len(bad) > 0 {
+					return verdict{status: Fail, detail: "a hash can be cracked, locked (!) or not: " + strings.Join(bad, ", "),
+						paths: dedup(at), fix: "usermod -p '!' USER (root: '*') and the same in /etc/shadow- (image prepare does both)"}
 				}
 				return pass("")
 			}},

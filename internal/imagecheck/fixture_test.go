@@ -257,10 +257,16 @@ func TestEachRule(t *testing.T) {
 		}, want: map[string]imagecheck.Status{"root-password": imagecheck.Fail}, path: "/etc/shadow"},
 		{name: "root password", mutate: func(t *testing.T, d string) {
 			setShadow(t, d, "root", "$6$salt$hash")
-		}, want: map[string]imagecheck.Status{"root-password": imagecheck.Fail}, path: "/etc/shadow"},
+		}, want: map[string]imagecheck.Status{"root-password": imagecheck.Fail, "password-hashes": imagecheck.Fail}, path: "/etc/shadow"},
 		{name: "user password", mutate: func(t *testing.T, d string) {
 			setShadow(t, d, "debian", "$y$j9T$salt$hash")
-		}, want: map[string]imagecheck.Status{"user-passwords": imagecheck.Fail}, path: "/etc/shadow"},
+		}, want: map[string]imagecheck.Status{"user-passwords": imagecheck.Fail, "password-hashes": imagecheck.Fail}, path: "/etc/shadow"},
+		{name: "locked hash of a system account", mutate: func(t *testing.T, d string) {
+			setShadow(t, d, "daemon", "!$6$salt$hash")
+		}, want: map[string]imagecheck.Status{"password-hashes": imagecheck.Fail}, path: "/etc/shadow"},
+		{name: "hash in the shadow backup", mutate: func(t *testing.T, d string) {
+			edit(t, d, "etc/shadow-", func(s string) string { return strings.Replace(s, "root:*:", "root:$6$old$hash:", 1) })
+		}, want: map[string]imagecheck.Status{"password-hashes": imagecheck.Fail}, path: "/etc/shadow-"},
 		{name: "blank system password", mutate: func(t *testing.T, d string) {
 			setShadow(t, d, "daemon", "")
 		}, want: map[string]imagecheck.Status{"blank-passwords": imagecheck.Fail}, path: "/etc/shadow"},
@@ -310,6 +316,13 @@ func TestEachRule(t *testing.T) {
 		{name: "apt lists", mutate: func(t *testing.T, d string) {
 			put(t, d, "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", "x", 0o644)
 		}, want: map[string]imagecheck.Status{"apt-lists": imagecheck.Warn}, path: "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease"},
+		{name: "ufw service disabled", mutate: func(t *testing.T, d string) {
+			for _, w := range []string{"multi-user.target.wants", "sysinit.target.wants", "basic.target.wants"} {
+				if _, err := os.Lstat(filepath.Join(d, "etc/systemd/system", w, "ufw.service")); err == nil {
+					rm(t, d, filepath.Join("etc/systemd/system", w, "ufw.service"))
+				}
+			}
+		}, want: map[string]imagecheck.Status{"ufw-ports": imagecheck.Fail}, path: "/etc/systemd/system/multi-user.target.wants/ufw.service"},
 		{name: "ufw lets in more", mutate: func(t *testing.T, d string) {
 			edit(t, d, "etc/ufw/user.rules", func(s string) string {
 				return strings.Replace(s, "### END RULES ###", "### tuple ### allow tcp 8080 0.0.0.0/0 any 0.0.0.0/0 in\n-A ufw-user-input -p tcp --dport 8080 -j ACCEPT\n\n### END RULES ###", 1)

@@ -116,6 +116,10 @@ func checkUFWPorts(c *ctx) verdict {
 		}
 	}
 	var why, at []string
+	if len(c.enabled("ufw.service")) == 0 {
+		// ENABLED=yes is read by ufw.service at boot: without it, no rule loads.
+		why, at = append(why, "ufw.service is not enabled"), append(at, "/etc/systemd/system/multi-user.target.wants/ufw.service")
+	}
 	for _, f := range []string{"etc/ufw/user.rules", "etc/ufw/user6.rules"} {
 		b, err := c.read(f)
 		if err != nil {

@@ -210,16 +210,20 @@ func passwords(_ context.Context, t *tree, _ Options, _ *System) error {
 		}
 		return t.writeFile(name, []byte(strings.Join(lines, "\n")), 0)
 	}
-	if err := edit("etc/shadow", func(user, v string) string {
-		if user == "root" {
-			return "*"
+	// shadow- is the copy the shadow tools keep of the previous shadow:
+	// it holds the hashes too.
+	for _, f := range []string{"etc/shadow", "etc/shadow-"} {
+		if err := edit(f, func(user, v string) string {
+			if user == "root" {
+				return "*"
+			}
+			if imagecheck.Locked(v) {
+				return v
+			}
+			return "!"
+		}); err != nil {
+			return err
 		}
-		if imagecheck.Locked(v) {
-			return v
-		}
-		return "!"
-	}); err != nil {
-		return err
 	}
 	return edit("etc/passwd", func(_, v string) string {
 		if v == "" {
@@ -255,6 +259,18 @@ func provider(ctx context.Context, t *tree, o Options, sys *System) error {
 		}
 		if err := t.writeFile("etc/ufw/user6.rules", []byte(ufwRules(true, imagecheck.UFWPorts)), 0o640); err != nil {
 			return err
+		}
+		// What `systemctl enable ufw` does, unless some target wants it already.
+		wanted := false
+		for _, w := range []string{"multi-user.target.wants", "sysinit.target.wants", "basic.target.wants"} {
+			if _, ok := t.lstat("etc/systemd/system/" + w + "/ufw.service"); ok {
+				wanted = true
+			}
+		}
+		if !wanted {
+			if err := t.symlink("/lib/systemd/system/ufw.service", "etc/systemd/system/multi-user.target.wants/ufw.service"); err != nil {
+				return err
+			}
 		}
 	}
 	// The agents: disabled here, purged on the machine.

@@ -73,6 +73,7 @@ func dirty(t *testing.T, d string) {
 	write(t, d, "home/debian/.ssh/authorized_keys2", key, 0o600)
 	setShadow(t, d, "root", "$6$rounds=5000$salt$0123456789abcdef")
 	setShadow(t, d, "debian", "!$y$j9T$salt$hash") // passwd -l: still refused
+	write(t, d, "etc/shadow-", "root:$6$old$hash:19000:0:99999:7:::\n", 0o640)
 	write(t, d, "root/.bash_history", "export AWS_SECRET_ACCESS_KEY=abc\n", 0o600)
 	write(t, d, "root/.python_history", "import boto3\n", 0o600)
 	write(t, d, "home/debian/.zsh_history", ": 1700000000:0;sudo -i\n", 0o600)
