@@ -49,4 +49,5 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 	fi
 fi
 pg_rootfs
+bash "$(dirname "${BASH_SOURCE[0]}")/debian-rootfs.sh" >/dev/null # image check/prepare fixtures
 exit $status

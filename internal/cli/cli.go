@@ -198,6 +198,7 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 		NewCmdUninstall(f, nil), NewCmdTLS(f), NewCmdBackup(f, nil), NewCmdRestore(f, nil), NewCmdUpgrade(f, nil), NewCmdRollback(f, nil), NewCmdAdopt(f, nil), NewCmdVersion(f, nil), NewCmdFirstboot(f, nil),
 		NewCmdDoctor(f, nil), NewCmdSupportBundle(f, nil))
 	root.AddCommand(NewCmdAutoUpdate(f))
+	root.AddCommand(NewCmdImage(f))
 	// `appsmith-install [flags]` means install: the root carries the install
 	// flags and runs it.
 	root.Flags().AddFlagSet(inst.Flags())

@@ -63,20 +63,28 @@ func (im Image) Check() error {
 
 // Write records im under root atomically.
 func Write(root string, im Image) error {
-	if err := im.Check(); err != nil {
+	body, err := Encode(im)
+	if err != nil {
 		return err
+	}
+	p := File(root)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(p, body, 0o644)
+}
+
+// Encode is the file's content for im (what Write writes).
+func Encode(im Image) ([]byte, error) {
+	if err := im.Check(); err != nil {
+		return nil, err
 	}
 	env := &stacks.EnvFile{}
 	env.Set("APPSMITH_PROVIDER", im.Provider)
 	env.Set("APPSMITH_EDITION", im.Edition)
 	env.Set("APPSMITH_VERSION", im.Version)
 	env.Set("APPSMITH_IMAGE", im.Reference)
-	p := File(root)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	body := append([]byte("# Written by appsmith-install image prepare; read by firstboot.\n"), env.Bytes()...)
-	return fsutil.WriteFileAtomic(p, body, 0o644)
+	return append([]byte("# Written by appsmith-install image prepare; read by firstboot.\n"), env.Bytes()...), nil
 }
 
 // Read loads image.env under root and checks it.
