@@ -117,7 +117,7 @@ func ExtractAppsmithctl(ctx context.Context, r io.Reader, dec Decrypt, dst strin
 		return Manifest{}, withPassFile(x.classify(err), dec)
 	}
 	x.keyProven = true // a gzip header decrypted: the passphrase is right
-	var out io.Writer = io.Discard
+	out := io.Writer(io.Discard)
 	done := make(chan error, 1)
 	var pw *io.PipeWriter
 	if dst != "" {

@@ -336,5 +336,3 @@ func redactURL(raw string) string {
 	}
 	return u.String()
 }
-
-func mustVersion(s string) *version.Version { return version.Must(version.NewVersion(s)) }

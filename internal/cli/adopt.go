@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -406,5 +405,3 @@ func orNone(xs []string) string {
 	}
 	return strings.Join(xs, ", ")
 }
-
-var errNotAdopted = errors.New("not adopted")

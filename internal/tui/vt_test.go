@@ -318,7 +318,3 @@ func (t *vt) text() string {
 	}
 	return strings.TrimRight(strings.Join(lines, "\n"), "\n") + "\n"
 }
-
-// cursor is where the next output goes: the row counted from the top of
-// the screen.
-func (t *vt) cursor() (x, y int) { return t.x, t.y }

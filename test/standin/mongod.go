@@ -34,12 +34,6 @@ type mongod struct {
 	user, pass string
 }
 
-func (m *mongod) running() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.state != nil
-}
-
 // view returns a copy of the open state.
 func (m *mongod) view() (mongoState, bool) {
 	m.mu.Lock()

@@ -13,12 +13,11 @@ import (
 
 // shellOpts is the part of mongosh's command line the stand-in reads.
 type shellOpts struct {
-	uri     mongoURI
-	rawURI  string
-	evals   []string
-	quiet   bool
-	json    bool
-	hasUser bool
+	uri    mongoURI
+	rawURI string
+	evals  []string
+	quiet  bool
+	json   bool
 }
 
 // mongoFlag reads the connection flags mongosh, mongodump and mongorestore
