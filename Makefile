@@ -44,5 +44,13 @@ bench: engine
 demo: engine
 	APPSMITH_DEMO=keep AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^TestDemo$$' -v ./test/e2e
 
+# The machine-image templates: packer fmt -check and packer validate with
+# Packer 1.9.4 and the pinned plugins (built once by scripts/packer-tools.sh,
+# offline), the hcl/v2 checks and cloud-init's schema on the user-data examples.
+.PHONY: images-validate
+images-validate:
+	bash scripts/packer-tools.sh >/dev/null
+	CI=true $(GO) test -count=1 ./images/packer
+
 clean:
 	rm -rf bin

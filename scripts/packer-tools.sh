@@ -15,7 +15,8 @@
 # The builds take minutes on two cores, so they run once: the result is
 # cached under
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/appsmith-install/packer-tools-<hash>/
-# keyed by a hash of this script and the tools modules' go.mod and go.sum,
+# keyed by a hash of the tools modules' go.mod and go.sum (and of `layout`
+# below: bump it when this script builds or lays out anything differently),
 # and a second run only prints the path.
 # stdout: that directory (bin/packer, plugins/) and nothing else; progress
 # goes to stderr.
@@ -28,7 +29,8 @@ say() { printf 'packer-tools: %s\n' "$*" >&2; }
 self=$(readlink -f "${BASH_SOURCE[0]}")
 repo=$(cd "$(dirname "$self")/.." && pwd)
 tools=$repo/tools/packer
-hash=$(cat "$self" "$tools"/*/go.mod "$tools"/*/go.sum | sha256sum | cut -c1-16)
+layout=1
+hash=$( { echo "layout $layout"; cat "$tools"/*/go.mod "$tools"/*/go.sum; } | sha256sum | cut -c1-16)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/appsmith-install
 out=$cache/packer-tools-$hash
 
