@@ -55,7 +55,8 @@ start=$SECONDS
 # build MODULE_DIR PACKAGE OUTPUT [LDFLAGS]
 build() {
 	say "building $2 (tools/packer/$(basename "$1"))"
-	(cd "$1" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w ${4:-}" -o "$3" "$2")
+	# 9>&-: the compilers must not hold the lock after this script is gone.
+	(cd "$1" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w ${4:-}" -o "$3" "$2") 9>&-
 }
 
 # plugin MODULE_DIR PACKAGE NAMESPACE NAME [LDFLAGS]: builds a plugin and
