@@ -32,9 +32,9 @@ locals {
 }
 
 source "amazon-ebs" "ubuntu" {
-  region        = var.aws_region
-  instance_type = var.aws_instance_type
-  ami_name      = local.name
+  region          = var.aws_region
+  instance_type   = var.aws_instance_type
+  ami_name        = local.name
   ami_description = "Appsmith ${var.edition} ${var.appsmith_version} on Ubuntu 24.04 LTS, installed by appsmith-install"
 
   # Canonical's own Ubuntu 24.04 LTS images, the newest.
@@ -91,9 +91,9 @@ source "digitalocean" "ubuntu" {
   snapshot_regions = var.do_snapshot_regions
   droplet_name     = "packer-${local.name}"
   # No monitoring agent in a Marketplace image: its users choose.
-  monitoring         = false
-  ssh_username       = "root"
-  tags               = ["appsmith-build"]
+  monitoring   = false
+  ssh_username = "root"
+  tags         = ["appsmith-build"]
 }
 
 build {
@@ -141,8 +141,8 @@ build {
   # Its script runs from /dev/shm (memory, not the image): prepare empties
   # /tmp, and check finds it empty.
   provisioner "shell" {
-    remote_folder    = "/dev/shm"
-    execute_command  = "{{ .Vars }} sh -e '{{ .Path }}'"
+    remote_folder   = "/dev/shm"
+    execute_command = "{{ .Vars }} sh -e '{{ .Path }}'"
     inline = [
       "sudo /usr/local/bin/appsmith-install image prepare --provider ${local.provider[source.type]} --edition ${var.edition} --version ${var.appsmith_version}",
     ]
@@ -151,8 +151,8 @@ build {
   # Last, so nothing after it can dirty what it judged: both marketplaces'
   # publication rules, a non-zero exit on any failure stops the build.
   provisioner "shell" {
-    remote_folder    = "/dev/shm"
-    execute_command  = "{{ .Vars }} sh -e '{{ .Path }}'"
+    remote_folder   = "/dev/shm"
+    execute_command = "{{ .Vars }} sh -e '{{ .Path }}'"
     inline = [
       "sudo /usr/local/bin/appsmith-install image check --root /",
     ]

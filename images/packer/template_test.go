@@ -1,6 +1,7 @@
 package packer
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -384,5 +386,23 @@ func TestVariablesRefuseWhatPrepareWouldRefuse(t *testing.T) {
 	}
 	if a := tp.one(t, "variable", "edition").Body.Attributes["default"]; a == nil {
 		t.Errorf("variable edition: want a default")
+	}
+}
+
+// TestTemplatesAreFormatted is `packer fmt -check` without Packer: Packer
+// formats with hclwrite.Format, so CI runs without the tools catch it too.
+func TestTemplatesAreFormatted(t *testing.T) {
+	files, err := filepath.Glob("*.pkr.hcl")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no templates (%v)", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(hclwrite.Format(b), b) {
+			t.Errorf("%s is not formatted: run packer fmt images/packer", f)
+		}
 	}
 }
