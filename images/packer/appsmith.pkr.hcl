@@ -90,10 +90,12 @@ source "digitalocean" "ubuntu" {
   snapshot_name    = local.name
   snapshot_regions = var.do_snapshot_regions
   droplet_name     = "packer-${local.name}"
-  # No monitoring agent in a Marketplace image: its users choose.
-  monitoring   = false
-  ssh_username = "root"
-  tags         = ["appsmith-build"]
+  # No agent in a Marketplace image (DigitalOcean's check fails one left in
+  # /opt/digitalocean): the droplet's owner chooses.
+  monitoring    = false
+  droplet_agent = false
+  ssh_username  = "root"
+  tags          = ["appsmith-build"]
 }
 
 build {

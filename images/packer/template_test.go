@@ -129,6 +129,12 @@ func TestDigitalOceanSourceTakesTheTokenFromTheEnvironment(t *testing.T) {
 			t.Errorf("digitalocean %s reads %q, want the variable %s", attr, got, v)
 		}
 	}
+	// DigitalOcean's 99-img-check.sh fails an image with its agent in it.
+	for _, agent := range []string{"monitoring", "droplet_agent"} {
+		if got := tp.str(t, b, agent, nil); got != "false" {
+			t.Errorf("digitalocean %s = %q, want false (no agent baked into a Marketplace image)", agent, got)
+		}
+	}
 	tok := tp.one(t, "variable", "do_api_token").Body
 	if tp.str(t, tok, "sensitive", nil) != "true" {
 		t.Errorf("variable do_api_token: want sensitive = true, so Packer never prints it")
