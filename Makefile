@@ -82,6 +82,14 @@ bench: engine
 demo: engine
 	APPSMITH_DEMO=keep AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^TestDemo$$' -v ./test/e2e
 
+## images-validate: packer fmt/validate of images/packer (Packer 1.9.4, pinned plugins, offline) and cloud-init's schema
+# The machine-image templates: packer fmt -check and packer validate with
+# Packer 1.9.4 and the pinned plugins (built once by scripts/packer-tools.sh,
+# offline), the hcl/v2 checks and cloud-init's schema on the user-data examples.
+images-validate:
+	bash scripts/packer-tools.sh >/dev/null
+	CI=true $(GO) test -count=1 ./images/packer
+
 ## clean: remove what the build made
 clean:
 	rm -rf bin build dist

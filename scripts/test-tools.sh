@@ -50,4 +50,22 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 pg_rootfs
 bash "$(dirname "${BASH_SOURCE[0]}")/debian-rootfs.sh" >/dev/null # image check/prepare fixtures
+bash "$(dirname "${BASH_SOURCE[0]}")/packer-tools.sh" >/dev/null || status=1
+
+# --- cloud-init (images/packer): `cloud-init schema` validates the
+# user-data examples. Debian's package; nothing of it is started here.
+if ! command -v cloud-init >/dev/null 2>&1; then
+	if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+		say "missing cloud-init: install it (apt-get install cloud-init)"
+		status=1
+	else
+		say "installing cloud-init"
+		log=${TMPDIR:-/tmp}/appsmith-install-cloud-init-apt.log
+		if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 cloud-init; } >"$log" 2>&1; then
+			tail -n 20 "$log" >&2
+			status=1
+		fi
+	fi
+fi
+# --- end cloud-init
 exit $status
