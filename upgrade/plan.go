@@ -88,6 +88,10 @@ func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 			hop = append(hop, fcvStep(d, sw.OldTarget(), s))
 		}
 		stop := instance.StopStep(d, sw.OldTarget(), "the data is copied and handed over with nothing writing to it")
+		var handover *instance.Handover
+		if i == 0 {
+			stop, handover = instance.HandoverStep(d, sw.OldTarget(), "the data is copied and handed over with nothing writing to it")
+		}
 		if i > 0 {
 			// Undone, an intermediate container is removed by the previous
 			// hop's undo: starting it would only run migrations again.
@@ -105,6 +109,11 @@ func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 					r.Output("finished", st.Finished.Format(time.RFC3339Nano))
 					if st.Finished.IsZero() {
 						r.Output("finished", time.Now().Format(time.RFC3339Nano))
+					}
+					// The engine released the old container meanwhile; the
+					// new one needs its ports.
+					if serr := handover.Settled(ctx); err == nil {
+						err = serr
 					}
 					return err
 				},
