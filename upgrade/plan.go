@@ -52,10 +52,10 @@ type Spec struct {
 
 // build is the upgrade's plan. Every image is pulled before anything
 // stops; the stacks are copied while Appsmith runs; then each hop: the
-// database pre-steps on the running container, stop, (first hop: the copy's
-// delta, now consistent), the new container with the old one's settings,
-// start, ready with the hop's version, the post-checks, the record. Any
-// failure undoes every hop: the new containers go, the stacks come back from
+// database pre-steps on the running container, the new container with the
+// old one's settings (the old one renamed), stop, (first hop: the copy's
+// delta, now consistent), start, ready with the hop's version, the
+// post-checks, the record. Any failure undoes every hop: the new containers go, the stacks come back from
 // the copy (only what changed), the original container starts again.
 func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 	d := in.Docker
@@ -87,16 +87,22 @@ func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 		for _, s := range h.Pre {
 			hop = append(hop, fcvStep(d, sw.OldTarget(), s))
 		}
-		stop := instance.StopStep(d, sw.OldTarget(), "the data is copied and handed over with nothing writing to it")
+		old := sw.OldTarget()
+		old.Name = sw.KeptName // renamed by now
+		stop := instance.StopStep(d, old, "the data is copied and handed over with nothing writing to it")
 		var handover *instance.Handover
 		if i == 0 {
-			stop, handover = instance.HandoverStep(d, sw.OldTarget(), "the data is copied and handed over with nothing writing to it")
+			stop, handover = instance.HandoverStep(d, old, "the data is copied and handed over with nothing writing to it")
 		}
 		if i > 0 {
 			// Undone, an intermediate container is removed by the previous
 			// hop's undo: starting it would only run migrations again.
 			stop.Undo = func(context.Context, engine.Reporter, engine.Outputs) error { return nil }
 		}
+		// The old container is renamed and the new one created before the
+		// stop (the engine allows both on a running container): the outage
+		// holds only what needs the old one stopped.
+		hop = append(hop, sw.Steps(d)...)
 		hop = append(hop, stop)
 		if i == 0 {
 			hop = append(hop, engine.Step{ID: "snapshot-delta", Title: "Finish the copy of the stacks", Cause: "only what changed since the copy began: the downtime does not grow with the data",
@@ -128,7 +134,6 @@ func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 					return err
 				}})
 		}
-		hop = append(hop, sw.Steps(d)...)
 		hop = append(hop,
 			instance.StartStep(d, tg, "the data starts on "+h.To+": its migrations run once, now"),
 			instance.ReadyStep(d, in.HTTP, tg, in.BaseURL, h.To, in.Timeout))
