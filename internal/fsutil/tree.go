@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -132,7 +133,12 @@ type treeCopy struct {
 	progMu   sync.Mutex
 	syncMu   sync.Mutex
 	syncs    map[string]bool // dst dirs whose entries changed: fsynced at the end
+	metaMu   sync.Mutex
 	dirMetas []dirMeta
+	// walkers bounds the directories walked at once beside the first walk;
+	// walking counts them.
+	walkers chan struct{}
+	walking sync.WaitGroup
 }
 
 type fileJob struct {
@@ -204,9 +210,11 @@ func (c *treeCopy) run(parent context.Context) (Stats, error) {
 		}()
 	}
 	c.stats.Dirs++
+	c.walkers = make(chan struct{}, walkers()-1)
 	if err := c.walk(ctx, "", c.srcRoot); err != nil {
 		c.fail(err)
 	}
+	c.walking.Wait()
 	close(c.jobs)
 	wg.Wait()
 	if c.err != nil {
@@ -215,9 +223,16 @@ func (c *treeCopy) run(parent context.Context) (Stats, error) {
 	if err := ctx.Err(); err != nil {
 		return c.stats, err
 	}
-	// Children were appended before their parents: writing into a directory
+	// Children before their parents (deeper first): writing into a directory
 	// changes its mtime, and a 0500 parent would refuse its children.
 	c.dirMetas = append(c.dirMetas, dirMeta{"", sfi})
+	depth := func(rel string) int {
+		if rel == "" {
+			return -1
+		}
+		return strings.Count(rel, string(filepath.Separator))
+	}
+	sort.SliceStable(c.dirMetas, func(i, j int) bool { return depth(c.dirMetas[i].rel) > depth(c.dirMetas[j].rel) })
 	for _, m := range c.dirMetas {
 		if err := c.setMeta(m.rel, m.fi); err != nil {
 			return c.stats, err
@@ -347,12 +362,7 @@ func (c *treeCopy) walk(ctx context.Context, rel string, dir *os.Root) error {
 				}
 				c.markSync(ddir)
 			}
-			err = c.walk(ctx, r, sub)
-			sub.Close()
-			if err != nil {
-				return err
-			}
-			c.dirMetas = append(c.dirMetas, dirMeta{r, sfi})
+			c.walkDir(ctx, r, sub, sfi)
 		case sfi.Mode().Type() == fs.ModeSymlink:
 			atomic.AddInt64(&c.stats.Symlinks, 1)
 			if err := c.symlink(r, sfi, dfi, writable); err != nil {
@@ -379,6 +389,37 @@ func (c *treeCopy) walk(ctx context.Context, rel string, dir *os.Root) error {
 		}
 	}
 	return nil
+}
+
+// walkers is how many directories are walked at once: a delta pass is all
+// stat calls, on the host's every core while Appsmith is stopped.
+func walkers() int { return min(max(runtime.NumCPU(), 2), 8) }
+
+// walkDir walks the subdirectory rel (sub is it, opened) on another
+// goroutine when a walker is free, else on this one; it owns sub. A failure
+// is the copy's (fail), which stops every walker.
+func (c *treeCopy) walkDir(ctx context.Context, rel string, sub *os.Root, fi fs.FileInfo) {
+	run := func() {
+		defer sub.Close()
+		if err := c.walk(ctx, rel, sub); err != nil {
+			c.fail(err)
+			return
+		}
+		c.metaMu.Lock()
+		c.dirMetas = append(c.dirMetas, dirMeta{rel, fi})
+		c.metaMu.Unlock()
+	}
+	select {
+	case c.walkers <- struct{}{}:
+		c.walking.Add(1)
+		go func() {
+			defer c.walking.Done()
+			defer func() { <-c.walkers }()
+			run()
+		}()
+	default:
+		run()
+	}
 }
 
 func copyable(fi fs.FileInfo) bool {
