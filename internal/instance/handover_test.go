@@ -53,8 +53,8 @@ func TestHandoverStepReturnsAtExit(t *testing.T) {
 	}
 }
 
-// Without a way to see the exit (or when the stop returns first, e.g. the
-// container was stopped already) it is a plain stop.
+// When the engine never reports the exit (its event stream failed), or the
+// stop returns first (the container was stopped already), it is a plain stop.
 func TestHandoverStepPlainStop(t *testing.T) {
 	var stops int
 	d := &dockerfake.Engine{T: t, ContainerStopFunc: func(context.Context, string, time.Duration) error { stops++; return nil }}
