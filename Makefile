@@ -73,6 +73,7 @@ snapshot: release-tools
 ## bench: the benchmarks, as a table (never a timed assertion)
 # Benchmarks print a table; they never assert timings.
 bench: engine
+	bash scripts/compose-tool.sh
 	{ AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./test/e2e; \
 	  $(GO) test -count=1 -timeout 60m -run '^$$' -bench . -benchtime 1x ./test/bench; } | $(GO) run ./test/bench/table
 

@@ -54,10 +54,10 @@ type Spec struct {
 
 // build is the upgrade's plan. Every image is pulled before anything
 // stops; the stacks are copied while Appsmith runs; then each hop: the
-// database pre-steps on the running container, stop, (first hop: the copy's
-// delta, now consistent), the new container with the old one's settings,
-// start, ready with the hop's version, the post-checks, the record. Any
-// failure undoes every hop: the new containers go, the stacks come back from
+// database pre-steps on the running container, the new container with the
+// old one's settings (the old one renamed), stop, (first hop: the copy's
+// delta, now consistent), start, ready with the hop's version, the
+// post-checks, the record. Any failure undoes every hop: the new containers go, the stacks come back from
 // the copy (only what changed), the original container starts again.
 func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 	d := in.Docker
@@ -89,12 +89,22 @@ func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 		for _, s := range h.Pre {
 			hop = append(hop, fcvStep(d, sw.OldTarget(), s))
 		}
-		stop := instance.StopStep(d, sw.OldTarget(), "the data is copied and handed over with nothing writing to it")
+		old := sw.OldTarget()
+		old.Name = sw.KeptName // renamed by now
+		stop := instance.StopStep(d, old, "the data is copied and handed over with nothing writing to it")
+		var handover *instance.Handover
+		if i == 0 {
+			stop, handover = instance.HandoverStep(d, old, "the data is copied and handed over with nothing writing to it")
+		}
 		if i > 0 {
 			// Undone, an intermediate container is removed by the previous
 			// hop's undo: starting it would only run migrations again.
 			stop.Undo = func(context.Context, engine.Reporter, engine.Outputs) error { return nil }
 		}
+		// The old container is renamed and the new one created before the
+		// stop (the engine allows both on a running container): the outage
+		// holds only what needs the old one stopped.
+		hop = append(hop, sw.Steps(d)...)
 		hop = append(hop, stop)
 		if i == 0 {
 			hop = append(hop, engine.Step{ID: "snapshot-delta", Title: "Finish the copy of the stacks", Cause: "only what changed since the copy began: the downtime does not grow with the data",
@@ -104,9 +114,18 @@ func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 						since = time.Now().Add(-24 * time.Hour) // resumed: be sure
 					}
 					st, err := fsutil.CopyTree(ctx, stacksDir, sp.Snapshot, fsutil.TreeOptions{ChangedSince: since})
+					// What the downtime paid for: a walk of every entry,
+					// a copy of only the changed ones.
+					r.Log(fmt.Sprintf("checked %d files, copied %d (%d bytes), removed %d, in %s",
+						st.Files, st.CopiedFiles, st.CopiedBytes, st.Removed, time.Since(st.Started).Round(time.Millisecond)))
 					r.Output("finished", st.Finished.Format(time.RFC3339Nano))
 					if st.Finished.IsZero() {
 						r.Output("finished", time.Now().Format(time.RFC3339Nano))
+					}
+					// The engine released the old container meanwhile; the
+					// new one needs its ports.
+					if serr := handover.Settled(ctx); err == nil {
+						err = serr
 					}
 					return err
 				},
@@ -121,7 +140,6 @@ func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 					return err
 				}})
 		}
-		hop = append(hop, sw.Steps(d)...)
 		hop = append(hop,
 			instance.StartStep(d, tg, "the data starts on "+h.To+": its migrations run once, now"),
 			checkpointAware(instance.ReadyStep(d, in.HTTP, tg, in.BaseURL, h.To, in.Timeout), h.To))

@@ -47,6 +47,9 @@ type Engine struct {
 	ContainerSetRestartFunc func(ctx context.Context, id, policy string) error
 	ContainerWaitFunc       func(ctx context.Context, id string) (int, error)
 	ContainerKillFunc       func(ctx context.Context, id, signal string) error
+	// ContainerExitedFunc, unset, never reports an exit: a stop request's
+	// return then decides, as with an engine whose event stream failed.
+	ContainerExitedFunc func(ctx context.Context, id string) <-chan struct{}
 
 	CopyFromContainerFunc func(ctx context.Context, id, path string) (io.ReadCloser, error)
 	CopyToContainerFunc   func(ctx context.Context, id, dir string, content io.Reader) error

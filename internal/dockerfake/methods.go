@@ -116,6 +116,14 @@ func (e *Engine) ContainerWait(ctx context.Context, id string) (int, error) {
 	return e.ContainerWaitFunc(ctx, id)
 }
 
+func (e *Engine) ContainerExited(ctx context.Context, id string) <-chan struct{} {
+	_ = e.record("ContainerExited", true, id)
+	if e.ContainerExitedFunc == nil {
+		return nil
+	}
+	return e.ContainerExitedFunc(ctx, id)
+}
+
 func (e *Engine) ContainerKill(ctx context.Context, id, signal string) error {
 	if err := e.record("ContainerKill", e.ContainerKillFunc != nil, id, signal); err != nil {
 		return err

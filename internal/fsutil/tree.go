@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -132,7 +133,12 @@ type treeCopy struct {
 	progMu   sync.Mutex
 	syncMu   sync.Mutex
 	syncs    map[string]bool // dst dirs whose entries changed: fsynced at the end
+	metaMu   sync.Mutex
 	dirMetas []dirMeta
+	// walkers bounds the directories walked at once beside the first walk;
+	// walking counts them.
+	walkers chan struct{}
+	walking sync.WaitGroup
 }
 
 type fileJob struct {
@@ -204,9 +210,11 @@ func (c *treeCopy) run(parent context.Context) (Stats, error) {
 		}()
 	}
 	c.stats.Dirs++
-	if err := c.walk(ctx, ""); err != nil {
+	c.walkers = make(chan struct{}, walkers()-1)
+	if err := c.walk(ctx, "", c.srcRoot); err != nil {
 		c.fail(err)
 	}
+	c.walking.Wait()
 	close(c.jobs)
 	wg.Wait()
 	if c.err != nil {
@@ -215,9 +223,16 @@ func (c *treeCopy) run(parent context.Context) (Stats, error) {
 	if err := ctx.Err(); err != nil {
 		return c.stats, err
 	}
-	// Children were appended before their parents: writing into a directory
+	// Children before their parents (deeper first): writing into a directory
 	// changes its mtime, and a 0500 parent would refuse its children.
 	c.dirMetas = append(c.dirMetas, dirMeta{"", sfi})
+	depth := func(rel string) int {
+		if rel == "" {
+			return -1
+		}
+		return strings.Count(rel, string(filepath.Separator))
+	}
+	sort.SliceStable(c.dirMetas, func(i, j int) bool { return depth(c.dirMetas[i].rel) > depth(c.dirMetas[j].rel) })
 	for _, m := range c.dirMetas {
 		if err := c.setMeta(m.rel, m.fi); err != nil {
 			return c.stats, err
@@ -260,7 +275,11 @@ func (c *treeCopy) markSync(dir string) {
 }
 
 // walk brings the directory rel of dst in line with src's, then its children.
-func (c *treeCopy) walk(ctx context.Context, rel string) error {
+// dir is src/rel, opened through its parent's: each entry costs one stat on
+// each side (the stat read with the directory, one lstat of the copy),
+// not a walk from the root per name — a delta pass over an unchanged tree is
+// all stats, and it runs while Appsmith is down.
+func (c *treeCopy) walk(ctx context.Context, rel string, dir *os.Root) error {
 	ddir := filepath.Join(c.dst, rel)
 	// Without root a 0500 directory of an earlier pass would refuse a
 	// change; it is opened up at the first one and its mode is set back at
@@ -273,11 +292,11 @@ func (c *treeCopy) walk(ctx context.Context, rel string) error {
 		opened = true
 		return ensureOwnerRWX(ddir)
 	}
-	sents, err := readNames(c.srcRoot, dot(rel))
+	sents, err := readInfos(dir)
 	if err != nil {
 		return err
 	}
-	dents, err := readNames(nil, ddir)
+	dents, err := readNames(ddir)
 	if err != nil {
 		return err
 	}
@@ -302,21 +321,15 @@ func (c *treeCopy) walk(ctx context.Context, rel string) error {
 			return err
 		}
 		r := filepath.Join(rel, name)
-		sfi, err := c.srcRoot.Lstat(r)
-		if errors.Is(err, fs.ErrNotExist) {
-			// Deleted while we walk (the app runs during a first pass): the
-			// next pass removes any copy.
-			continue
-		} else if err != nil {
-			return err
-		}
+		sfi := sents[name]
 		dpath := filepath.Join(c.dst, r)
-		dfi, err := os.Lstat(dpath)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		if err != nil {
-			dfi = nil
+		var dfi fs.FileInfo
+		if _, ok := dents[name]; ok {
+			if dfi, err = os.Lstat(dpath); errors.Is(err, fs.ErrNotExist) {
+				dfi = nil
+			} else if err != nil {
+				return err
+			}
 		}
 		if dfi != nil && (dfi.Mode().Type() != sfi.Mode().Type() || !copyable(sfi)) {
 			if err := writable(); err != nil {
@@ -329,20 +342,27 @@ func (c *treeCopy) walk(ctx context.Context, rel string) error {
 		}
 		switch {
 		case sfi.IsDir():
+			sub, err := dir.OpenRoot(name)
+			if errors.Is(err, fs.ErrNotExist) {
+				// Deleted while we walk (the app runs during a first pass):
+				// the next pass removes any copy.
+				continue
+			} else if err != nil {
+				return err
+			}
 			atomic.AddInt64(&c.stats.Dirs, 1)
 			if dfi == nil {
 				if err := writable(); err != nil {
+					sub.Close()
 					return err
 				}
 				if err := os.Mkdir(dpath, 0o700); err != nil {
+					sub.Close()
 					return err
 				}
 				c.markSync(ddir)
 			}
-			if err := c.walk(ctx, r); err != nil {
-				return err
-			}
-			c.dirMetas = append(c.dirMetas, dirMeta{r, sfi})
+			c.walkDir(ctx, r, sub, sfi)
 		case sfi.Mode().Type() == fs.ModeSymlink:
 			atomic.AddInt64(&c.stats.Symlinks, 1)
 			if err := c.symlink(r, sfi, dfi, writable); err != nil {
@@ -361,7 +381,7 @@ func (c *treeCopy) walk(ctx context.Context, rel string) error {
 					return err
 				}
 				c.jobs <- fileJob{rel: r, fi: sfi, compare: true}
-			} else if err := c.setMeta(r, sfi); err != nil {
+			} else if err := c.setMetaFrom(r, sfi, dfi); err != nil {
 				return err
 			}
 		default:
@@ -371,28 +391,47 @@ func (c *treeCopy) walk(ctx context.Context, rel string) error {
 	return nil
 }
 
+// walkers is how many directories are walked at once: a delta pass is all
+// stat calls, on the host's every core while Appsmith is stopped.
+func walkers() int { return min(max(runtime.NumCPU(), 2), 8) }
+
+// walkDir walks the subdirectory rel (sub is it, opened) on another
+// goroutine when a walker is free, else on this one; it owns sub. A failure
+// is the copy's (fail), which stops every walker.
+func (c *treeCopy) walkDir(ctx context.Context, rel string, sub *os.Root, fi fs.FileInfo) {
+	run := func() {
+		defer sub.Close()
+		if err := c.walk(ctx, rel, sub); err != nil {
+			c.fail(err)
+			return
+		}
+		c.metaMu.Lock()
+		c.dirMetas = append(c.dirMetas, dirMeta{rel, fi})
+		c.metaMu.Unlock()
+	}
+	select {
+	case c.walkers <- struct{}{}:
+		c.walking.Add(1)
+		go func() {
+			defer c.walking.Done()
+			defer func() { <-c.walkers }()
+			run()
+		}()
+	default:
+		run()
+	}
+}
+
 func copyable(fi fs.FileInfo) bool {
 	t := fi.Mode().Type()
 	return t == 0 || t == fs.ModeDir || t == fs.ModeSymlink
 }
 
-// dot is rel as os.Root names it.
-func dot(rel string) string {
-	if rel == "" {
-		return "."
-	}
-	return rel
-}
-
-// readNames lists dir, inside root when root is set.
-func readNames(root *os.Root, dir string) (map[string]struct{}, error) {
-	var f *os.File
-	var err error
-	if root != nil {
-		f, err = root.Open(dir)
-	} else {
-		f, err = os.Open(dir)
-	}
+// readInfos lists the source directory dir with each entry's lstat, which
+// ReadDir of a directory opened in a Root makes anyway (relative to the open
+// directory: one call per name). An entry gone between the two is left out.
+func readInfos(dir *os.Root) (map[string]fs.FileInfo, error) {
+	f, err := dir.Open(".")
 	if err != nil {
 		return nil, err
 	}
@@ -401,9 +440,33 @@ func readNames(root *os.Root, dir string) (map[string]struct{}, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]struct{}, len(ents))
+	m := make(map[string]fs.FileInfo, len(ents))
 	for _, e := range ents {
-		m[e.Name()] = struct{}{}
+		fi, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		m[e.Name()] = fi
+	}
+	return m, nil
+}
+
+// readNames lists the destination directory dir.
+func readNames(dir string) (map[string]struct{}, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]struct{}, len(names))
+	for _, n := range names {
+		m[n] = struct{}{}
 	}
 	return m, nil
 }
@@ -620,11 +683,17 @@ func (c *treeCopy) sameContent(rel, b string) (bool, error) {
 // touching only what differs (a delta pass over an unchanged tree writes
 // nothing).
 func (c *treeCopy) setMeta(rel string, fi fs.FileInfo) error {
-	p := filepath.Join(c.dst, rel)
-	cur, err := os.Lstat(p)
+	cur, err := os.Lstat(filepath.Join(c.dst, rel))
 	if err != nil {
 		return err
 	}
+	return c.setMetaFrom(rel, fi, cur)
+}
+
+// setMetaFrom is setMeta when the walk has just read the destination's
+// state cur.
+func (c *treeCopy) setMetaFrom(rel string, fi, cur fs.FileInfo) error {
+	p := filepath.Join(c.dst, rel)
 	if metaEqual(fi, cur) {
 		return nil
 	}

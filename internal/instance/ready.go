@@ -130,6 +130,9 @@ func (w waiter) wait(ctx context.Context) (ReadyInfo, error) {
 	// Poll fast at first: the time between "ready" and noticing it is pure
 	// installer overhead. A real boot takes minutes; then slow down.
 	start := time.Now()
+	// Supervisor cannot have given up on a program this early, and an exec
+	// is engine and CPU work the boot we wait for competes with.
+	sup.last = start
 	interval := func() time.Duration {
 		if time.Since(start) < 15*time.Second {
 			return 100 * time.Millisecond

@@ -29,6 +29,9 @@ var targets = map[string]string{
 	"firstboot-over-boot-ms": "≤ 5000",
 }
 
+// yardsticks are measured for comparison only: no target is theirs.
+var yardsticks = []string{"ComposeDowntime"}
+
 func main() {
 	sc := bufio.NewScanner(os.Stdin)
 	fmt.Printf("%-32s %-20s %12s %10s\n", "benchmark", "metric", "value", "target")
@@ -50,7 +53,13 @@ func main() {
 			if unit == "ns/op" {
 				continue
 			}
-			fmt.Printf("%-32s %-20s %12s %10s\n", name, unit, f[i], targets[unit])
+			target := targets[unit]
+			for _, y := range yardsticks {
+				if strings.HasPrefix(name, y) {
+					target = "(yardstick)"
+				}
+			}
+			fmt.Printf("%-32s %-20s %12s %10s\n", name, unit, f[i], target)
 		}
 	}
 	if failed {
