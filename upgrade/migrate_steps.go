@@ -37,9 +37,10 @@ func withMigrations(in Instance, sp Spec, swaps []*instance.Swap, steps []engine
 		m := migration{in: in, sp: sp, i: i, sw: swaps[i]}
 		scope := hopScope(i, h)
 		insert := map[string][2][]engine.Step{ // before, after the step of that ID
-			"stop":   {{m.quiesce(m.sw.OldTarget(), true), m.dump()}, nil},
-			"rename": {{m.moveAside()}, nil},
-			"start":  {nil, {m.waitMongo(), m.quiesce(m.sw.Target(), false), m.restore(), m.checkCounts(), m.restart()}},
+			"stop": {{m.quiesce(m.sw.OldTarget(), true), m.dump()}, nil},
+			// The move waits for the old mongod to be gone and the copy of
+			// the stacks to be finished: right before the new one starts.
+			"start": {{m.moveAside()}, {m.waitMongo(), m.quiesce(m.sw.Target(), false), m.restore(), m.checkCounts(), m.restart()}},
 		}
 		var out []engine.Step
 		for _, s := range steps {

@@ -133,4 +133,18 @@ func TestMigrationPlanGolden(t *testing.T) {
 			t.Errorf("step %s cannot be rolled back", s.Key())
 		}
 	}
+	// data/mongodb moves only once the old mongod is stopped and the copy of
+	// the stacks is finished (it holds the data as it was), and before the
+	// new container starts: a move under a running mongod loses its writes.
+	at := map[string]int{}
+	for i, s := range plan.Steps {
+		if at[s.ID] != 0 {
+			continue // the first of each is hop 1's, the migrating hop
+		}
+		at[s.ID] = i + 1
+	}
+	if !(at["stop"] < at["snapshot-delta"] && at["snapshot-delta"] < at["move-aside"] && at["move-aside"] < at["start"]) || at["stop"] == 0 {
+		t.Errorf("hop 1 order: stop %d, snapshot-delta %d, move-aside %d, start %d: the move must come after the stop and the copy, before the start",
+			at["stop"], at["snapshot-delta"], at["move-aside"], at["start"])
+	}
 }
