@@ -12,6 +12,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/internal/fsutil"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/imageenv"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -22,7 +23,7 @@ const (
 	// URL and the next commands; 0600, root's.
 	CredentialsPath = "root/appsmith-credentials"
 	// MOTDPath is the text the login banner script of the image prints.
-	MOTDPath = "etc/appsmith/motd"
+	MOTDPath = imageenv.MOTDPath
 )
 
 // Existing says whether dir already holds an instance: a state file or a

@@ -20,7 +20,7 @@ const (
 	MOTD       = "etc/update-motd.d/60-appsmith"
 	// MOTDText is what the MOTD script shows once firstboot has written it
 	// (the instance's URL and next commands).
-	MOTDText = "etc/appsmith/motd"
+	MOTDText = imageenv.MOTDPath
 	// FirstbootCommand is what both hooks run.
 	FirstbootCommand = "/" + Binary + " firstboot"
 )

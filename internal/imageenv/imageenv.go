@@ -22,6 +22,11 @@ import (
 // Path is where the file lives, relative to the image's root.
 const Path = "etc/appsmith/image.env"
 
+// MOTDPath is the text the image's login banner prints: firstboot writes
+// the instance's URL and next commands there, image prepare's banner script
+// shows it. One name for the two sides.
+const MOTDPath = "etc/appsmith/motd"
+
 // Providers a machine image is baked for.
 const (
 	AWS          = "aws"
