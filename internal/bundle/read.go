@@ -32,8 +32,8 @@ type Summary struct {
 	Trusted bool   `json:"trusted"`
 	Members int    `json:"members"`
 	// ImagesSize is the bytes of the engine's save archive inside.
-	ImagesSize int64 `json:"images_size"`
-	Size       int64 `json:"size"`
+	ImagesSize int64             `json:"images_size"`
+	Size       int64             `json:"size"`
 	sums       map[string]string // verified, by member: load's second pass compares
 }
 
