@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -217,4 +218,35 @@ func Verify(ctx context.Context, r io.Reader, trusted *PublicKey, p Progress) (S
 		p.report("bundle", "Verifying", s.Size, s.Size)
 	}
 	return s, err
+}
+
+// ReadManifest reads the first member only: what a plan is made from
+// before the bundle is verified. Nothing it says is trusted until Load
+// (or Verify) has read the whole bundle.
+func ReadManifest(path string) (Manifest, error) {
+	var m Manifest
+	f, err := os.Open(path)
+	if err != nil {
+		return m, err
+	}
+	defer f.Close()
+	tr := tar.NewReader(bufio.NewReader(f))
+	h, err := tr.Next()
+	if err != nil {
+		return m, invalid("%s is not a bundle (a tar file): %v", path, err)
+	}
+	if h.Name != ManifestName {
+		return m, invalid("the first member of %s is %s, not %s: not an appsmith bundle", path, h.Name, ManifestName)
+	}
+	b, err := readSmall(tr, h)
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, invalid("%s: %v", ManifestName, err)
+	}
+	if m.Format > Format || m.Format < 1 {
+		return m, invalid("format %d: this appsmith-install reads format %d", m.Format, Format)
+	}
+	return m, nil
 }

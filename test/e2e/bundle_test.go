@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +57,8 @@ func TestBundleAirGap(t *testing.T) {
 	e.mustSucceed(r, "bundle create")
 	contains(t, "create's progress", r.errOut, "Writing")
 	contains(t, "create's report", r.out, "v1.8.15 → v2.0.1, 4 image(s)", "signed by key")
+	short := filepath.Join(work, "short.tar") // lacks the v1.9.2 checkpoint a v1.8.15 instance needs
+	e.mustSucceed(e.run(nil, "bundle", "create", "--registry", e.reg.Host(), "--edition", "ce", "--from", "v1.99", "--to", "v2.0.1", "-o", short), "bundle create v1.99")
 
 	// The air gap: no registry, no images.
 	stopRegistry()
@@ -87,6 +90,28 @@ func TestBundleAirGap(t *testing.T) {
 		}
 	}
 
+	// Install from the bundle and upgrade along it, with no registry at all.
+	args := e.installArgs("v1.8.15", "--bundle", out, "--trusted-key", key+".pub", "--db", "embedded-mongodb")
+	args = append(args[:1], args[3:]...) // no --registry: the bundle names the image
+	r = e.run(nil, args...)
+	e.mustSucceed(r, "install --bundle")
+	contains(t, "install --bundle", r.errOut, "from bundle")
+	if s, code := e.status(); code != 0 || s.Version != "v1.8.15" {
+		t.Fatalf("status after the install from the bundle: exit %d %+v", code, s)
+	}
+	r = e.run(nil, "upgrade", "v2.0.1", "--bundle", short)
+	if r.code != 3 || !strings.Contains(r.errOut, "v1.9.2") {
+		t.Errorf("upgrade with a bundle that lacks the v1.9.2 hop: exit %d, want 3 naming v1.9.2\n%s", r.code, r.errOut)
+	}
+	r = e.run(nil, "upgrade", "v2.0.1", "--bundle", out, "--plan")
+	e.mustSucceed(r, "upgrade --plan --bundle")
+	contains(t, "upgrade plan", r.out, "v1.8.15 → v1.9.2", "v1.9.2 → v1.99", "v1.99 → v2.0.1", "from bundle")
+	r = e.run(nil, "upgrade", "v2.0.1", "--bundle", out, "--trusted-key", key+".pub", "--yes", "--progress", "plain", "--timeout", "90s")
+	e.mustSucceed(r, "upgrade --bundle")
+	if s, code := e.status(); code != 0 || s.Version != "v2.0.1" {
+		t.Fatalf("status after the upgrade from the bundle: exit %d %+v", code, s)
+	}
+
 	r = e.run(nil, "bundle", "load", out, "--trusted-key", key+".pub", "--json")
 	e.mustSucceed(r, "load")
 	var lv loadView
@@ -112,10 +137,15 @@ func TestBundleAirGap(t *testing.T) {
 	r = e.run(nil, "bundle", "load", out, "--push-to", mirror.Host(), "--json")
 	e.mustSucceed(r, "load --push-to")
 	removeImages(t, e.cli, []string{mirror.Ref("appsmith/appsmith-ce", "v1.8.15")})
-	args := e.installArgs("v1.8.15")
+	other := *e // a clean dir, another container and ports
+	other.name = testenv.UniqueName(t, "e2e-mirror")
+	testenv.RemoveContainersOnCleanup(t, e.cli, other.name)
+	other.dir = filepath.Join(t.TempDir(), "appsmith")
+	other.http, other.https = testenv.FreePort(t), testenv.FreePort(t)
+	args = other.installArgs("v1.8.15")
 	args[2] = mirror.Host() // --registry
-	e.mustSucceed(e.run(nil, args...), "install from the mirror")
-	if s, code := e.status(); code != 0 || s.Version != "v1.8.15" {
+	other.mustSucceed(other.run(nil, args...), "install from the mirror")
+	if s, code := other.status(); code != 0 || s.Version != "v1.8.15" {
 		t.Fatalf("status after the install from the mirror: exit %d %+v", code, s)
 	}
 }
