@@ -150,7 +150,7 @@ func TestBundleAirGap(t *testing.T) {
 	}
 }
 
-func removeImages(t *testing.T, cli *client.Client, refs []string) {
+func removeImages(t testing.TB, cli *client.Client, refs []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
