@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -207,7 +208,7 @@ func bundleCreateRun(ctx context.Context, opts *BundleCreateOptions) error {
 	}
 	defer f.Abort()
 	var written bundle.Manifest
-	err = runBundleStep(ctx, opts.Root, stdio, "bundle create", "Write "+out, fmt.Sprintf("%d image(s) %s → %s", len(m.Images), m.From, m.To),
+	err = runBundleStep(ctx, opts.Root, stdio, deps, "bundle create", "Write "+out, fmt.Sprintf("%d image(s) %s → %s", len(m.Images), m.From, m.To),
 		func(ctx context.Context, p bundle.Progress) error {
 			var err error
 			written, err = bundle.Write(ctx, f, d, m, bundle.CreateOptions{Installers: installers, Key: key, Progress: p, Pull: true})
@@ -289,7 +290,7 @@ func writeJSON(w io.Writer, v any) error {
 
 // runBundleStep runs one read-only step with the --progress sink: bytes
 // written or read, with their rate, on stderr.
-func runBundleStep(ctx context.Context, ro *rootOpts, stdio IO, name, title, cause string, run func(context.Context, bundle.Progress) error) error {
+func runBundleStep(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, name, title, cause string, run func(context.Context, bundle.Progress) error) error {
 	mode, err := progress.ParseMode(ro.progress)
 	if err != nil {
 		return engine.UsageError("%v", err)
@@ -300,7 +301,15 @@ func runBundleStep(ctx context.Context, ro *rootOpts, stdio IO, name, title, cau
 	}
 	step := engine.Step{ID: "bundle", Title: title, Cause: cause, ReadOnly: true,
 		Run: func(ctx context.Context, r engine.Reporter) error {
-			return run(ctx, func(unit, status string, cur, size int64) { r.Progress(unit, status, cur, size) })
+			rates := &rates{now: deps.now}
+			err := run(ctx, func(unit, status string, cur, size int64) {
+				rates.note(unit, status, cur)
+				r.Progress(unit, status, cur, size)
+			})
+			if err == nil {
+				rates.log(r)
+			}
+			return err
 		}}
 	err = engine.Run(ctx, engine.Plan{Name: name, Steps: []engine.Step{step}}, sink)
 	_ = sink.Close()
@@ -316,4 +325,48 @@ func bundleError(err error, path string) error {
 		return engine.UsageError("%v", err)
 	}
 	return err
+}
+
+// rates follows the byte counts of the bundle's transfers ("Writing",
+// "Verifying", "Loading") to say, at the end, how much moved how fast.
+type rates struct {
+	now   func() time.Time
+	order []string
+	by    map[string]*rate
+}
+
+type rate struct {
+	first, last time.Time
+	bytes       int64
+}
+
+func (x *rates) note(unit, status string, cur int64) {
+	switch status {
+	case "Writing", "Verifying", "Loading":
+	default:
+		return // a pull's or a push's layers: the engine's own progress
+	}
+	if x.by == nil {
+		x.by = map[string]*rate{}
+	}
+	key := status + " " + unit
+	r := x.by[key]
+	if r == nil {
+		r = &rate{first: x.now()}
+		x.by[key] = r
+		x.order = append(x.order, key)
+	}
+	r.last, r.bytes = x.now(), max(r.bytes, cur)
+}
+
+func (x *rates) log(rep engine.Reporter) {
+	for _, key := range x.order {
+		r := x.by[key]
+		d := r.last.Sub(r.first)
+		line := fmt.Sprintf("%s: %s", key, progress.FormatBytes(r.bytes))
+		if d > 0 {
+			line += fmt.Sprintf(" in %s (%s/s)", progress.FormatDuration(d), progress.FormatBytes(int64(float64(r.bytes)/d.Seconds())))
+		}
+		rep.Log(line)
+	}
 }

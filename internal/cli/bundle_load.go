@@ -96,7 +96,7 @@ func bundleVerifyRun(ctx context.Context, opts *BundleVerifyOptions) error {
 		return err
 	}
 	var s bundle.Summary
-	err = runBundleStep(ctx, opts.Root, opts.IO, "bundle verify", "Verify "+opts.Bundle, "every checksum and the signature; nothing is loaded",
+	err = runBundleStep(ctx, opts.Root, opts.IO, opts.Deps, "bundle verify", "Verify "+opts.Bundle, "every checksum and the signature; nothing is loaded",
 		func(ctx context.Context, p bundle.Progress) error {
 			f, err := opts.open()
 			if err != nil {
@@ -147,7 +147,7 @@ func bundleLoadRun(ctx context.Context, opts *BundleVerifyOptions) error {
 		return err
 	}
 	var res bundle.LoadResult
-	err = runBundleStep(ctx, opts.Root, opts.IO, "bundle load", "Verify and load "+opts.Bundle, "the whole bundle is verified before anything is loaded",
+	err = runBundleStep(ctx, opts.Root, opts.IO, opts.Deps, "bundle load", "Verify and load "+opts.Bundle, "the whole bundle is verified before anything is loaded",
 		func(ctx context.Context, p bundle.Progress) error {
 			var err error
 			res, err = bundle.Load(ctx, opts.open, d, bundle.LoadOptions{Trusted: trusted, PushTo: opts.PushTo, Progress: p})
