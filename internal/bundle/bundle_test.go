@@ -298,3 +298,56 @@ func TestMissingHop(t *testing.T) {
 		t.Errorf("load of a version the bundle lacks: %v, %d bytes loaded", err, loaded.Len())
 	}
 }
+
+func TestLoadPushesUnderTheRegistry(t *testing.T) {
+	b, m := create(t, nil)
+	e, _ := loadEngine(t, m)
+	var tagged, pushed []string
+	e.ImageTagFunc = func(_ context.Context, src, target string) error {
+		tagged = append(tagged, src+" "+target)
+		return nil
+	}
+	e.ImagePushFunc = func(_ context.Context, ref string, _ func(docker.PullEvent)) error {
+		pushed = append(pushed, ref)
+		return nil
+	}
+	res, err := Load(context.Background(), opener(b), e, LoadOptions{PushTo: "mirror.local:5000/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pushed) != 4 || pushed[0] != "mirror.local:5000/r/appsmith-ce:v1.8.15" || tagged[0] != "sha256:id-v1.8.15 mirror.local:5000/r/appsmith-ce:v1.8.15" {
+		t.Errorf("tagged %v, pushed %v", tagged, pushed)
+	}
+	if res.Images[3].Pushed != "mirror.local:5000/r/appsmith-ce:v2.0.1" {
+		t.Errorf("result %+v", res.Images[3])
+	}
+	for _, c := range []struct{ ref, want string }{
+		{"index.docker.io/appsmith/appsmith-ee:v1.9.2", "m:5000/appsmith/appsmith-ee:v1.9.2"},
+		{"appsmith/appsmith-ce:v1.99", "m:5000/appsmith/appsmith-ce:v1.99"},
+		{"127.0.0.1:4000/appsmith/appsmith-ce:v2.0.1", "m:5000/appsmith/appsmith-ce:v2.0.1"},
+	} {
+		if got, err := Retag(c.ref, "m:5000"); err != nil || got != c.want {
+			t.Errorf("Retag(%s) = %s, %v; want %s", c.ref, got, err, c.want)
+		}
+	}
+	if _, err := Retag("appsmith/appsmith-ce:v1", "bad host:x"); err == nil {
+		t.Error("Retag accepted a registry with a space")
+	}
+}
+
+// A bundle whose images the engine has already (same IDs) is verified and
+// not loaded again.
+func TestLoadFindsLoadedImages(t *testing.T) {
+	b, m := create(t, nil)
+	e, loaded := loadEngine(t, m)
+	if _, err := Load(context.Background(), opener(b), e, LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	loaded.Reset()
+	if _, err := Load(context.Background(), opener(b), e, LoadOptions{Only: []string{"v1.9.2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if loaded.Len() != 0 {
+		t.Error("images the engine had were loaded again")
+	}
+}
