@@ -160,3 +160,17 @@ func removeImages(t testing.TB, cli *client.Client, refs []string) {
 		}
 	}
 }
+
+// TestBundleForInstance: the path starts at what the instance runs, from
+// its image's repository.
+func TestBundleForInstance(t *testing.T) {
+	e := newEnv(t)
+	for _, tag := range []string{"v1.9.2", "v1.98", "v1.99", "v2.0.1"} {
+		e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: tag})
+	}
+	e.mustSucceed(e.run(nil, e.installArgs("v1.9.2")...), "install")
+	r := e.run(nil, "bundle", "create", "--for-instance", e.dir, "--to", "v2.0.1", "--plan")
+	e.mustSucceed(r, "create --for-instance --plan")
+	contains(t, "plan", r.out, "Bundle v1.9.2 → v2.0.1 of "+e.reg.Host()+"/appsmith/appsmith-ce", "hop v1.9.2 → v1.99", "hop v1.99 → v2.0.1",
+		"image "+e.reg.Ref("appsmith/appsmith-ce", "v1.9.2"))
+}
