@@ -53,7 +53,8 @@ type member struct {
 // verified: a member that differs from them fails as soon as it ends.
 func read(ctx context.Context, r io.Reader, trusted *PublicKey, want map[string]string, p Progress, onImage func(member) error) (Summary, error) {
 	var s Summary
-	cr := &countReader{r: r, report: func(n int64) { p.report("bundle", "Verifying", n, 0) }}
+	total := sizeOf(r)
+	cr := &countReader{r: r, report: func(n int64) { p.report("bundle", "Verifying", n, total) }}
 	tr := tar.NewReader(bufio.NewReaderSize(cr, 1<<20))
 	got := map[string]string{}
 	var order []string
@@ -249,4 +250,15 @@ func ReadManifest(path string) (Manifest, error) {
 		return m, invalid("format %d: this appsmith-install reads format %d", m.Format, Format)
 	}
 	return m, nil
+}
+
+// sizeOf is the size of a bundle read from a file (0: unknown), for
+// progress.
+func sizeOf(r io.Reader) int64 {
+	if f, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			return st.Size()
+		}
+	}
+	return 0
 }

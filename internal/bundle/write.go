@@ -60,7 +60,6 @@ type CreateOptions struct {
 // engine's save archive member by member, the installers, the checksums
 // and, with a key, the signature. It returns the manifest written.
 func Write(ctx context.Context, w io.Writer, d Saver, m Manifest, o CreateOptions) (Manifest, error) {
-	var total int64
 	for i := range m.Images {
 		img := &m.Images[i]
 		if o.Pull {
@@ -75,7 +74,6 @@ func Write(ctx context.Context, w io.Writer, d Saver, m Manifest, o CreateOption
 		}
 		img.ID, img.Size = got.ID, got.Size
 		img.Digest = instance.RepoDigest(img.Ref, got.RepoDigests)
-		total += got.Size
 	}
 	for _, f := range o.Installers {
 		st, err := os.Stat(f.Path)
@@ -97,7 +95,7 @@ func Write(ctx context.Context, w io.Writer, d Saver, m Manifest, o CreateOption
 	if err := bw.bytes(ManifestName, append(mj, '\n')); err != nil {
 		return m, err
 	}
-	if err := bw.images(ctx, d, m, total, o.Progress); err != nil {
+	if err := bw.images(ctx, d, m, o.Progress); err != nil {
 		return m, err
 	}
 	for i, f := range o.Installers {
@@ -174,7 +172,9 @@ func hashSpecial(hs hash.Hash, h *tar.Header) {
 
 // images copies the engine's save archive of every image, member by
 // member, under images/.
-func (b *writer) images(ctx context.Context, d Saver, m Manifest, total int64, p Progress) error {
+// The save archive's size is known only at its end: the images' sizes
+// count a shared layer once per image, so they would promise too much.
+func (b *writer) images(ctx context.Context, d Saver, m Manifest, p Progress) error {
 	refs := make([]string, len(m.Images))
 	for i, img := range m.Images {
 		refs[i] = img.Ref
@@ -184,7 +184,7 @@ func (b *writer) images(ctx context.Context, d Saver, m Manifest, total int64, p
 		return err
 	}
 	defer rc.Close()
-	cr := &countReader{r: rc, report: func(n int64) { p.report("images", "Writing", n, total) }}
+	cr := &countReader{r: rc, report: func(n int64) { p.report("images", "Writing", n, 0) }}
 	tr := tar.NewReader(cr)
 	for {
 		h, err := tr.Next()
