@@ -126,9 +126,9 @@ func bundleVerifyRun(ctx context.Context, opts *BundleVerifyOptions) error {
 func warnSignature(stdio IO, s bundle.Summary) {
 	switch {
 	case !s.Signed:
-		fmt.Fprintln(stdio.Err, "WARNING: this bundle is NOT SIGNED: its checksums prove it is whole, not who made it. Sign bundles with `bundle create --sign-key` and check them with --trusted-key.")
+		fmt.Fprintln(stdio.Err, "warning: this bundle is NOT SIGNED: its checksums prove it is whole, not who made it. Sign bundles with `bundle create --sign-key` and check them with --trusted-key.")
 	case !s.Trusted:
-		fmt.Fprintf(stdio.Err, "WARNING: signed by key %s, which was not checked against a trusted key: pass --trusted-key FILE.pub to know who made it.\n", s.KeyID)
+		fmt.Fprintf(stdio.Err, "warning: signed by key %s, which was not checked against a trusted key: pass --trusted-key FILE.pub to know who made it.\n", s.KeyID)
 	}
 }
 

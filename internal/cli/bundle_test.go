@@ -59,7 +59,7 @@ func TestBundleCommands(t *testing.T) {
 		t.Fatalf("create: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
 	r = run(t, bundleDeps(emptyEngine(t)), nil, "bundle", "verify", out, "--trusted-key", key+".pub", "--progress", "plain")
-	if r.code != 0 || !strings.Contains(r.out, "a good bundle v1.8.15 → v2.0.1") || strings.Contains(r.errOut, "WARNING") {
+	if r.code != 0 || !strings.Contains(r.out, "a good bundle v1.8.15 → v2.0.1") || strings.Contains(r.errOut, "warning:") {
 		t.Fatalf("verify: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
 	r = run(t, bundleDeps(emptyEngine(t)), nil, "bundle", "verify", out)
