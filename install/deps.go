@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/appsmith-install/appsmith-install/internal/bundle"
 	"github.com/appsmith-install/appsmith-install/internal/dbcheck"
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 )
@@ -32,6 +33,7 @@ type Docker interface {
 	ContainerRemove(ctx context.Context, id string) error
 	ContainerLogs(ctx context.Context, id string, opts docker.LogsOptions, stdout, stderr io.Writer) error
 	Exec(ctx context.Context, id string, cmd []string, env []string, stdin io.Reader) (docker.ExecResult, error)
+	bundle.Loader // --bundle: the image from an air-gapped bundle
 }
 
 var _ Docker = (*docker.Client)(nil)

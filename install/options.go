@@ -29,6 +29,13 @@ type Options struct {
 	Version  string `opt:"version" yaml:"version"`
 	Image    string `opt:"image" yaml:"image"`
 	Registry string `opt:"registry" yaml:"registry"` // "" = Docker Hub
+	// Bundle is an air-gapped bundle (`appsmith bundle create`) to load the
+	// image from instead of a registry; TrustedKey, when set, is the public
+	// key it must be signed with. Normalize picks the image from the
+	// bundle's manifest (BundleImageID is its ID there).
+	Bundle        string `opt:"bundle" yaml:"bundle"`
+	TrustedKey    string `opt:"trusted-key" yaml:"trusted_key"`
+	BundleImageID string `yaml:"-"`
 	// ImageVersion is the version an Image given by digest holds (firstboot
 	// takes it from image.env): a digest carries no tag, and readiness must
 	// still check /info against a version. Not a user option.
@@ -163,6 +170,9 @@ func (o Options) NormalizeOn(h Host) (Options, error) {
 	o.Registry = strings.TrimSuffix(o.Registry, "/")
 	if o.Registry != "" && (strings.Contains(o.Registry, "://") || !validRef(o.Registry+"/appsmith/appsmith-ce:v1")) {
 		return bad("registry", o.Registry, "want a registry host[:port][/path] without scheme, such as mirror.example.com:5000")
+	}
+	if err := o.fromBundle(); err != nil {
+		return o, err
 	}
 	if !nameRe.MatchString(o.ContainerName) {
 		return bad("container-name", o.ContainerName, "want letters, digits, '_', '.', '-' (2 characters or more)")

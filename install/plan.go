@@ -53,8 +53,13 @@ func (in *Installer) Plan(ctx context.Context, o Options, obs *Observation) (eng
 	}
 	// The image first: a failed pull (no such version, no registry) then
 	// leaves the disk untouched and a running instance alone.
-	add(obs.Image == nil, engine.Step{ID: "pull", Title: "Pull " + o.ImageRef(),
-		Cause: "the image is not present locally", Run: r.pull})
+	if o.Bundle != "" {
+		add(obs.Image == nil || obs.Image.ID != o.BundleImageID, engine.Step{ID: "pull", Title: "Load " + o.ImageRef() + " from bundle " + o.Bundle,
+			Cause: "the image is not present locally; from the bundle (verified whole first), no registry is contacted", Run: r.loadBundle})
+	} else {
+		add(obs.Image == nil, engine.Step{ID: "pull", Title: "Pull " + o.ImageRef(),
+			Cause: "the image is not present locally", Run: r.pull})
+	}
 	// The options, before anything else is written: a first start that
 	// fails leaves them for the re-run, which then waits on the same
 	// container, image and ports instead of the defaults.

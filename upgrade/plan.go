@@ -38,6 +38,9 @@ type Instance struct {
 	HTTP      *http.Client
 	BaseURL   string
 	Timeout   time.Duration // readiness wait per hop
+	// Images, when set, supplies the path's images instead of a pull (an
+	// air-gapped bundle): no registry is contacted.
+	Images ImageSource
 }
 
 // Op is the journal operation name of upgrades.
@@ -50,6 +53,9 @@ type Spec struct {
 	Hops     []Hop
 	Snapshot string // <dir>/backups/upgrade-<time>/stacks
 	Stamp    string
+	// Source names where the images come from instead of the registry
+	// ("bundle FILE"); Instance.Images supplies them.
+	Source string
 }
 
 // build is the upgrade's plan. Every image is pulled before anything
@@ -65,6 +71,9 @@ func build(in Instance, sp Spec, swaps []*instance.Swap) engine.Plan {
 	var steps []engine.Step
 	for i, h := range sp.Hops {
 		p := instance.PullStep(d, swaps[i].Image, "every image of the path is pulled before anything stops")
+		if sp.Source != "" {
+			p = sourceStep(in, sp, swaps[i].Image, h.To)
+		}
 		p.Scope = hopScope(i, h)
 		steps = append(steps, p)
 	}

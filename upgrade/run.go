@@ -97,7 +97,7 @@ func specMeta(in Instance, sp Spec) (map[string]string, error) {
 	}
 	return map[string]string{"from": sp.From, "to": sp.To, "stamp": sp.Stamp, "snapshot": sp.Snapshot, "hops": string(hops),
 		"container": in.Container.ID, "name": in.Container.Name, "image": in.Container.Image, "image_id": in.Container.ImageID,
-		"restart": in.Container.Restart, "recover": "upgrade --resume"}, nil
+		"restart": in.Container.Restart, "recover": "upgrade --resume", "source": sp.Source}, nil
 }
 
 // Unfinished lists the upgrades (and rollbacks) whose journal did not end,
@@ -135,7 +135,7 @@ func Resume(ctx context.Context, in Instance, sink engine.Sink) (Spec, engine.Ou
 		return resumeRollback(ctx, in, j, sink)
 	}
 	m := j.Meta()
-	sp := Spec{From: m["from"], To: m["to"], Stamp: m["stamp"], Snapshot: m["snapshot"]}
+	sp := Spec{From: m["from"], To: m["to"], Stamp: m["stamp"], Snapshot: m["snapshot"], Source: m["source"]}
 	if err := json.Unmarshal([]byte(m["hops"]), &sp.Hops); err != nil {
 		return sp, "", fmt.Errorf("%s: the journal's hops: %w", j.Path(), err)
 	}

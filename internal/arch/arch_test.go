@@ -49,7 +49,7 @@ func own(path string) bool { return path == mod || strings.HasPrefix(path, mod+"
 func TestLayering(t *testing.T) {
 	pkgs := load(t)
 	// The core: no UI and no cobra, not even through another package.
-	for _, core := range []string{"install", "upgrade", "backup", "internal/engine", "internal/instance", "internal/releases", "internal/metadata", "internal/firstboot", "internal/doctor", "internal/imagecheck", "internal/imageprep"} {
+	for _, core := range []string{"install", "upgrade", "backup", "internal/engine", "internal/instance", "internal/releases", "internal/metadata", "internal/firstboot", "internal/doctor", "internal/imagecheck", "internal/imageprep", "internal/bundle"} {
 		p, ok := pkgs[mod+"/"+core]
 		if !ok {
 			continue // not written yet

@@ -17,6 +17,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/backup"
 	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/bundle"
 	"github.com/appsmith-install/appsmith-install/internal/docker"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
@@ -79,6 +80,8 @@ type Engine interface {
 	install.Docker
 	instance.StepDocker
 	backup.RestoreDocker
+	bundle.Saver
+	bundle.Loader
 }
 
 var _ Engine = (*docker.Client)(nil)
@@ -198,7 +201,7 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 		NewCmdUninstall(f, nil), NewCmdTLS(f), NewCmdBackup(f, nil), NewCmdRestore(f, nil), NewCmdUpgrade(f, nil), NewCmdRollback(f, nil), NewCmdAdopt(f, nil), NewCmdVersion(f, nil), NewCmdFirstboot(f, nil),
 		NewCmdDoctor(f, nil), NewCmdSupportBundle(f, nil))
 	root.AddCommand(NewCmdAutoUpdate(f))
-	root.AddCommand(NewCmdImage(f))
+	root.AddCommand(NewCmdImage(f), NewCmdBundle(f))
 	// `appsmith-install [flags]` means install: the root carries the install
 	// flags and runs it.
 	root.Flags().AddFlagSet(inst.Flags())

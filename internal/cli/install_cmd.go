@@ -65,6 +65,8 @@ func NewCmdInstall(f *Factory, runF func(*InstallOptions) error) *cobra.Command 
 	fs.String("version", d.Version, "Appsmith version to install, such as v1.9.2, or latest")
 	fs.String("image", "", "full image reference, overriding --edition and --version (mirrors, air-gapped registries)")
 	fs.String("registry", "", "registry or mirror holding appsmith/appsmith-<edition> (default Docker Hub), such as mirror.example.com:5000")
+	fs.String("bundle", "", "install from this air-gapped BUNDLE file (made by appsmith bundle create): the image is loaded from it, no registry is contacted; --version picks one of its versions (default its newest)")
+	fs.String("trusted-key", "", "with --bundle: the public key (FILE.pub of bundle keygen) the bundle must be signed with")
 	fs.String("container-name", d.ContainerName, "name of the container")
 	fs.Int("http-port", d.HTTPPort, "host port for HTTP")
 	fs.Int("https-port", d.HTTPSPort, "host port for HTTPS")
@@ -151,7 +153,7 @@ func mergeOptions(ctx context.Context, fl *InstallOptions) (*loader, error) {
 	}
 	// An image recorded from an earlier --image must not mask a version or
 	// edition asked for now: the mismatch is then reported, not ignored.
-	if l.sources["image"] == "" && (l.sources["version"] != "" || l.sources["edition"] != "" || l.sources["registry"] != "") {
+	if l.sources["image"] == "" && (l.sources["version"] != "" || l.sources["edition"] != "" || l.sources["registry"] != "" || l.sources["bundle"] != "") {
 		l.opts.Image = ""
 	}
 	if l.sources["tls"] == "" && (l.sources["domain"] != "" || l.sources["cert"] != "" || l.sources["key"] != "") {

@@ -39,6 +39,11 @@ type UpgradeOptions struct {
 	// UpdateCompose: compose manages the instance; change its compose
 	// file's image line to the next hop (adopt_upgrade.go).
 	UpdateCompose bool
+
+	// Bundle: the path's images come from this air-gapped bundle (its
+	// manifest is the tag list); TrustedKey must have signed it.
+	Bundle     string
+	TrustedKey string
 }
 
 // NewCmdUpgrade builds `upgrade`; runF replaces upgradeRun.
@@ -74,6 +79,8 @@ func NewCmdUpgrade(f *Factory, runF func(*UpgradeOptions) error) *cobra.Command 
 	fl.BoolVar(&opts.Resume, "resume", false, "finish or roll back an upgrade that was interrupted")
 	fl.BoolVar(&opts.Auto, "auto", false, "upgrade to the newest version of the auto-update channel, a backup first (what the auto-update timer runs)")
 	fl.BoolVar(&opts.UpdateCompose, "update-compose", false, "docker compose manages the instance: set the compose file's image line to the next hop (a copy of the file is kept)")
+	fl.StringVar(&opts.Bundle, "bundle", "", "take every image of the path from this air-gapped BUNDLE file (made by bundle create), verified whole first; no registry is contacted")
+	fl.StringVar(&opts.TrustedKey, "trusted-key", "", "with --bundle: the public key FILE.pub the bundle must be signed with")
 	fl.DurationVar(&opts.Timeout, "timeout", install.Defaults().Timeout, "how long each hop waits for Appsmith to be ready")
 	return cmd
 }
@@ -102,14 +109,21 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
+	src, err := upgradeBundle(opts)
+	if err != nil {
+		return err
+	}
 	if opts.Auto {
+		if src != nil {
+			return engine.UsageError("--auto follows the channel's registry: drop --bundle, or name the VERSION")
+		}
 		return autoUpgradeRun(ctx, opts)
 	}
 	if opts.Resume {
 		if opts.Target != "" || opts.Plan {
 			return engine.UsageError("--resume takes no VERSION and no --plan: it finishes or rolls back the interrupted upgrade")
 		}
-		return upgradeResume(ctx, opts, mode)
+		return upgradeResume(ctx, opts, mode, src)
 	}
 	if opts.JSON && !opts.Plan {
 		return engine.UsageError("--json goes with --plan (the run's events are --progress json)")
@@ -127,6 +141,9 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 		return err
 	}
 	opts.Root.usedDir = in.dir
+	if src != nil {
+		src.d = in.d
+	}
 	if !in.c.Running {
 		return engine.Errorf(engine.ExitPreflight, "`"+hint.Appsmith(in.dir, "start")+"` starts it",
 			"Appsmith (%s) is not running: an upgrade starts from a running, ready instance", in.name())
@@ -136,7 +153,12 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 		return engine.Errorf(engine.ExitPreflight, "`"+hint.Appsmith(in.dir, "status")+"` shows why",
 			"Appsmith does not answer at %s: an upgrade starts from a ready instance", in.baseURL())
 	}
-	tags, err := deps.tags(ctx, instance.Repository(in.c.Image))
+	var tags []string
+	if src != nil {
+		tags = src.tags() // the bundle's manifest is the tag list: no registry
+	} else {
+		tags, err = deps.tags(ctx, instance.Repository(in.c.Image))
+	}
 	if err != nil {
 		return engine.Errorf(engine.ExitPreflight, "check the registry is reachable (a mirror: the instance's image names it)",
 			"listing the tags of %s: %v", instance.Repository(in.c.Image), err)
@@ -156,6 +178,10 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	hops, err := upgrade.Path(ui.Version, target, tags, ui.DB)
 	var dg *upgrade.DowngradeError
 	switch {
+	case err != nil && src != nil && !errors.As(err, &dg):
+		return engine.Errorf(engine.ExitPreflight, "make a bundle that covers it: `appsmith bundle create --for-instance "+in.dir+" --to "+target+"`",
+			"the bundle %s does not cover the upgrade %s → %s (it has %s): %v; nothing was changed",
+			opts.Bundle, ui.Version, target, strings.Join(tags, ", "), strings.Replace(err.Error(), "the registry", "the bundle", 1))
 	case errors.As(err, &dg):
 		return engine.Errorf(engine.ExitUsage, "", "%v; data written since the upgrade would be lost by going back: restore a backup of %s instead", err, target)
 	case err != nil:
@@ -166,6 +192,9 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	}
 	hops = upgrade.FitData(ctx, ui, hops) // in place or by dump and restore, from what the running MongoDB says
 	sp := upgrade.NewSpec(ui, target, hops, deps.now())
+	if src != nil {
+		sp.Source, ui.Images = "bundle "+opts.Bundle, src
+	}
 	plan := upgrade.Plan(ui, sp)
 	view := planView(in, ui, sp, plan)
 	refusal := preflightUpgrade(in, deps, ui, sp, &view)
@@ -184,7 +213,7 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 		}
 		defer fmt.Fprintln(stdio.Err, refusal.Error())
 	}
-	if opts.Plan || (!opts.Yes && canPrompt(stdio)) {
+	if src == nil && (opts.Plan || (!opts.Yes && canPrompt(stdio))) {
 		estimateUpgrade(ctx, in, deps, &view)
 	}
 	if opts.Plan {
@@ -222,7 +251,7 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	return nil
 }
 
-func upgradeResume(ctx context.Context, opts *UpgradeOptions, mode progress.Mode) error {
+func upgradeResume(ctx context.Context, opts *UpgradeOptions, mode progress.Mode, src *bundleSource) error {
 	prev := opts.Root.guardSkip
 	opts.Root.guardSkip = func(j *engine.Journal) bool { return upgrade.IsUpgrade(j) || (prev != nil && prev(j)) }
 	in, err := locateForChange(ctx, opts.Root, opts.IO, opts.Deps)
@@ -236,6 +265,9 @@ func upgradeResume(ctx context.Context, opts *UpgradeOptions, mode progress.Mode
 		return engine.UsageError("%v", err)
 	}
 	ui := upgrade.Instance{Dir: in.dir, Docker: in.d, HTTP: httpClient(opts.Deps), BaseURL: in.baseURL(), Timeout: opts.Timeout}
+	if src != nil {
+		src.d, ui.Images = in.d, src
+	}
 	sp, out, err := upgrade.Resume(ctx, ui, sink)
 	_ = sink.Close()
 	if errors.Is(err, upgrade.ErrNothingToResume) {

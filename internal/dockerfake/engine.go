@@ -35,6 +35,9 @@ type Engine struct {
 	ImagePullFunc    func(ctx context.Context, ref string, onEvent func(docker.PullEvent)) error
 	ImageTagFunc     func(ctx context.Context, src, target string) error
 	ImageRemoveFunc  func(ctx context.Context, ref string) error
+	ImageSaveFunc    func(ctx context.Context, refs []string) (io.ReadCloser, error)
+	ImageLoadFunc    func(ctx context.Context, archive io.Reader) ([]string, error)
+	ImagePushFunc    func(ctx context.Context, ref string, onEvent func(docker.PullEvent)) error
 
 	ContainerInspectFunc    func(ctx context.Context, nameOrID string) (docker.Container, error)
 	ContainerListFunc       func(ctx context.Context, labels map[string]string) ([]docker.Container, error)

@@ -46,6 +46,27 @@ func (e *Engine) ImageRemove(ctx context.Context, ref string) error {
 	return e.ImageRemoveFunc(ctx, ref)
 }
 
+func (e *Engine) ImageSave(ctx context.Context, refs []string) (io.ReadCloser, error) {
+	if err := e.record("ImageSave", e.ImageSaveFunc != nil, refs); err != nil {
+		return nil, err
+	}
+	return e.ImageSaveFunc(ctx, refs)
+}
+
+func (e *Engine) ImageLoad(ctx context.Context, archive io.Reader) ([]string, error) {
+	if err := e.record("ImageLoad", e.ImageLoadFunc != nil); err != nil {
+		return nil, err
+	}
+	return e.ImageLoadFunc(ctx, archive)
+}
+
+func (e *Engine) ImagePush(ctx context.Context, ref string, onEvent func(docker.PullEvent)) error {
+	if err := e.record("ImagePush", e.ImagePushFunc != nil, ref); err != nil {
+		return err
+	}
+	return e.ImagePushFunc(ctx, ref, onEvent)
+}
+
 func (e *Engine) ContainerInspect(ctx context.Context, nameOrID string) (docker.Container, error) {
 	if err := e.record("ContainerInspect", e.ContainerInspectFunc != nil, nameOrID); err != nil {
 		return docker.Container{}, err

@@ -27,6 +27,10 @@ var targets = map[string]string{
 	// First boot of a baked image (issue 12): ready within the container's
 	// own boot + 5 s, with no network.
 	"firstboot-over-boot-ms": "≤ 5000",
+	// Air-gapped bundles (issue 15): create + load beside the engine's own
+	// save + load of the same images.
+	"time-ratio":        "≤ 1.1",
+	"size-ratio-images": "≤ 1.1",
 }
 
 // yardsticks are measured for comparison only: no target is theirs.
