@@ -70,6 +70,10 @@ func NewCmdRestore(f *Factory, runF func(*RestoreOptions) error) *cobra.Command 
 		switch fl2.Name {
 		case "yes", "dry-run", "plan", "config":
 			return
+		case "bundle", "trusted-key":
+			// A fresh-host restore from a bundle is not built yet: the
+			// flags would be accepted and never tried.
+			return
 		}
 		fl.AddFlag(fl2)
 	})
