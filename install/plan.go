@@ -54,8 +54,15 @@ func (in *Installer) Plan(ctx context.Context, o Options, obs *Observation) (eng
 	// The image first: a failed pull (no such version, no registry) then
 	// leaves the disk untouched and a running instance alone.
 	if o.Bundle != "" {
-		add(obs.Image == nil || obs.Image.ID != o.BundleImageID, engine.Step{ID: "pull", Title: "Load " + o.ImageRef() + " from bundle " + o.Bundle,
-			Cause: "the image is not present locally; from the bundle (verified whole first), no registry is contacted", Run: r.loadBundle})
+		// With --trusted-key the bundle is checked even when its image is
+		// loaded already: the user asked for proof of who made it.
+		missing := obs.Image == nil || obs.Image.ID != o.BundleImageID
+		cause := "the image is not present locally; from the bundle (verified whole first), no registry is contacted"
+		if !missing {
+			cause = "the image is loaded already; --trusted-key asks for the bundle's signature to be checked (nothing is loaded again)"
+		}
+		add(missing || o.TrustedKey != "", engine.Step{ID: "pull", Title: "Load " + o.ImageRef() + " from bundle " + o.Bundle,
+			Cause: cause, Run: r.loadBundle})
 	} else {
 		add(obs.Image == nil, engine.Step{ID: "pull", Title: "Pull " + o.ImageRef(),
 			Cause: "the image is not present locally", Run: r.pull})

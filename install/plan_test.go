@@ -283,3 +283,25 @@ func (f *fixture) refusedWith(t *testing.T, want string) {
 		t.Fatalf("findings lack %q:\n%s", want, all.String())
 	}
 }
+
+// A bundle whose image the engine has already is not loaded again, unless
+// --trusted-key asks for its signature to be checked.
+func TestPlanBundleImagePresent(t *testing.T) {
+	for _, key := range []string{"", "/keys/appsmith.pub"} {
+		f := newFixture(t)
+		f.image = true
+		f.o.Bundle, f.o.BundleImageID, f.o.TrustedKey = "/media/b.tar", "sha256:img", key
+		ids, _, err := f.plan(t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(ids, " ")
+		want := "record stacks docker-env container start ready state"
+		if key != "" {
+			want = "pull " + want
+		}
+		if got != want {
+			t.Errorf("trusted key %q: steps %s, want %s", key, got, want)
+		}
+	}
+}
