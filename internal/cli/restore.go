@@ -71,6 +71,9 @@ func NewCmdRestore(f *Factory, runF func(*RestoreOptions) error) *cobra.Command 
 		case "yes", "dry-run", "plan", "config":
 			return
 		}
+		if targetFlags[fl2.Name] {
+			return // a restore onto a Kubernetes target is not there yet
+		}
 		fl.AddFlag(fl2)
 	})
 	return cmd

@@ -172,3 +172,12 @@ func (a *API) WaitReady(ctx context.Context, ns, selector, tag string, timeout t
 		}
 	}
 }
+
+// Connect is a Helm for the release o names, on the cluster o names.
+func Connect(o Options, timeout time.Duration) (*Helm, error) {
+	cfg, c, err := NewConfig(o, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Helm{Cfg: cfg, Cluster: c, Opts: o, Timeout: timeout}, nil
+}
