@@ -222,7 +222,7 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, o install.Options, 
 		}
 		p.Objects = objectsOf(manifest)
 	}
-	p.Steps = kubeSteps(p, o, tlsm)
+	p.Steps = kubeSteps(p, ko, o, tlsm)
 	if o.DBURL == "" {
 		p.Notes = append(p.Notes, "no --db-url: the chart's MongoDB subchart (Bitnami) holds the data")
 	}
@@ -297,22 +297,18 @@ func resolveVersion(ctx context.Context, deps Deps, o install.Options) (string, 
 	return tags[0], fmt.Sprintf("--version %s resolved to %s, the newest release tag of %s", o.Version, tags[0], repo), nil
 }
 
-func kubeSteps(p KubePlan, o install.Options, tlsm *install.TLSMaterial) []string {
+func kubeSteps(p KubePlan, ko kube.Options, o install.Options, tlsm *install.TLSMaterial) []string {
 	steps := []string{
 		"create the namespace " + p.Namespace + " if it is missing",
 		fmt.Sprintf("create the Secret %s if it is missing, else add only the keys it lacks (%s; the encryption keys are generated once, never regenerated)",
-			kube.Defaults().SecretName(), strings.Join(p.SecretKeys, ", ")),
+			ko.SecretName(), strings.Join(p.SecretKeys, ", ")),
 	}
 	if tlsm != nil && tlsm.KeyPair != nil {
-		steps = append(steps, "create the kubernetes.io/tls Secret from --cert and --key if it is missing")
+		steps = append(steps, "create the kubernetes.io/tls Secret "+ko.TLSSecretName()+" from --cert and --key if it is missing")
 	}
-	steps = append(steps,
+	return append(steps,
 		fmt.Sprintf("helm install %s (revision 1): %s, waiting until the pod is Ready (up to %s)", p.Release, p.Image, o.Timeout),
 		"record the target and its settings in "+state.Path(o.Dir)+", so later commands need no flags")
-	if p.Release != kube.Defaults().Release {
-		steps[1] = strings.Replace(steps[1], kube.Defaults().SecretName(), p.Release+"-appsmith-secrets", 1)
-	}
-	return steps
 }
 
 func objectsOf(manifest string) []string {

@@ -147,3 +147,22 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 }
 
 var metaGetOpts = metav1.GetOptions{}
+
+// TestKubePlanGolden: the text plan, as a reviewer of the generated values
+// reads it before the cluster can be reached.
+func TestKubePlanGolden(t *testing.T) {
+	dir := "/srv/appsmith-kube-test" // never created: a plan changes nothing
+	abs, err := filepath.Abs(standinChart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, kubeDeps(t), nil, "--target", "kubernetes", "--plan", "--dir", dir, "--chart", standinChart,
+		"--version", "1.9.2", "--edition", "ce", "--db-url", "mongodb://appsmith:pw@mongo.example/appsmith", "--link-dir", "")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	golden(t, "kube-plan.golden", []byte(strings.ReplaceAll(r.out, abs, "<stand-in chart>")))
+	if r.errOut != "" {
+		t.Errorf("a plan writes nothing on stderr: %q", r.errOut)
+	}
+}

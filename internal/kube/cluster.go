@@ -113,6 +113,26 @@ func (a *API) AddSecretKeys(ctx context.Context, ns, name string, data map[strin
 	return err
 }
 
+// KeepPVC annotates the claim helm.sh/resource-policy: keep when it lacks it.
+func (a *API) KeepPVC(ctx context.Context, ns, name string) (bool, bool, error) {
+	pvc, err := a.Client.CoreV1().PersistentVolumeClaims(ns).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	if pvc.Annotations[ResourcePolicyKeep] == "keep" {
+		return true, false, nil
+	}
+	if pvc.Annotations == nil {
+		pvc.Annotations = map[string]string{}
+	}
+	pvc.Annotations[ResourcePolicyKeep] = "keep"
+	_, err = a.Client.CoreV1().PersistentVolumeClaims(ns).Update(ctx, pvc, metav1.UpdateOptions{})
+	return true, err == nil, err
+}
+
 // Pods lists the pods matching selector with their appsmith container's image.
 func (a *API) Pods(ctx context.Context, ns, selector string) ([]Pod, error) {
 	list, err := a.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})

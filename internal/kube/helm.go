@@ -76,6 +76,10 @@ type Cluster interface {
 	CreateSecret(ctx context.Context, ns, name, typ string, data map[string][]byte) error
 	// AddSecretKeys adds keys to an existing Secret, never changing one.
 	AddSecretKeys(ctx context.Context, ns, name string, data map[string][]byte) error
+	// KeepPVC annotates an existing claim helm.sh/resource-policy: keep
+	// (a release installed without it: its claim template cannot change).
+	// It reports whether the claim exists and whether it changed it.
+	KeepPVC(ctx context.Context, ns, name string) (exists, changed bool, err error)
 	PodOps
 }
 
@@ -143,6 +147,11 @@ func (h *Helm) UpgradeHop(ctx context.Context, ch *chart.Chart, vals Values) (Ho
 		return HopResult{}, fmt.Errorf("release %s: %w", h.Opts.Release, err)
 	}
 	oldTag, newTag := ImageTag(cur.Config), ImageTag(vals)
+	// The claim outlives the release only with the annotation; on a
+	// release that began without it, the claim itself is annotated.
+	if _, _, err := h.Cluster.KeepPVC(ctx, h.Opts.Namespace, DataPVC(h.Opts.Release)); err != nil {
+		return HopResult{}, fmt.Errorf("annotating the data claim %s: %w", DataPVC(h.Opts.Release), err)
+	}
 	up := action.NewUpgrade(h.Cfg)
 	up.Namespace, up.Wait, up.Timeout = h.Opts.Namespace, true, h.timeout()
 	up.MaxHistory = 10

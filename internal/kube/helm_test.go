@@ -14,6 +14,7 @@ import (
 	kubefake "helm.sh/helm/v3/pkg/kube/fake"
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 )
@@ -241,3 +242,28 @@ func TestRecoverStops(t *testing.T) {
 }
 
 var metaGet = metav1.GetOptions{}
+
+// TestHopAnnotatesAnOldClaim: a release whose claim lacks the keep
+// annotation (installed before it was set) gets it on the claim itself
+// before a hop, since the StatefulSet's claim template cannot change.
+func TestHopAnnotatesAnOldClaim(t *testing.T) {
+	ctx := context.Background()
+	h, _, cs := newHelm(t, nil)
+	ch := loadStandin(t)
+	g, vals := values(t, "v1.9.2")
+	if _, err := h.Install(ctx, ch, g, vals, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	pvc := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: "data-appsmith-0", Namespace: "appsmith"}}
+	if _, err := cs.CoreV1().PersistentVolumeClaims("appsmith").Create(ctx, pvc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, vals = values(t, "v1.9.38")
+	if _, err := h.UpgradeHop(ctx, ch, vals); err != nil {
+		t.Fatal(err)
+	}
+	got, err := cs.CoreV1().PersistentVolumeClaims("appsmith").Get(ctx, "data-appsmith-0", metav1.GetOptions{})
+	if err != nil || got.Annotations[ResourcePolicyKeep] != "keep" {
+		t.Errorf("claim %v (%v)", got.Annotations, err)
+	}
+}
