@@ -180,7 +180,7 @@ func installRun(ctx context.Context, fl *InstallOptions) error {
 		if !fl.Yes && !fl.DryRun {
 			return engine.UsageError("--target kubernetes installs unattended: pass --yes, or --plan to see the plan and values first")
 		}
-		return kubeInstallRun(ctx, fl, o, tlsm, rec)
+		return kubeInstallRun(ctx, fl, mode, o, tlsm, rec)
 	}
 	if f := fl.Flags; f != nil {
 		for name := range targetFlags {

@@ -13,12 +13,14 @@ import (
 
 	"github.com/spf13/pflag"
 	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/release"
 	"sigs.k8s.io/yaml"
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/kube"
+	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
@@ -129,7 +131,7 @@ type KubePlan struct {
 }
 
 // kubeInstallRun installs (or plans) Appsmith as a Helm release.
-func kubeInstallRun(ctx context.Context, fl *InstallOptions, o install.Options, tlsm *install.TLSMaterial, s *state.State) error {
+func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode, o install.Options, tlsm *install.TLSMaterial, s *state.State) error {
 	stdio, deps := fl.IO, fl.Deps
 	for _, name := range hostOnly {
 		if f := lookup(fl.Flags, name); f != nil && f.Changed {
@@ -237,41 +239,35 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, o install.Options, 
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return engine.Errorf(engine.ExitPreflight, "", "install dir %s: %v", o.Dir, err)
 	}
-	fmt.Fprintf(stdio.Err, "Installing %s as release %s in namespace %s ...\n", p.Image, ko.Release, ko.Namespace)
 	var cert, key []byte
 	if tlsm != nil && tlsm.KeyPair != nil {
 		cert, key = tlsm.KeyPair.FullchainPEM, tlsm.KeyPair.PrivkeyPEM
 	}
-	rel, err := h.Install(ctx, ch, g, vals, cert, key)
+	var rel *release.Release
+	plan := h.InstallPlan(ch, g, vals, cert, key, &rel)
+	plan.Steps = append(plan.Steps, engine.Step{ID: "record", Title: "record the target in " + state.Path(o.Dir),
+		Run: func(context.Context, engine.Reporter) error {
+			now := deps.now().UTC()
+			return state.Save(o.Dir, &state.State{InstallerVersion: buildinfo.Get().Version, InstalledAt: now, UpdatedAt: now, Dir: o.Dir,
+				Edition: o.Edition, Registry: o.Registry, Tag: o.Version, Image: p.Image, Version: version,
+				Database: dbKind(o), Redis: redisKind(o), TLS: o.TLS, Domain: o.Domain, Target: targetKubernetes,
+				Kubernetes: &state.Kubernetes{Kubeconfig: ko.Kubeconfig, Context: ko.Context, Namespace: ko.Namespace,
+					Release: ko.Release, Chart: ko.Chart, Values: ko.ValuesFiles, Revision: rel.Version}})
+		}})
+	sink, err := progress.New(mode, progress.Options{Out: terminal(stdio.Err), NoColor: !progress.ColorAllowed(stdio.Getenv)})
+	if err != nil {
+		return engine.UsageError("%v", err)
+	}
+	err = engine.Run(ctx, plan, sink)
+	_ = sink.Close()
 	if err != nil {
 		return engine.Errorf(engine.ExitFailure, "`helm status "+ko.Release+" -n "+ko.Namespace+"` and the pod's events say why", "%v", err)
 	}
-	now := deps.now().UTC()
-	rec := &state.State{InstallerVersion: buildinfo.Get().Version, InstalledAt: now, UpdatedAt: now, Dir: o.Dir,
-		Edition: o.Edition, Registry: o.Registry, Tag: o.Version, Image: p.Image, Version: version,
-		Database: dbKind(o), Redis: redisKind(o), TLS: o.TLS, Domain: o.Domain, Target: targetKubernetes,
-		Kubernetes: &state.Kubernetes{Kubeconfig: ko.Kubeconfig, Context: ko.Context, Namespace: ko.Namespace,
-			Release: ko.Release, Chart: ko.Chart, Values: ko.ValuesFiles, Revision: rel.Version}}
-	if err := state.Save(o.Dir, rec); err != nil {
-		return err
+	if mode != progress.ModeQuiet && mode != progress.ModeJSON {
+		fmt.Fprintf(stdio.Err, "\nAppsmith %s is installed: release %s, revision %d, namespace %s\n", version, ko.Release, rel.Version, ko.Namespace)
+		fmt.Fprintf(stdio.Err, "  data: the claim %s (kept on uninstall); secrets: the Secret %s (back it up with the data)\n", kube.DataPVC(ko.Release), ko.SecretName())
 	}
-	fmt.Fprintf(stdio.Err, "\nAppsmith %s is installed: release %s, revision %d, namespace %s\n", version, ko.Release, rel.Version, ko.Namespace)
-	fmt.Fprintf(stdio.Err, "  data: the claim %s (kept on uninstall); secrets: the Secret %s (back it up with the data)\n", kube.DataPVC(ko.Release), ko.SecretName())
 	return nil
-}
-
-func dbKind(o install.Options) string {
-	if o.DBURL != "" {
-		return "external"
-	}
-	return "chart-mongodb"
-}
-
-func redisKind(o install.Options) string {
-	if o.RedisURL != "" {
-		return "external"
-	}
-	return "chart-redis"
 }
 
 // resolveVersion pins a floating version to the newest release tag of the
@@ -374,4 +370,18 @@ func printKubePlan(w io.Writer, p KubePlan, asJSON bool) error {
 	fmt.Fprintln(w, "Values the tool generates (your --values files go underneath; secrets are in the Secret, not here):")
 	_, err = w.Write(out)
 	return err
+}
+
+func dbKind(o install.Options) string {
+	if o.DBURL != "" {
+		return "external"
+	}
+	return "chart-mongodb"
+}
+
+func redisKind(o install.Options) string {
+	if o.RedisURL != "" {
+		return "external"
+	}
+	return "chart-redis"
 }

@@ -122,9 +122,20 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 		asked = append(asked, o)
 		return &kube.Helm{Cfg: cfg, Cluster: &kube.API{Client: cs}, Opts: o, Timeout: d}, nil
 	}
-	r := run(t, deps, nil, "--target", "kubernetes", "--yes", "--dir", dir, "--chart", standinChart, "--version", "v1.9.2", "--namespace", "tools", "--link-dir", "")
+	r := run(t, deps, nil, "--target", "kubernetes", "--yes", "--progress", "json", "--dir", dir, "--chart", standinChart, "--version", "v1.9.2", "--namespace", "tools", "--link-dir", "")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	// --progress json: only NDJSON on stderr, ending with the outcome.
+	lines := strings.Split(strings.TrimSpace(r.errOut), "\n")
+	for _, l := range lines {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Errorf("not NDJSON: %q", l)
+		}
+	}
+	if last := lines[len(lines)-1]; !strings.Contains(last, `"outcome"`) {
+		t.Errorf("last event %s", last)
 	}
 	s, err := state.Load(dir)
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
+
+	"github.com/appsmith-install/appsmith-install/internal/engine"
 )
 
 // LoadChart reads a chart directory or .tgz. An oci:// reference is
@@ -84,32 +86,64 @@ type Cluster interface {
 }
 
 // Install makes the release's Secrets (once) and installs the chart with
-// vals, waiting for the pod to be Ready.
+// vals, waiting for the pod to be Ready: InstallPlan's steps, run in order.
 func (h *Helm) Install(ctx context.Context, ch *chart.Chart, g *Generated, vals Values, tlsCert, tlsKey []byte) (*release.Release, error) {
-	if err := h.Cluster.EnsureNamespace(ctx, h.Opts.Namespace); err != nil {
-		return nil, fmt.Errorf("namespace %s: %w", h.Opts.Namespace, err)
-	}
-	if _, err := EnsureSecret(ctx, h.Cluster, h.Opts.Namespace, h.Opts.SecretName(), g.SecretKeys); err != nil {
-		return nil, err
-	}
-	if tlsCert != nil {
-		if _, ok, err := h.Cluster.Secret(ctx, h.Opts.Namespace, h.Opts.TLSSecretName()); err != nil {
-			return nil, err
-		} else if !ok {
-			if err := h.Cluster.CreateSecret(ctx, h.Opts.Namespace, h.Opts.TLSSecretName(), "kubernetes.io/tls",
-				map[string][]byte{"tls.crt": tlsCert, "tls.key": tlsKey}); err != nil {
-				return nil, fmt.Errorf("TLS secret %s: %w", h.Opts.TLSSecretName(), err)
-			}
+	var rel *release.Release
+	p := h.InstallPlan(ch, g, vals, tlsCert, tlsKey, &rel)
+	for _, st := range p.Steps {
+		if err := st.Run(ctx, nil); err != nil {
+			return rel, err
 		}
 	}
-	in := action.NewInstall(h.Cfg)
-	in.ReleaseName, in.Namespace = h.Opts.Release, h.Opts.Namespace
-	in.Wait, in.Timeout = true, h.timeout()
-	rel, err := in.RunWithContext(ctx, ch, vals)
-	if err != nil {
-		return rel, fmt.Errorf("helm install %s: %w", h.Opts.Release, err)
-	}
 	return rel, nil
+}
+
+// InstallPlan is the install as engine steps (progress, NDJSON events):
+// the namespace, the Secret made once, the TLS Secret from --cert/--key,
+// then helm install with a wait for Ready. *out receives the release.
+// Nothing is undone on failure: the Secrets hold keys worth keeping, and a
+// failed release is for `helm history` to show.
+func (h *Helm) InstallPlan(ch *chart.Chart, g *Generated, vals Values, tlsCert, tlsKey []byte, out **release.Release) engine.Plan {
+	o := h.Opts
+	steps := []engine.Step{
+		{ID: "namespace", Title: "namespace " + o.Namespace, Run: func(ctx context.Context, _ engine.Reporter) error {
+			if err := h.Cluster.EnsureNamespace(ctx, o.Namespace); err != nil {
+				return fmt.Errorf("namespace %s: %w", o.Namespace, err)
+			}
+			return nil
+		}},
+		{ID: "secret", Title: "Secret " + o.SecretName() + " (made once, never regenerated)", Run: func(ctx context.Context, _ engine.Reporter) error {
+			_, err := EnsureSecret(ctx, h.Cluster, o.Namespace, o.SecretName(), g.SecretKeys)
+			return err
+		}},
+	}
+	if tlsCert != nil {
+		steps = append(steps, engine.Step{ID: "tls-secret", Title: "TLS Secret " + o.TLSSecretName(), Run: func(ctx context.Context, _ engine.Reporter) error {
+			_, ok, err := h.Cluster.Secret(ctx, o.Namespace, o.TLSSecretName())
+			if err != nil || ok {
+				return err
+			}
+			if err := h.Cluster.CreateSecret(ctx, o.Namespace, o.TLSSecretName(), "kubernetes.io/tls",
+				map[string][]byte{"tls.crt": tlsCert, "tls.key": tlsKey}); err != nil {
+				return fmt.Errorf("TLS secret %s: %w", o.TLSSecretName(), err)
+			}
+			return nil
+		}})
+	}
+	steps = append(steps, engine.Step{ID: "helm-install", Title: "helm install " + o.Release + ", until the pod is Ready", Run: func(ctx context.Context, _ engine.Reporter) error {
+		in := action.NewInstall(h.Cfg)
+		in.ReleaseName, in.Namespace = o.Release, o.Namespace
+		in.Wait, in.Timeout = true, h.timeout()
+		rel, err := in.RunWithContext(ctx, ch, vals)
+		if out != nil {
+			*out = rel
+		}
+		if err != nil {
+			return fmt.Errorf("helm install %s: %w", o.Release, err)
+		}
+		return nil
+	}})
+	return engine.Plan{Name: "install " + o.Release + " (Kubernetes)", Steps: steps}
 }
 
 func (h *Helm) timeout() time.Duration {
