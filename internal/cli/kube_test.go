@@ -155,6 +155,35 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	if len(asked) != 2 || asked[1].Namespace != "tools" || !strings.HasSuffix(asked[1].Chart, "test/charts/appsmith") {
 		t.Errorf("second run asked for %+v", asked)
 	}
+	// status reads the release through the record.
+	r = run(t, deps, nil, "status", "--json", "--dir", dir)
+	var st KubeStatus
+	if err := json.Unmarshal([]byte(r.out), &st); err != nil || r.code != 0 {
+		t.Fatalf("status: exit %d, %v: %s %s", r.code, err, r.out, r.errOut)
+	}
+	if st.Target != "kubernetes" || st.Revision != 1 || st.ImageTag != "v1.9.2" || st.AutoUpdate || !st.Healthy || st.Namespace != "tools" {
+		t.Errorf("status %+v", st)
+	}
+	r = run(t, deps, nil, "status", "--dir", dir)
+	if r.code != 0 || !strings.Contains(r.out, "image tag v1.9.2, chart auto-update off") {
+		t.Errorf("status text: exit %d %q", r.code, r.out)
+	}
+	// A host command says it does not apply, and changes nothing.
+	r = run(t, deps, nil, "restart", "--dir", dir)
+	if r.code != 2 || !strings.Contains(r.errOut, "is a Kubernetes target") {
+		t.Errorf("restart: exit %d %q", r.code, r.errOut)
+	}
+	// uninstall removes the release, keeps the claim and the Secret.
+	r = run(t, deps, nil, "uninstall", "--dir", dir)
+	if r.code != 0 || !strings.Contains(r.errOut, "data-appsmith-0") {
+		t.Fatalf("uninstall: exit %d %q", r.code, r.errOut)
+	}
+	if _, err := state.Load(dir); !errors.Is(err, state.ErrNoState) {
+		t.Errorf("record after uninstall: %v", err)
+	}
+	if _, err := cs.CoreV1().Secrets("tools").Get(context.Background(), "appsmith-appsmith-secrets", metaGetOpts); err != nil {
+		t.Errorf("uninstall lost the Secret: %v", err)
+	}
 }
 
 var metaGetOpts = metav1.GetOptions{}
