@@ -1,7 +1,6 @@
 package kube
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 
@@ -83,8 +82,4 @@ func tlsMode(in Input) string {
 		return "none"
 	}
 	return in.TLS
-}
-
-func describe(in Input) string {
-	return fmt.Sprintf("appsmith/appsmith-%s:%s", in.Edition, in.Version)
 }
