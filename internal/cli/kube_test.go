@@ -168,6 +168,27 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.out, "image tag v1.9.2, chart auto-update off") {
 		t.Errorf("status text: exit %d %q", r.code, r.out)
 	}
+	// upgrade: the plan names the hops and the revisions they make, then
+	// the hop runs with the release's values and the tag pinned.
+	r = run(t, deps, nil, "upgrade", "v1.9.38", "--plan", "--json", "--dir", dir)
+	var up KubeUpgradePlan
+	if err := json.Unmarshal([]byte(r.out), &up); err != nil || r.code != 0 {
+		t.Fatalf("upgrade --plan: exit %d %v %s %s", r.code, err, r.out, r.errOut)
+	}
+	if up.From != "v1.9.2" || len(up.Hops) != 1 || up.Hops[0].To != "v1.9.38" || up.Hops[0].Revision != 2 {
+		t.Errorf("upgrade plan %+v", up)
+	}
+	r = run(t, deps, nil, "upgrade", "v1.9.38", "--yes", "--dir", dir)
+	if r.code != 0 {
+		t.Fatalf("upgrade: exit %d %s", r.code, r.errOut)
+	}
+	if s, _ := state.Load(dir); s.Version != "v1.9.38" || s.Kubernetes.Revision != 2 {
+		t.Errorf("record after upgrade: %s rev %d", s.Version, s.Kubernetes.Revision)
+	}
+	r = run(t, deps, nil, "status", "--json", "--dir", dir)
+	if err := json.Unmarshal([]byte(r.out), &st); err != nil || st.ImageTag != "v1.9.38" || st.Revision != 2 || st.AutoUpdate {
+		t.Errorf("status after upgrade %+v (%v)", st, err)
+	}
 	// A host command says it does not apply, and changes nothing.
 	r = run(t, deps, nil, "restart", "--dir", dir)
 	if r.code != 2 || !strings.Contains(r.errOut, "is a Kubernetes target") {

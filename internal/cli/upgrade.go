@@ -102,6 +102,9 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
+	if s := kubeRecord(opts.Root, stdio); s != nil {
+		return kubeUpgradeRun(ctx, opts, s)
+	}
 	if opts.Auto {
 		return autoUpgradeRun(ctx, opts)
 	}

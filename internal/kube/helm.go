@@ -362,3 +362,29 @@ func TagOf(ref string) string {
 	}
 	return "latest"
 }
+
+// Current is the release's revision and the values it was installed or
+// last upgraded with.
+func (h *Helm) Current() (revision int, vals Values, err error) {
+	rel, err := action.NewStatus(h.Cfg).Run(h.Opts.Release)
+	if err != nil {
+		return 0, nil, fmt.Errorf("release %s in namespace %s: %w", h.Opts.Release, h.Opts.Namespace, err)
+	}
+	return rel.Version, rel.Config, nil
+}
+
+// HopValues are the values of one upgrade hop: the release's own values
+// with image.tag pinned to tag and the chart's auto-update off. A release
+// whose values set the deprecated _image.tag is refused: that key beats
+// image.tag in the chart, so the hop would not change the image.
+func HopValues(cur Values, tag string) (Values, error) {
+	if old, ok := cur["_image"].(map[string]any); ok {
+		if t, ok := old["tag"]; ok && t != nil && fmt.Sprint(t) != "" {
+			return nil, fmt.Errorf("the release's values set the deprecated _image.tag (%v), which the chart puts over image.tag: remove it (helm upgrade --reuse-values --set _image.tag=null) first", t)
+		}
+	}
+	v := merge(Values{}, cur)
+	set(v, keyTag, tag)
+	set(v, keyAutoupdate, false)
+	return v, nil
+}

@@ -267,3 +267,22 @@ func TestHopAnnotatesAnOldClaim(t *testing.T) {
 		t.Errorf("claim %v (%v)", got.Annotations, err)
 	}
 }
+
+func TestHopValues(t *testing.T) {
+	cur := Values{"image": map[string]any{"tag": "v1.9.2", "repository": "appsmith/appsmith-ce"}, "persistence": map[string]any{"size": "50Gi"},
+		"autoupdate": map[string]any{"enabled": true}}
+	v, err := HopValues(cur, "v1.9.38")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ImageTag(v) != "v1.9.38" || autoupdateOn(v) || dig(v, "image", "repository") != "appsmith/appsmith-ce" || dig(v, "persistence", "size") != "50Gi" {
+		t.Errorf("hop values %v", v)
+	}
+	if ImageTag(cur) != "v1.9.2" {
+		t.Error("HopValues changed the release's values in place")
+	}
+	cur["_image"] = map[string]any{"tag": "v1.9.0"}
+	if _, err := HopValues(cur, "v1.9.38"); err == nil || !strings.Contains(err.Error(), "_image.tag") {
+		t.Errorf("a release with _image.tag: %v", err)
+	}
+}
