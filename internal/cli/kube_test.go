@@ -16,6 +16,7 @@ import (
 	kubefake "helm.sh/helm/v3/pkg/kube/fake"
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
@@ -188,6 +189,32 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	r = run(t, deps, nil, "status", "--json", "--dir", dir)
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil || st.ImageTag != "v1.9.38" || st.Revision != 2 || st.AutoUpdate {
 		t.Errorf("status after upgrade %+v (%v)", st, err)
+	}
+	// rollback: back to revision 1's tag, as revision 3, after deleting
+	// the pod still on the newer tag (the client-go fake holds one).
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "appsmith-0", Namespace: "tools", Labels: map[string]string{"app.kubernetes.io/instance": "appsmith"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "appsmith", Image: "index.docker.io/appsmith/appsmith-ee:v1.9.38"}}}}
+	if _, err := cs.CoreV1().Pods("tools").Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ready := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "appsmith-old", Namespace: "tools", Labels: map[string]string{"app.kubernetes.io/instance": "appsmith"}},
+		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "appsmith", Image: "index.docker.io/appsmith/appsmith-ee:v1.9.2"}}},
+		Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
+	if _, err := cs.CoreV1().Pods("tools").Create(context.Background(), ready, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r = run(t, deps, nil, "rollback", "--dir", dir); r.code != 2 {
+		t.Errorf("rollback without --yes: exit %d %s", r.code, r.errOut)
+	}
+	r = run(t, deps, nil, "rollback", "--yes", "--dir", dir)
+	if r.code != 0 || !strings.Contains(r.errOut, "[appsmith-0]") {
+		t.Fatalf("rollback: exit %d %s", r.code, r.errOut)
+	}
+	if s, _ := state.Load(dir); s.Version != "v1.9.2" || s.Kubernetes.Revision != 3 {
+		t.Errorf("record after rollback: %s rev %d", s.Version, s.Kubernetes.Revision)
+	}
+	if _, err := cs.CoreV1().Pods("tools").Get(context.Background(), "appsmith-0", metaGetOpts); err == nil {
+		t.Error("the pod on the newer tag was not deleted")
 	}
 	// A host command says it does not apply, and changes nothing.
 	r = run(t, deps, nil, "restart", "--dir", dir)

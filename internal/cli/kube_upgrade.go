@@ -155,3 +155,35 @@ func recordKube(s *state.State, version string, revision int, deps Deps) error {
 	s.Version, s.Kubernetes.Revision, s.UpdatedAt = version, revision, deps.now().UTC()
 	return state.Save(s.Dir, s)
 }
+
+// kubeRollbackRun goes back one Helm revision with the same recovery a
+// failed hop gets: roll back without waiting, delete the pods still on
+// the newer tag, wait for Ready on the older one. Only the image and
+// values go back: the data stay as the newer version left them (no
+// snapshot is taken on Kubernetes yet), so it is refused without --yes.
+func kubeRollbackRun(ctx context.Context, opts *RollbackOptions, s *state.State) error {
+	if !opts.Yes {
+		return engine.UsageError("on Kubernetes a rollback returns the previous revision's image and values, not the data (no snapshot is taken there yet): pass --yes to go ahead")
+	}
+	k := s.Kubernetes
+	ko := kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release}
+	h, err := opts.Deps.kube(ko, opts.Timeout)
+	if err != nil {
+		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
+	}
+	res, err := h.Rollback(ctx, 0)
+	if err != nil {
+		return engine.Errorf(engine.ExitFailure, "`helm history "+k.Release+" -n "+k.Namespace+"` shows the revisions", "%v", err)
+	}
+	st, err := h.Status()
+	if err != nil {
+		return err
+	}
+	if err := recordKube(s, st.ImageTag, st.Revision, opts.Deps); err != nil {
+		return err
+	}
+	if m := opts.Root.progress; m != "json" && m != "quiet" {
+		fmt.Fprintf(opts.IO.Err, "Release %s is back on revision %d's %s (now revision %d); pods deleted: %v\n", k.Release, res.RolledBackTo, st.ImageTag, st.Revision, res.Deleted)
+	}
+	return nil
+}
