@@ -22,6 +22,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
+	"github.com/appsmith-install/appsmith-install/internal/kube"
 	"github.com/appsmith-install/appsmith-install/internal/registry"
 )
 
@@ -52,6 +53,15 @@ type Deps struct {
 	// Confirm asks a yes/no question (uninstall --purge); the caller has
 	// checked that there is a terminal to ask on (canPrompt).
 	Confirm func(stdio IO, question string) (bool, error)
+	// Kube connects to the cluster of a Kubernetes target (kube.Connect).
+	Kube func(o kube.Options, timeout time.Duration) (*kube.Helm, error)
+}
+
+func (d Deps) kube(o kube.Options, timeout time.Duration) (*kube.Helm, error) {
+	if d.Kube != nil {
+		return d.Kube(o, timeout)
+	}
+	return kube.Connect(o, timeout)
 }
 
 func (d Deps) confirm(stdio IO, question string) (bool, error) {

@@ -32,6 +32,12 @@ func (l *loader) fromState(s *state.State) {
 	} else {
 		l.opts.Image = s.Image
 	}
+	if s.Target == state.TargetKubernetes {
+		// A Helm release has no container or ports; its TLS is the
+		// ingress's, recorded as given.
+		l.opts.TLS, l.opts.Domain = s.TLS, s.Domain
+		return
+	}
 	l.opts.ContainerName = s.Container
 	l.opts.TLS = "keep" // TLS changes go through `appsmith tls`
 	if s.Installing() && s.TLS != "" && s.TLS != install.TLSCustom {

@@ -84,6 +84,7 @@ func NewCmdInstall(f *Factory, runF func(*InstallOptions) error) *cobra.Command 
 	fs.Bool("telemetry", false, "send Appsmith's anonymous usage data (off by default)")
 	fs.String("link-dir", d.LinkDir, "where to link the appsmith command (when writable); empty: do not link")
 	fs.Bool("allow-non-empty-dir", false, "install into a --dir that already holds other files (they are left alone, also by uninstall --purge)")
+	addTargetFlags(fs)
 	return cmd
 }
 
@@ -171,6 +172,24 @@ func installRun(ctx context.Context, fl *InstallOptions) error {
 	o, tlsm, err := loadOptions(ctx, fl)
 	if err != nil {
 		return err
+	}
+	rec, _ := state.Load(o.Dir)
+	target, err := targetOf(fl, rec)
+	if err != nil {
+		return err
+	}
+	if target == targetKubernetes {
+		if !fl.Yes && !fl.DryRun {
+			return engine.UsageError("--target kubernetes installs unattended: pass --yes, or --plan to see the plan and values first")
+		}
+		return kubeInstallRun(ctx, fl, mode, o, tlsm, rec)
+	}
+	if f := fl.Flags; f != nil {
+		for name := range targetFlags {
+			if fl := f.Lookup(name); fl != nil && fl.Changed && name != "target" {
+				return engine.UsageError("--%s is for --target kubernetes", name)
+			}
+		}
 	}
 	in := &install.Installer{
 		Connect: func(ctx context.Context) (install.Docker, error) { return deps.Docker(ctx) },

@@ -67,6 +67,10 @@ func locateIn(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, change boo
 		return &located{}, err
 	}
 	in := &located{dir: dir, source: src, d: d}
+	if s, err := state.Load(dir); err == nil && s.Target == state.TargetKubernetes && s.Kubernetes != nil {
+		return in, engine.Errorf(engine.ExitUsage, "status, upgrade, rollback and uninstall work on it; use helm for the rest for now",
+			"%s is a Kubernetes target (release %s in namespace %s): this command is not implemented for Kubernetes yet", dir, s.Kubernetes.Release, s.Kubernetes.Namespace)
+	}
 	if change {
 		if in.lock, err = lockDir(dir); err != nil {
 			return in, err

@@ -75,6 +75,9 @@ func NewCmdRestore(f *Factory, runF func(*RestoreOptions) error) *cobra.Command 
 			// flags would be accepted and never tried.
 			return
 		}
+		if targetFlags[fl2.Name] {
+			return // a restore onto a Kubernetes target is not there yet
+		}
 		fl.AddFlag(fl2)
 	})
 	return cmd

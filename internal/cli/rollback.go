@@ -54,6 +54,9 @@ func rollbackRun(ctx context.Context, opts *RollbackOptions) error {
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
+	if s := kubeRecord(opts.Root, stdio); s != nil {
+		return kubeRollbackRun(ctx, opts, s)
+	}
 	in, err := locateContainerForChange(ctx, opts.Root, stdio, deps)
 	if err != nil {
 		return err

@@ -102,6 +102,9 @@ func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {
 	stdio := opts.IO
+	if s := kubeRecord(opts.Root, stdio); s != nil {
+		return kubeStatusRun(opts, s)
+	}
 	in, err := locate(ctx, opts.Root, stdio, opts.Deps)
 	if err != nil {
 		// A script reading --json gets an object whatever happened; the

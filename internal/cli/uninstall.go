@@ -62,6 +62,9 @@ func uninstallRun(ctx context.Context, opts *UninstallOptions) error {
 	if opts.DeleteAdopted && !opts.Purge {
 		return engine.UsageError("--delete-adopted-data goes with --purge")
 	}
+	if s := kubeRecord(opts.Root, stdio); s != nil {
+		return kubeUninstallRun(opts, s)
+	}
 	in, err := locateForChange(ctx, opts.Root, stdio, deps)
 	if err != nil {
 		return err

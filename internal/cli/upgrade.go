@@ -109,6 +109,12 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
+	if s := kubeRecord(opts.Root, stdio); s != nil {
+		if opts.Bundle != "" {
+			return engine.UsageError("--bundle loads images into a Docker engine; a Kubernetes install pulls through its cluster (push the bundle's images to the cluster's registry with `appsmith bundle load --push-to`)")
+		}
+		return kubeUpgradeRun(ctx, opts, s)
+	}
 	src, err := upgradeBundle(opts)
 	if err != nil {
 		return err

@@ -75,9 +75,31 @@ type State struct {
 	Backups *Backups `yaml:"backups,omitempty"`
 	// AutoUpdate is `appsmith auto-update`'s settings and last outcome.
 	AutoUpdate *AutoUpdate `yaml:"auto_update,omitempty"`
+	// Target is where the instance runs: "" for this host's Docker engine,
+	// TargetKubernetes for a Helm release; Kubernetes then says where.
+	Target     string      `yaml:"target,omitempty"`
+	Kubernetes *Kubernetes `yaml:"kubernetes,omitempty"`
 	// Adopted is set on an instance started without appsmith-install
 	// (Appsmith's `docker run` or compose) that `appsmith adopt` took over.
 	Adopted *Adoption `yaml:"adopted,omitempty"`
+}
+
+// TargetKubernetes is State.Target for an instance installed with
+// Appsmith's Helm chart.
+const TargetKubernetes = "kubernetes"
+
+// Kubernetes is the cluster side of a Kubernetes target, so later
+// commands need no flags: which cluster, where, and from which chart.
+// Values files are recorded by path; their content is read again.
+type Kubernetes struct {
+	Kubeconfig string   `yaml:"kubeconfig,omitempty"`
+	Context    string   `yaml:"context,omitempty"`
+	Namespace  string   `yaml:"namespace"`
+	Release    string   `yaml:"release"`
+	Chart      string   `yaml:"chart,omitempty"`
+	Values     []string `yaml:"values,omitempty"`
+	// Revision is the Helm revision the last command of this tool left.
+	Revision int `yaml:"revision,omitempty"`
 }
 
 // Adoption is what `appsmith adopt` found. The container itself carries

@@ -1,0 +1,387 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/release"
+	"sigs.k8s.io/yaml"
+
+	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/kube"
+	"github.com/appsmith-install/appsmith-install/internal/progress"
+	"github.com/appsmith-install/appsmith-install/internal/state"
+)
+
+// Targets an install can have.
+const (
+	targetHost       = "host"
+	targetKubernetes = state.TargetKubernetes
+)
+
+// targetFlags are the flags addTargetFlags adds.
+var targetFlags = map[string]bool{"target": true, "kubeconfig": true, "context": true, "namespace": true, "release": true, "chart": true, "values": true, "json": true}
+
+// addTargetFlags adds --target and the Kubernetes target's flags to install.
+func addTargetFlags(fs *pflag.FlagSet) {
+	d := kube.Defaults()
+	fs.String("target", "", "where Appsmith runs: host (this machine's Docker engine) or kubernetes (Appsmith's Helm chart); default: what the install dir records, else host")
+	fs.String("kubeconfig", "", "--target kubernetes: kubeconfig file (default $KUBECONFIG, then ~/.kube/config)")
+	fs.String("context", "", "--target kubernetes: kubeconfig context (default the current one)")
+	fs.String("namespace", d.Namespace, "--target kubernetes: namespace of the release (created when missing)")
+	fs.String("release", d.Release, "--target kubernetes: Helm release name")
+	fs.String("chart", "", "--target kubernetes: Appsmith's Helm chart, a directory or .tgz (needed to install; --plan without it shows the values of the chart's 3.8 line)")
+	fs.StringArray("values", nil, "--target kubernetes: your own values file (repeatable, later wins); the tool's keys win over it")
+	fs.Bool("json", false, "with --target kubernetes --plan: print the plan as JSON")
+}
+
+// targetOf says where the install goes: --target, APPSMITH_INSTALL_TARGET,
+// what the install dir records, else the host.
+func targetOf(fl *InstallOptions, s *state.State) (string, error) {
+	t, src := "", ""
+	if fl.Flags != nil {
+		if f := fl.Flags.Lookup("target"); f != nil && f.Changed {
+			t, src = f.Value.String(), "--target"
+		}
+	}
+	if t == "" && fl.IO.Getenv != nil {
+		if v := fl.IO.Getenv("APPSMITH_INSTALL_TARGET"); v != "" {
+			t, src = v, "APPSMITH_INSTALL_TARGET"
+		}
+	}
+	if t == "" && s != nil && s.Target != "" {
+		return s.Target, nil
+	}
+	switch t {
+	case "", targetHost:
+		return targetHost, nil
+	case targetKubernetes:
+		return t, nil
+	}
+	return "", engine.UsageError("invalid %s %q: want host or kubernetes", src, t)
+}
+
+// hostOnly are install flags that mean nothing to a Helm release.
+var hostOnly = []string{"image", "container-name", "http-port", "https-port", "bind-address", "allow-non-empty-dir", "bundle", "trusted-key"}
+
+func lookup(fs *pflag.FlagSet, name string) *pflag.Flag {
+	if fs == nil {
+		return nil
+	}
+	return fs.Lookup(name)
+}
+
+// kubeOptions merges the Kubernetes target's options: defaults < what the
+// install dir records < APPSMITH_INSTALL_* < flags.
+func kubeOptions(fl *InstallOptions, s *state.State) (kube.Options, error) {
+	d := kube.Defaults()
+	if s != nil && s.Kubernetes != nil {
+		k := s.Kubernetes
+		d = kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release, Chart: k.Chart, ValuesFiles: k.Values}
+	}
+	l := newOptLoader(d, "APPSMITH_INSTALL_")
+	if err := l.fromEnv(fl.IO.Getenv); err != nil {
+		return kube.Options{}, err
+	}
+	if fl.Flags != nil {
+		if err := l.fromFlags(fl.Flags); err != nil {
+			return kube.Options{}, err
+		}
+	}
+	o, err := l.opts.Normalize()
+	var fe *kube.FieldError
+	if errors.As(err, &fe) {
+		src := l.sources[fe.Field]
+		if src == "" {
+			src = "--" + fe.Field
+		}
+		return o, engine.UsageError("invalid %s %q: %s", src, fe.Value, fe.Reason)
+	}
+	return o, err
+}
+
+// KubePlan is what `--target kubernetes --plan` shows (and --json prints).
+type KubePlan struct {
+	Target          string      `json:"target"`
+	ClusterLookedAt bool        `json:"cluster_looked_at"`
+	Release         string      `json:"release"`
+	Namespace       string      `json:"namespace"`
+	Chart           string      `json:"chart,omitempty"`
+	ChartVersion    string      `json:"chart_version,omitempty"`
+	Line            string      `json:"mapping_line"`
+	Version         string      `json:"version"`
+	Image           string      `json:"image"`
+	Steps           []string    `json:"steps"`
+	SecretKeys      []string    `json:"secret_keys"`
+	Objects         []string    `json:"objects,omitempty"` // kind/name the chart renders
+	Overridden      []string    `json:"overridden,omitempty"`
+	Notes           []string    `json:"notes,omitempty"`
+	Values          kube.Values `json:"values"`
+}
+
+// kubeInstallRun installs (or plans) Appsmith as a Helm release.
+func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode, o install.Options, tlsm *install.TLSMaterial, s *state.State) error {
+	stdio, deps := fl.IO, fl.Deps
+	for _, name := range hostOnly {
+		if f := lookup(fl.Flags, name); f != nil && f.Changed {
+			return engine.UsageError("--%s does not apply to --target kubernetes (the chart's Service and ingress expose Appsmith)", name)
+		}
+	}
+	if o.DB != "" {
+		return engine.UsageError("--db %s: the chart runs no embedded database (APPSMITH_ENABLE_EMBEDDED_DB=0); give --db-url, or nothing for the chart's MongoDB subchart", o.DB)
+	}
+	asJSON := false
+	if f := lookup(fl.Flags, "json"); f != nil {
+		asJSON = f.Value.String() == "true"
+	}
+	if asJSON && !fl.DryRun {
+		return engine.UsageError("--json goes with --plan")
+	}
+	ko, err := kubeOptions(fl, s)
+	if err != nil {
+		return err
+	}
+	// The install itself is tested with Helm's memory driver and fake kube
+	// client (internal/kube, and Deps.Kube in this package's tests); not
+	// against a real API server in this package. A release that exists is
+	// left alone: upgrades are `appsmith upgrade`'s.
+	var h *kube.Helm
+	if !fl.DryRun {
+		if h, err = deps.kube(ko, o.Timeout); err != nil {
+			return engine.Errorf(engine.ExitPreflight, "check --kubeconfig and --context", "connecting to the cluster: %v", err)
+		}
+		if st, err := h.Status(); err == nil && st.State != "deployed" {
+			return engine.Errorf(engine.ExitFailure, "`helm history "+ko.Release+" -n "+ko.Namespace+"` shows what happened",
+				"release %s in namespace %s exists but is %s (revision %d, %s)", st.Release, st.Namespace, st.State, st.Revision, st.ImageTag)
+		} else if err == nil {
+			fmt.Fprintf(stdio.Err, "Release %s in namespace %s is installed (revision %d, %s, %s): nothing to do.\n", st.Release, st.Namespace, st.Revision, st.ImageTag, st.State)
+			return nil
+		}
+	}
+	p := KubePlan{Target: targetKubernetes, Release: ko.Release, Namespace: ko.Namespace, Chart: ko.Chart}
+	version, note, err := resolveVersion(ctx, deps, o)
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		p.Notes = append(p.Notes, note)
+	}
+	var line kube.Line
+	var ch *chart.Chart
+	switch {
+	case ko.Chart == "":
+		if !fl.DryRun {
+			return engine.UsageError("--chart is needed to install: Appsmith's Helm chart as a directory or .tgz (helm pull appsmith/appsmith gets one)")
+		}
+		line, _ = kube.LineOf(kube.DefaultLine)
+		p.Notes = append(p.Notes, "no --chart: the values are those of the official chart's "+kube.DefaultLine+" line; nothing was rendered")
+	case strings.HasPrefix(ko.Chart, "oci://"):
+		return engine.UsageError("--chart %s: pulling from an OCI registry is not implemented yet; pull it first (helm pull %s) and give the .tgz", ko.Chart, ko.Chart)
+	default:
+		c, err := kube.LoadChart(ko.Chart)
+		if err != nil {
+			return engine.UsageError("%v", err)
+		}
+		if line, err = kube.ChartLine(c); err != nil {
+			return engine.UsageError("%v", err)
+		}
+		ch = c
+		p.ChartVersion = c.Metadata.Version
+	}
+	p.Line = line.Version
+	in := kube.Input{Edition: o.Edition, Version: version, Registry: o.Registry, DBURL: o.DBURL, RedisURL: o.RedisURL,
+		TLS: o.TLS, Domain: o.Domain, Telemetry: o.Telemetry, TLSFiles: tlsm}
+	g, err := kube.Generate(line, in, ko)
+	var fe *kube.FieldError
+	if errors.As(err, &fe) {
+		return engine.UsageError("invalid --%s %q: %s", fe.Field, fe.Value, fe.Reason)
+	} else if err != nil {
+		return err
+	}
+	uv, err := kube.LoadUserValues(ko.ValuesFiles, version, g.Values)
+	if err != nil {
+		return engine.UsageError("%v", err)
+	}
+	vals := kube.Final(uv, g)
+	p.Values, p.Overridden, p.SecretKeys = g.Values, uv.Overridden, g.SecretKeyNames()
+	p.Version = version
+	p.Image = fmt.Sprintf("%v/%v:%v", dig(vals, "image", "registry"), dig(vals, "image", "repository"), version)
+	if ch != nil {
+		manifest, err := kube.Render(ch, vals, ko)
+		if err != nil {
+			return engine.Errorf(engine.ExitPreflight, "check the chart and your --values files", "%v", err)
+		}
+		p.Objects = objectsOf(manifest)
+	}
+	p.Steps = kubeSteps(p, ko, o, tlsm)
+	if o.DBURL == "" {
+		p.Notes = append(p.Notes, "no --db-url: the chart's MongoDB subchart (Bitnami) holds the data")
+	}
+	if o.TLS == install.TLSLetsEncrypt {
+		p.Notes = append(p.Notes, "--tls letsencrypt: cert-manager must run in the cluster to issue "+ko.TLSSecretName())
+	}
+	if fl.DryRun {
+		p.Notes = append(p.Notes, "the cluster was not looked at: the namespace, Secrets and release are not checked, and may exist")
+		return printKubePlan(stdio.Out, p, asJSON)
+	}
+
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return engine.Errorf(engine.ExitPreflight, "", "install dir %s: %v", o.Dir, err)
+	}
+	var cert, key []byte
+	if tlsm != nil && tlsm.KeyPair != nil {
+		cert, key = tlsm.KeyPair.FullchainPEM, tlsm.KeyPair.PrivkeyPEM
+	}
+	var rel *release.Release
+	plan := h.InstallPlan(ch, g, vals, cert, key, &rel)
+	plan.Steps = append(plan.Steps, engine.Step{ID: "record", Title: "record the target in " + state.Path(o.Dir),
+		Run: func(context.Context, engine.Reporter) error {
+			now := deps.now().UTC()
+			return state.Save(o.Dir, &state.State{InstallerVersion: buildinfo.Get().Version, InstalledAt: now, UpdatedAt: now, Dir: o.Dir,
+				Edition: o.Edition, Registry: o.Registry, Tag: o.Version, Image: p.Image, Version: version,
+				Database: dbKind(o), Redis: redisKind(o), TLS: o.TLS, Domain: o.Domain, Target: targetKubernetes,
+				Kubernetes: &state.Kubernetes{Kubeconfig: ko.Kubeconfig, Context: ko.Context, Namespace: ko.Namespace,
+					Release: ko.Release, Chart: ko.Chart, Values: ko.ValuesFiles, Revision: rel.Version}})
+		}})
+	sink, err := progress.New(mode, progress.Options{Out: terminal(stdio.Err), NoColor: !progress.ColorAllowed(stdio.Getenv)})
+	if err != nil {
+		return engine.UsageError("%v", err)
+	}
+	err = engine.Run(ctx, plan, sink)
+	_ = sink.Close()
+	if err != nil {
+		return engine.Errorf(engine.ExitFailure, "`helm status "+ko.Release+" -n "+ko.Namespace+"` and the pod's events say why", "%v", err)
+	}
+	if mode != progress.ModeQuiet && mode != progress.ModeJSON {
+		fmt.Fprintf(stdio.Err, "\nAppsmith %s is installed: release %s, revision %d, namespace %s\n", version, ko.Release, rel.Version, ko.Namespace)
+		fmt.Fprintf(stdio.Err, "  data: the claim %s (kept on uninstall); secrets: the Secret %s (back it up with the data)\n", kube.DataPVC(ko.Release), ko.SecretName())
+	}
+	return nil
+}
+
+// resolveVersion pins a floating version to the newest release tag of the
+// edition's repository, as an upgrade to latest does on a host.
+func resolveVersion(ctx context.Context, deps Deps, o install.Options) (string, string, error) {
+	if _, ok := install.ParseVersion(o.Version); ok {
+		return o.Version, "", nil
+	}
+	repo := "appsmith/appsmith-" + o.Edition
+	if o.Registry != "" {
+		repo = o.Registry + "/" + repo
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	tags, err := deps.tags(ctx, repo)
+	if err == nil && len(tags) == 0 {
+		err = fmt.Errorf("no version tags")
+	}
+	if err != nil {
+		return "", "", engine.Errorf(engine.ExitPreflight, "give --version v1.x.y to pin a version without asking the registry",
+			"--version %s must be pinned for the chart, and listing the tags of %s failed: %v", o.Version, repo, err)
+	}
+	return tags[0], fmt.Sprintf("--version %s resolved to %s, the newest release tag of %s", o.Version, tags[0], repo), nil
+}
+
+func kubeSteps(p KubePlan, ko kube.Options, o install.Options, tlsm *install.TLSMaterial) []string {
+	steps := []string{
+		"create the namespace " + p.Namespace + " if it is missing",
+		fmt.Sprintf("create the Secret %s if it is missing, else add only the keys it lacks (%s; the encryption keys are generated once, never regenerated)",
+			ko.SecretName(), strings.Join(p.SecretKeys, ", ")),
+	}
+	if tlsm != nil && tlsm.KeyPair != nil {
+		steps = append(steps, "create the kubernetes.io/tls Secret "+ko.TLSSecretName()+" from --cert and --key if it is missing")
+	}
+	return append(steps,
+		fmt.Sprintf("helm install %s (revision 1): %s, waiting until the pod is Ready (up to %s)", p.Release, p.Image, o.Timeout),
+		"record the target and its settings in "+state.Path(o.Dir)+", so later commands need no flags")
+}
+
+func objectsOf(manifest string) []string {
+	var out []string
+	for _, doc := range strings.Split(manifest, "\n---") {
+		var m struct {
+			Kind     string `json:"kind"`
+			Metadata struct {
+				Name string `json:"name"`
+			} `json:"metadata"`
+		}
+		if yaml.Unmarshal([]byte(doc), &m) == nil && m.Kind != "" {
+			out = append(out, m.Kind+"/"+m.Metadata.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func dig(m map[string]any, path ...string) any {
+	var cur any = m
+	for _, p := range path {
+		mm, _ := cur.(map[string]any)
+		cur = mm[p]
+	}
+	return cur
+}
+
+func printKubePlan(w io.Writer, p KubePlan, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(p)
+	}
+	fmt.Fprintf(w, "Plan: install Appsmith %s on Kubernetes (the cluster was not looked at)\n", p.Version)
+	chart := "no chart given"
+	if p.Chart != "" {
+		chart = "chart " + p.Chart + " " + p.ChartVersion
+	}
+	fmt.Fprintf(w, "  release %s in namespace %s, %s, values of mapping line %s\n", p.Release, p.Namespace, chart, p.Line)
+	for i, s := range p.Steps {
+		fmt.Fprintf(w, "  %d. %s\n", i+1, s)
+	}
+	if len(p.Objects) > 0 {
+		fmt.Fprintf(w, "Objects the chart renders: %s\n", strings.Join(p.Objects, ", "))
+	}
+	if len(p.Overridden) > 0 {
+		fmt.Fprintln(w, "Keys of your values files that the tool's values replace:")
+		for _, o := range p.Overridden {
+			fmt.Fprintf(w, "  - %s\n", o)
+		}
+	}
+	if len(p.Notes) > 0 {
+		fmt.Fprintln(w, "Notes:")
+		for _, n := range p.Notes {
+			fmt.Fprintf(w, "  - %s\n", n)
+		}
+	}
+	out, err := yaml.Marshal(p.Values)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Values the tool generates (your --values files go underneath; secrets are in the Secret, not here):")
+	_, err = w.Write(out)
+	return err
+}
+
+func dbKind(o install.Options) string {
+	if o.DBURL != "" {
+		return "external"
+	}
+	return "chart-mongodb"
+}
+
+func redisKind(o install.Options) string {
+	if o.RedisURL != "" {
+		return "external"
+	}
+	return "chart-redis"
+}

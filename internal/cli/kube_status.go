@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"errors"
+	"os"
+
+	"fmt"
+
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
+	"github.com/appsmith-install/appsmith-install/internal/kube"
+	"github.com/appsmith-install/appsmith-install/internal/state"
+)
+
+// kubeRecord is the record of the install dir the user named (or the
+// default one) when it is a Kubernetes target; nil otherwise.
+func kubeRecord(ro *rootOpts, stdio IO) *state.State {
+	dir, _, err := ro.givenDir(stdio)
+	if err != nil {
+		return nil
+	}
+	if dir == "" {
+		dir = hint.DefaultDir
+	}
+	s, err := state.Load(dir)
+	if err != nil || s.Target != state.TargetKubernetes || s.Kubernetes == nil {
+		return nil
+	}
+	return s
+}
+
+// KubeStatus is `status --json` of a Kubernetes target.
+type KubeStatus struct {
+	Target string `json:"target"`
+	Dir    string `json:"dir"`
+	kube.Status
+	Healthy bool `json:"healthy"`
+}
+
+// kubeStatusRun: the release as Helm records it. Pods ready/desired and
+// /info through the API server are not read yet.
+func kubeStatusRun(opts *StatusOptions, s *state.State) error {
+	k := s.Kubernetes
+	ko := kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release, Chart: k.Chart, ValuesFiles: k.Values}
+	h, err := opts.Deps.kube(ko, 0)
+	if err != nil {
+		return engine.Errorf(engine.ExitFailure, "check the kubeconfig "+s.Dir+"/appsmith.yaml names", "connecting to the cluster: %v", err)
+	}
+	st, err := h.Status()
+	if err != nil {
+		return engine.Errorf(engine.ExitNotFound, "", "%v", err)
+	}
+	ks := KubeStatus{Target: state.TargetKubernetes, Dir: s.Dir, Status: *st, Healthy: st.State == "deployed"}
+	if opts.JSON {
+		if err := printJSON(opts.IO, ks); err != nil {
+			return err
+		}
+	} else {
+		w := opts.IO.Out
+		fmt.Fprintf(w, "Appsmith on Kubernetes: release %s in namespace %s (%s)\n", st.Release, st.Namespace, s.Dir)
+		fmt.Fprintf(w, "  revision %d, %s, chart %s\n", st.Revision, st.State, st.Chart)
+		auto := "off"
+		if st.AutoUpdate {
+			auto = "ON"
+		}
+		fmt.Fprintf(w, "  image tag %s, chart auto-update %s\n", st.ImageTag, auto)
+		for _, warn := range st.Warnings {
+			fmt.Fprintf(w, "  warning: %s\n", warn)
+		}
+	}
+	if !ks.Healthy {
+		return exitSilently(engine.ExitNotReady)
+	}
+	return nil
+}
+
+// kubeUninstallRun removes the Helm release. The data claim and the
+// Secret with the encryption keys stay (Helm never deletes a
+// StatefulSet's claims; the Secret is not the release's); the record goes,
+// so the dir no longer names the release.
+func kubeUninstallRun(opts *UninstallOptions, s *state.State) error {
+	if opts.Purge {
+		return engine.UsageError("--purge is for host installs: on Kubernetes the data claim %s and the Secret %s are deleted with kubectl, on purpose",
+			kube.DataPVC(s.Kubernetes.Release), s.Kubernetes.Release+"-appsmith-secrets")
+	}
+	k := s.Kubernetes
+	ko := kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release}
+	h, err := opts.Deps.kube(ko, 0)
+	if err != nil {
+		return engine.Errorf(engine.ExitFailure, "check the kubeconfig "+s.Dir+"/appsmith.yaml names", "connecting to the cluster: %v", err)
+	}
+	res, err := h.Uninstall()
+	if err != nil {
+		return engine.Errorf(engine.ExitFailure, "", "%v", err)
+	}
+	if err := os.Remove(state.Path(s.Dir)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	fmt.Fprintf(opts.IO.Err, "Release %s is uninstalled from namespace %s.\n", res.Release, k.Namespace)
+	fmt.Fprintf(opts.IO.Err, "  kept: the data claim %s (Helm never deletes it) and the Secret %s with the encryption keys;\n", res.KeptPVC, ko.SecretName())
+	fmt.Fprintf(opts.IO.Err, "  a later install into the namespace reuses both. Delete them with kubectl only when the data are no longer wanted.\n")
+	return nil
+}

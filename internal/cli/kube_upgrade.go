@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/appsmith-install/appsmith-install/install"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/kube"
+	"github.com/appsmith-install/appsmith-install/internal/state"
+	"github.com/appsmith-install/appsmith-install/upgrade"
+)
+
+// KubeHop is one hop of a Kubernetes upgrade plan and the Helm revision
+// it makes.
+type KubeHop struct {
+	upgrade.Hop
+	Revision int `json:"revision"`
+}
+
+// KubeUpgradePlan is `upgrade --plan` of a Kubernetes target.
+type KubeUpgradePlan struct {
+	Target    string    `json:"target"`
+	Release   string    `json:"release"`
+	Namespace string    `json:"namespace"`
+	From      string    `json:"from"`
+	To        string    `json:"to"`
+	Revision  int       `json:"revision"` // the release's now
+	Hops      []KubeHop `json:"hops"`
+	Notes     []string  `json:"notes,omitempty"`
+}
+
+// kubeUpgradeRun upgrades a Kubernetes target hop by hop, on the same
+// version graph as a host (upgrade.Path): each hop is a helm upgrade with
+// the release's values and image.tag pinned to the hop, waited on until
+// Ready; a hop whose pod never becomes Ready is recovered explicitly (see
+// kube.Helm.UpgradeHop). Not there yet: the data snapshot before a hop and
+// the FCV steps through the exec API.
+func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) error {
+	stdio, deps := opts.IO, opts.Deps
+	say := func(format string, args ...any) {
+		if m := opts.Root.progress; m != "json" && m != "quiet" {
+			fmt.Fprintf(stdio.Err, format, args...)
+		}
+	}
+	if opts.Resume || opts.Auto || opts.UpdateCompose {
+		return engine.UsageError("--resume, --auto and --update-compose are not implemented for a Kubernetes target")
+	}
+	k := s.Kubernetes
+	ko := kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release, Chart: k.Chart, ValuesFiles: k.Values}
+	h, err := deps.kube(ko, opts.Timeout)
+	if err != nil {
+		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
+	}
+	rev, cur, err := h.Current()
+	if err != nil {
+		return engine.Errorf(engine.ExitNotFound, "", "%v", err)
+	}
+	from := kube.ImageTag(cur)
+	repo := "appsmith/appsmith-" + s.Edition
+	if s.Registry != "" {
+		repo = s.Registry + "/" + repo
+	}
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	tags, err := deps.tags(tctx, repo)
+	cancel()
+	if err != nil {
+		return engine.Errorf(engine.ExitPreflight, "check the registry is reachable", "listing the tags of %s: %v", repo, err)
+	}
+	target := opts.Target
+	if target == "" || target == "latest" {
+		if len(tags) == 0 {
+			return engine.Errorf(engine.ExitPreflight, "", "%s lists no version tags", repo)
+		}
+		target = tags[0]
+	} else if target, err = install.NormalizeVersion(target); err != nil {
+		return engine.UsageError("VERSION %q: %v", opts.Target, err)
+	}
+	// The chart's MongoDB subchart, or the user's database: never inside
+	// the pod (APPSMITH_ENABLE_EMBEDDED_DB=0).
+	db := upgrade.DBExternalMongo
+	hops, err := upgrade.Path(from, target, tags, db)
+	var dg *upgrade.DowngradeError
+	switch {
+	case errors.As(err, &dg):
+		return engine.Errorf(engine.ExitUsage, "", "%v: migrations are one-way; `appsmith rollback` goes back a revision", err)
+	case err != nil:
+		return engine.Errorf(engine.ExitPreflight, "", "%v", err)
+	}
+	p := KubeUpgradePlan{Target: state.TargetKubernetes, Release: k.Release, Namespace: k.Namespace, From: from, To: target, Revision: rev}
+	for i, hop := range hops {
+		p.Hops = append(p.Hops, KubeHop{Hop: hop, Revision: rev + i + 1})
+		if hop.NeedsExternalMongo != "" {
+			p.Notes = append(p.Notes, fmt.Sprintf("%s needs MongoDB %s or newer (the chart's subchart or yours): not checked on Kubernetes yet", hop.To, hop.NeedsExternalMongo))
+		}
+	}
+	p.Notes = append(p.Notes, "no data snapshot is taken before a hop on Kubernetes yet: take a backup of the database first")
+	if len(hops) == 0 {
+		say("Release %s runs %s: nothing to do.\n", k.Release, from)
+		return nil
+	}
+	if opts.Plan {
+		if opts.JSON {
+			return printJSON(stdio, p)
+		}
+		fmt.Fprintf(stdio.Out, "Plan: upgrade release %s in namespace %s from %s to %s (now revision %d)\n", p.Release, p.Namespace, from, target, rev)
+		for i, hp := range p.Hops {
+			fmt.Fprintf(stdio.Out, "  %d. helm upgrade to %s (revision %d): %s\n", i+1, hp.To, hp.Revision, hp.Why)
+		}
+		for _, n := range p.Notes {
+			fmt.Fprintf(stdio.Out, "  note: %s\n", n)
+		}
+		return nil
+	}
+	if !opts.Yes {
+		return engine.UsageError("a Kubernetes upgrade runs unattended: pass --yes (or --plan to see it first)")
+	}
+	if k.Chart == "" {
+		return engine.UsageError("%s records no chart to upgrade with", state.Path(s.Dir))
+	}
+	ch, err := kube.LoadChart(k.Chart)
+	if err != nil {
+		return engine.Errorf(engine.ExitPreflight, "", "%v", err)
+	}
+	if _, err := kube.ChartLine(ch); err != nil {
+		return engine.Errorf(engine.ExitPreflight, "", "%v", err)
+	}
+	for i, hop := range hops {
+		vals, err := kube.HopValues(cur, hop.To)
+		if err != nil {
+			return engine.Errorf(engine.ExitPreflight, "", "%v", err)
+		}
+		say("Hop %d/%d: helm upgrade %s to %s, waiting until Ready ...\n", i+1, len(hops), k.Release, hop.To)
+		res, err := h.UpgradeHop(ctx, ch, vals)
+		if errors.Is(err, kube.ErrHopRolledBack) {
+			_ = recordKube(s, kube.ImageTag(cur), res.Revision, deps)
+			return engine.Errorf(engine.ExitNotReady, "`"+"helm history "+k.Release+" -n "+k.Namespace+"` shows the failed revision",
+				"%v; deleted %v; the release runs %s again", err, res.Deleted, kube.ImageTag(cur))
+		}
+		if err != nil {
+			return engine.Errorf(engine.ExitFailure, "", "%v", err)
+		}
+		if err := recordKube(s, hop.To, res.Revision, deps); err != nil {
+			return err
+		}
+		cur = vals
+	}
+	say("Release %s runs %s (revision %d).\n", k.Release, target, s.Kubernetes.Revision)
+	return nil
+}
+
+func recordKube(s *state.State, version string, revision int, deps Deps) error {
+	s.Version, s.Kubernetes.Revision, s.UpdatedAt = version, revision, deps.now().UTC()
+	return state.Save(s.Dir, s)
+}
+
+// kubeRollbackRun goes back one Helm revision with the same recovery a
+// failed hop gets: roll back without waiting, delete the pods still on
+// the newer tag, wait for Ready on the older one. Only the image and
+// values go back: the data stay as the newer version left them (no
+// snapshot is taken on Kubernetes yet), so it is refused without --yes.
+func kubeRollbackRun(ctx context.Context, opts *RollbackOptions, s *state.State) error {
+	if !opts.Yes {
+		return engine.UsageError("on Kubernetes a rollback returns the previous revision's image and values, not the data (no snapshot is taken there yet): pass --yes to go ahead")
+	}
+	k := s.Kubernetes
+	ko := kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release}
+	h, err := opts.Deps.kube(ko, opts.Timeout)
+	if err != nil {
+		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
+	}
+	res, err := h.Rollback(ctx, 0)
+	if err != nil {
+		return engine.Errorf(engine.ExitFailure, "`helm history "+k.Release+" -n "+k.Namespace+"` shows the revisions", "%v", err)
+	}
+	st, err := h.Status()
+	if err != nil {
+		return err
+	}
+	if err := recordKube(s, st.ImageTag, st.Revision, opts.Deps); err != nil {
+		return err
+	}
+	if m := opts.Root.progress; m != "json" && m != "quiet" {
+		fmt.Fprintf(opts.IO.Err, "Release %s is back on revision %d's %s (now revision %d); pods deleted: %v\n", k.Release, res.RolledBackTo, st.ImageTag, st.Revision, res.Deleted)
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"helm.sh/helm/v3/pkg/action"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/kubernetes"
+)
+
+// NewConfig connects Helm and the tool to the cluster o names (kubeconfig,
+// context), for the release's namespace. Helm keeps its release records in
+// Secrets, as the helm command does by default.
+func NewConfig(o Options, log func(string, ...any)) (*action.Configuration, Cluster, error) {
+	flags := genericclioptions.NewConfigFlags(true)
+	if o.Kubeconfig != "" {
+		flags.KubeConfig = &o.Kubeconfig
+	}
+	if o.Context != "" {
+		flags.Context = &o.Context
+	}
+	ns := o.Namespace
+	flags.Namespace = &ns
+	if log == nil {
+		log = func(string, ...any) {}
+	}
+	cfg := new(action.Configuration)
+	if err := cfg.Init(flags, o.Namespace, "secret", log); err != nil {
+		return nil, nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	rc, err := flags.ToRESTConfig()
+	if err != nil {
+		return nil, nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, &API{Client: cs}, nil
+}
+
+// API is Cluster over client-go.
+type API struct {
+	Client kubernetes.Interface
+	// Poll is how often WaitReady looks (default 2s).
+	Poll time.Duration
+}
+
+var _ Cluster = (*API)(nil)
+
+// EnsureNamespace creates ns when it is missing.
+func (a *API) EnsureNamespace(ctx context.Context, ns string) error {
+	_, err := a.Client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+	if err == nil {
+		return nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return err
+	}
+	_, err = a.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	return err
+}
+
+// Secret reads a Secret's data.
+func (a *API) Secret(ctx context.Context, ns, name string) (map[string][]byte, bool, error) {
+	s, err := a.Client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return s.Data, true, nil
+}
+
+// CreateSecret creates a Secret, annotated to say who made it and that
+// Helm does not own it (an uninstall leaves it).
+func (a *API) CreateSecret(ctx context.Context, ns, name, typ string, data map[string][]byte) error {
+	s := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns,
+			Labels:      map[string]string{"app.kubernetes.io/managed-by": "appsmith-install"},
+			Annotations: map[string]string{"appsmith-install/note": "created once by appsmith-install; never regenerated: the encryption keys in it unlock the stored credentials"}},
+		Type: corev1.SecretType(typ),
+		Data: data,
+	}
+	_, err := a.Client.CoreV1().Secrets(ns).Create(ctx, s, metav1.CreateOptions{})
+	return err
+}
+
+// AddSecretKeys adds keys to a Secret, leaving every key it has alone.
+func (a *API) AddSecretKeys(ctx context.Context, ns, name string, data map[string][]byte) error {
+	s, err := a.Client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	if s.Data == nil {
+		s.Data = map[string][]byte{}
+	}
+	for k, v := range data {
+		if _, ok := s.Data[k]; !ok {
+			s.Data[k] = v
+		}
+	}
+	_, err = a.Client.CoreV1().Secrets(ns).Update(ctx, s, metav1.UpdateOptions{})
+	return err
+}
+
+// KeepPVC annotates the claim helm.sh/resource-policy: keep when it lacks it.
+func (a *API) KeepPVC(ctx context.Context, ns, name string) (bool, bool, error) {
+	pvc, err := a.Client.CoreV1().PersistentVolumeClaims(ns).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	if pvc.Annotations[ResourcePolicyKeep] == "keep" {
+		return true, false, nil
+	}
+	if pvc.Annotations == nil {
+		pvc.Annotations = map[string]string{}
+	}
+	pvc.Annotations[ResourcePolicyKeep] = "keep"
+	_, err = a.Client.CoreV1().PersistentVolumeClaims(ns).Update(ctx, pvc, metav1.UpdateOptions{})
+	return true, err == nil, err
+}
+
+// Pods lists the pods matching selector with their appsmith container's image.
+func (a *API) Pods(ctx context.Context, ns, selector string) ([]Pod, error) {
+	list, err := a.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return nil, err
+	}
+	var out []Pod
+	for _, p := range list.Items {
+		if p.DeletionTimestamp != nil {
+			continue // going away: neither good nor bad any more
+		}
+		pod := Pod{Name: p.Name}
+		if len(p.Spec.Containers) > 0 {
+			pod.Image = p.Spec.Containers[0].Image
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+				pod.Ready = true
+			}
+		}
+		out = append(out, pod)
+	}
+	return out, nil
+}
+
+// DeletePod deletes a pod; its controller makes a new one from the
+// (rolled back) template.
+func (a *API) DeletePod(ctx context.Context, ns, name string) error {
+	err := a.Client.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// WaitReady polls until a pod matching selector runs tag and is Ready.
+func (a *API) WaitReady(ctx context.Context, ns, selector, tag string, timeout time.Duration) error {
+	poll := a.Poll
+	if poll <= 0 {
+		poll = 2 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		pods, err := a.Pods(ctx, ns, selector)
+		if err == nil {
+			for _, p := range pods {
+				if p.Ready && TagOf(p.Image) == tag {
+					return nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no Ready pod on %s after %s", tag, timeout)
+		case <-time.After(poll):
+		}
+	}
+}
+
+// Connect is a Helm for the release o names, on the cluster o names.
+func Connect(o Options, timeout time.Duration) (*Helm, error) {
+	cfg, c, err := NewConfig(o, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Helm{Cfg: cfg, Cluster: c, Opts: o, Timeout: timeout}, nil
+}

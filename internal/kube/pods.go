@@ -1,0 +1,21 @@
+package kube
+
+import (
+	"context"
+	"time"
+)
+
+// Pod is what the recovery needs to know of a pod.
+type Pod struct {
+	Name  string
+	Image string // the appsmith container's image
+	Ready bool
+}
+
+// PodOps are the pod calls of the recovery after a bad hop.
+type PodOps interface {
+	Pods(ctx context.Context, ns, selector string) ([]Pod, error)
+	DeletePod(ctx context.Context, ns, name string) error
+	// WaitReady waits until a pod matching selector runs tag and is Ready.
+	WaitReady(ctx context.Context, ns, selector, tag string, timeout time.Duration) error
+}
