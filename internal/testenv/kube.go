@@ -82,6 +82,7 @@ var kubePlanes struct {
 
 type kubeShare struct {
 	once sync.Once
+	dir  string // holds the plane's directory (and a failed first try's)
 	k    *Kube
 	err  error
 }
@@ -107,7 +108,7 @@ func KubeMain(m *testing.M) int {
 		}
 		s.k.stop()
 		if code == 0 {
-			_ = os.RemoveAll(s.k.Dir)
+			_ = os.RemoveAll(s.dir)
 		} else {
 			fmt.Fprintf(os.Stderr, "testenv: a test failed: the control plane's files (logs, etcd data) are kept in %s\n", s.k.Dir)
 		}
@@ -158,18 +159,16 @@ func StartKube(tb testing.TB, opts ...KubeOption) *Kube {
 	var k *Kube
 	if shared {
 		s.once.Do(func() {
-			dir, err := os.MkdirTemp("", "testenv-kube-")
-			if err != nil {
-				s.err = err
+			if s.dir, s.err = os.MkdirTemp("", "testenv-kube-"); s.err != nil {
 				return
 			}
-			if s.k, s.err = startKube(dir, bins, cfg); s.err != nil {
-				s.err = fmt.Errorf("%w\n(files kept in %s)", s.err, dir)
+			if s.k, s.err = startKubeRetry(s.dir, bins, cfg); s.err != nil {
+				s.err = fmt.Errorf("%w\n(files kept in %s)", s.err, s.dir)
 			}
 		})
 		k, err = s.k, s.err
 	} else {
-		k, err = startKube(tb.TempDir(), bins, cfg)
+		k, err = startKubeRetry(tb.TempDir(), bins, cfg)
 		if err == nil {
 			tb.Cleanup(k.stop)
 		}
@@ -184,6 +183,23 @@ func StartKube(tb testing.TB, opts ...KubeOption) *Kube {
 		}
 	})
 	return k
+}
+
+// startKubeRetry starts a plane in a fresh subdirectory of dir, once more
+// if a port freePorts chose was taken before the component bound it.
+func startKubeRetry(dir string, bins string, cfg kubeConfig) (*Kube, error) {
+	var err error
+	for attempt := 1; attempt <= 2; attempt++ {
+		sub := filepath.Join(dir, fmt.Sprintf("plane-%d", attempt))
+		if err = os.Mkdir(sub, 0o700); err != nil {
+			return nil, err
+		}
+		var k *Kube
+		if k, err = startKube(sub, bins, cfg); err == nil || !strings.Contains(err.Error(), "address already in use") {
+			return k, err
+		}
+	}
+	return nil, err
 }
 
 // Logs is the end of every component's log, for a failure message.

@@ -74,6 +74,16 @@ func TestKubeStatefulSetReadinessByTag(t *testing.T) {
 	cs := kubeClient(t, k)
 	ctx := t.Context()
 
+	// Helm reads the server's version for charts' kubeVersion constraints:
+	// kube-tools.sh stamps the release into the binaries.
+	v, err := cs.Discovery().ServerVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Major != "1" || v.Minor != "34" || !strings.HasPrefix(v.GitVersion, "v1.34.") {
+		t.Errorf("server version %+v, want 1.34 (v1.34.x)", v)
+	}
+
 	const good, bad = "appsmith/appsmith-ce:v1.9.1", "appsmith/appsmith-ce:v1.9.2-" + NeverReadyTag
 	labels := map[string]string{"app": "appsmith"}
 	sts := &appsv1.StatefulSet{
