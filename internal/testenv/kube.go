@@ -176,6 +176,12 @@ func StartKube(tb testing.TB, opts ...KubeOption) *Kube {
 	if err != nil {
 		tb.Fatalf("testenv: starting the Kubernetes control plane: %v", err)
 	}
+	// A shared plane outlives tests: one of them may have broken it.
+	for _, p := range k.procs {
+		if err := p.exited(); err != nil {
+			tb.Fatalf("testenv: the shared Kubernetes control plane is down: %v\n%s", err, k.Logs())
+		}
+	}
 	tb.Logf("testenv: control plane at %s (started in %s; files in %s)", k.Server, k.StartedIn, k.Dir)
 	tb.Cleanup(func() {
 		if tb.Failed() {
