@@ -36,21 +36,27 @@ func newKubeAPI(server string, p *kubePKI) (*kubeAPI, error) {
 	}}, nil
 }
 
-// do sends body (JSON-encoded unless nil) and returns the status and body.
+// do sends body (JSON-encoded unless nil; a yamlDoc as it is) and returns
+// the status and body.
 func (a *kubeAPI) do(ctx context.Context, method, path string, body any) (int, []byte, error) {
 	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case yamlDoc:
+		rd, contentType = bytes.NewReader(b), "application/yaml"
+	default:
+		data, err := json.Marshal(b)
 		if err != nil {
 			return 0, nil, err
 		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(data)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, a.server+path, rd)
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", "application/json")
 	resp, err := a.hc.Do(req)
 	if err != nil {
@@ -60,6 +66,9 @@ func (a *kubeAPI) do(ctx context.Context, method, path string, body any) (int, [
 	data, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, data, err
 }
+
+// yamlDoc is a request body sent as YAML (the apiserver takes it).
+type yamlDoc []byte
 
 // create POSTs obj to the collection at path; an object that already
 // exists is fine (a shared plane is bootstrapped once, but be tolerant).

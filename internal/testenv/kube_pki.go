@@ -26,6 +26,7 @@ type kubePKI struct {
 	adminCertPEM, adminKey []byte // PEM
 	caFile, saKey          string // paths
 	serverCert, serverKey  string // paths
+	kwokCert, kwokKey      string // paths: kwok's kubelet-like server
 }
 
 func newKubePKI(dir string) (*kubePKI, error) {
@@ -85,6 +86,16 @@ func newKubePKI(dir string) (*kubePKI, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The apiserver reaches a pod's exec, logs and port-forward through
+	// the node's address, 127.0.0.1, where kwok serves them.
+	kwokCert, kwokKey, err := issue(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: KubeNodeName},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	})
+	if err != nil {
+		return nil, err
+	}
 	p.adminCertPEM, p.adminKey, err = issue(&x509.Certificate{
 		Subject:     pkix.Name{CommonName: "testenv-admin", Organization: []string{"system:masters"}},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
@@ -105,8 +116,11 @@ func newKubePKI(dir string) (*kubePKI, error) {
 	p.serverCert = filepath.Join(dir, "apiserver.crt")
 	p.serverKey = filepath.Join(dir, "apiserver.key")
 	p.saKey = filepath.Join(dir, "sa.key")
+	p.kwokCert = filepath.Join(dir, "kwok.crt")
+	p.kwokKey = filepath.Join(dir, "kwok.key")
 	for path, data := range map[string][]byte{
 		p.caFile: p.caPEM, p.serverCert: serverCert, p.serverKey: serverKey,
+		p.kwokCert: kwokCert, p.kwokKey: kwokKey,
 		p.saKey: pemBlock("EC PRIVATE KEY", saDER),
 	} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {

@@ -42,7 +42,7 @@ func startKube(dir, bins string, cfg kubeConfig) (k *Kube, err error) {
 	if err != nil {
 		return k, fmt.Errorf("certificates: %w", err)
 	}
-	ports, err := freePorts(3)
+	ports, err := freePorts(4)
 	if err != nil {
 		return k, err
 	}
@@ -82,6 +82,9 @@ func startKube(dir, bins string, cfg kubeConfig) (k *Kube, err error) {
 		// API refuses for endpoints; nothing in the plane needs them.
 		"--endpoint-reconciler-type=none",
 		"--enable-priority-and-fairness=false", "--profiling=false",
+		// Exec, logs and port-forward go to the node's kubelet: kwok, on
+		// the node's InternalIP (127.0.0.1), never a name to resolve.
+		"--kubelet-preferred-address-types=InternalIP", "--kubelet-certificate-authority="+pki.caFile,
 	); err != nil {
 		return k, err
 	}
@@ -120,10 +123,14 @@ func startKube(dir, bins string, cfg kubeConfig) (k *Kube, err error) {
 	if err := os.MkdirAll(kwokHome, 0o700); err != nil {
 		return k, err
 	}
+	kwokAddr := "127.0.0.1:" + strconv.Itoa(ports[3])
 	// HOME: kwok also loads ~/.kwok/kwok.yaml when there is one.
 	if err := k.run(dir, "kwok", bin("kwok"), []string{"HOME=" + kwokHome},
 		"--kubeconfig="+k.Kubeconfig, "--config="+kwokConfig,
 		"--manage-all-nodes=true", "--node-ip=127.0.0.1", "--cidr="+kubePodRange,
+		"--server-address="+kwokAddr, "--node-port="+strconv.Itoa(ports[3]),
+		"--tls-cert-file="+pki.kwokCert, "--tls-private-key-file="+pki.kwokKey,
+		"--enable-crds="+strings.Join(kwokCRDKinds, ","),
 	); err != nil {
 		return k, err
 	}
@@ -188,6 +195,9 @@ func (k *Kube) bootstrap(ctx context.Context) error {
 		"provisioner": "kubernetes.io/host-path", "reclaimPolicy": "Delete", "volumeBindingMode": "Immediate",
 	}
 	if err := k.api.create(ctx, "/apis/storage.k8s.io/v1/storageclasses", sc); err != nil {
+		return err
+	}
+	if err := k.installKwokCRDs(ctx); err != nil {
 		return err
 	}
 	resources := map[string]string{"cpu": "32", "memory": "256Gi", "pods": "110"}
