@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -26,20 +27,28 @@ type kubeProc struct {
 // child ends, so the children must come from a thread that never does.
 // Then a test binary that dies (a panic, a timeout, kill -9) takes its
 // control plane with it instead of leaving an apiserver behind.
-var starts = make(chan startReq)
+var (
+	starts     = make(chan startReq)
+	startsOnce sync.Once
+)
 
 type startReq struct {
 	cmd *exec.Cmd
 	err chan error
 }
 
-func init() {
-	go func() {
-		runtime.LockOSThread()
-		for r := range starts {
-			r.err <- r.cmd.Start()
-		}
-	}()
+func startOnLockedThread(cmd *exec.Cmd) error {
+	startsOnce.Do(func() {
+		go func() {
+			runtime.LockOSThread()
+			for r := range starts {
+				r.err <- r.cmd.Start()
+			}
+		}()
+	})
+	r := startReq{cmd: cmd, err: make(chan error)}
+	starts <- r
+	return <-r.err
 }
 
 func startKubeProc(dir, name, bin string, env []string, args ...string) (*kubeProc, error) {
@@ -54,9 +63,7 @@ func startKubeProc(dir, name, bin string, env []string, args ...string) (*kubePr
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = f, f
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	r := startReq{cmd: p.cmd, err: make(chan error)}
-	starts <- r
-	if err := <-r.err; err != nil {
+	if err := startOnLockedThread(p.cmd); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	go func() {
