@@ -137,9 +137,9 @@ func StartKube(tb testing.TB, opts ...KubeOption) *Kube {
 	bins, err := kubeTools()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			tb.Fatalf("testenv: the Kubernetes control plane is needed and CI=true: %v", err)
+			tb.Fatalf("testenv: the Kubernetes control plane is needed and CI=true: %v\n(make kube-tools builds it)", err)
 		}
-		tb.Skipf("testenv: no Kubernetes control plane: %v", err)
+		tb.Skipf("testenv: no Kubernetes control plane: %v\n(make kube-tools builds it)", err)
 	}
 
 	kubePlanes.mu.Lock()
