@@ -10,7 +10,7 @@ BI       := github.com/appsmith-install/appsmith-install/internal/buildinfo
 LDFLAGS  := -s -w -X $(BI).Version=$(VERSION) -X $(BI).Commit=$(COMMIT) -X $(BI).Date=$(DATE)
 BIN      := bin/appsmith-install
 
-.PHONY: help build run test unit e2e engine tools release-tools bench demo lint snapshot golden docs images-validate clean
+.PHONY: help build run test unit e2e engine tools kube-tools release-tools bench demo lint snapshot golden docs images-validate clean
 
 ## help: list the targets
 help:
@@ -28,6 +28,12 @@ engine:
 tools:
 	bash scripts/test-tools.sh
 
+## kube-tools: build etcd, kube-apiserver/-controller-manager/-scheduler and kwok for the Kubernetes tests (once, cached)
+# scripts/kube-tools.sh: built once per machine from tools/kube/ into the
+# user cache; later runs only print the path. internal/testenv StartKube uses it.
+kube-tools:
+	@bash scripts/kube-tools.sh >/dev/null
+
 ## release-tools: build the pinned goreleaser and golangci-lint (once, cached)
 release-tools:
 	@bash scripts/release-tools.sh >/dev/null
@@ -39,7 +45,7 @@ run: engine build
 
 ## test: the whole suite, end-to-end tests included, against the real engine
 # The whole suite, end-to-end tests included, against the real engine.
-test: engine tools lint
+test: engine tools kube-tools lint
 	AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -timeout 40m ./...
 
 ## unit: unit tests only, no engine needed (well under a minute)
@@ -48,7 +54,7 @@ unit:
 	AWS_EC2_METADATA_DISABLED=true $(GO) test -short ./...
 
 ## e2e: the end-to-end tests only, against the real engine
-e2e: engine tools
+e2e: engine tools kube-tools
 	AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -timeout 40m ./test/...
 
 ## lint: gofmt, go vet and golangci-lint (.golangci.yml: depguard mirrors the layering test)

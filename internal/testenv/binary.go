@@ -1,8 +1,9 @@
 // Package testenv is the end-to-end test harness: it builds the stand-in
 // Appsmith program (test/standin), bakes it into FROM-scratch images, serves
 // them from an in-process registry on 127.0.0.1 that the real Docker engine
-// pulls from, and connects to that engine. It is imported only by _test.go
-// files.
+// pulls from, and connects to that engine; for the Kubernetes target it
+// starts a real control plane on 127.0.0.1 with kwok fake nodes (kube.go).
+// It is imported only by _test.go files.
 package testenv
 
 import (
