@@ -53,7 +53,11 @@ func TestSnapshotRelease(t *testing.T) {
 	gr := tool(t, "goreleaser")
 	runIn(t, top, gr, "check")
 	runIn(t, top, gr, "release", "--snapshot", "--clean", "--skip=publish")
-	dist := filepath.Join(top, "dist")
+	// Absolute: the checks below run commands in dist with its files' paths.
+	dist, err := filepath.Abs(filepath.Join(top, "dist"))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// Every artifact is in checksums.txt with its real sum.
 	sums := readSums(t, filepath.Join(dist, "checksums.txt"))
