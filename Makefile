@@ -10,15 +10,20 @@ BI       := github.com/appsmith-install/appsmith-install/internal/buildinfo
 LDFLAGS  := -s -w -X $(BI).Version=$(VERSION) -X $(BI).Commit=$(COMMIT) -X $(BI).Date=$(DATE)
 BIN      := bin/appsmith-install
 
-.PHONY: help build run test unit e2e engine tools kube-tools release-tools bench demo lint snapshot golden docs images-validate clean
+.PHONY: help build build-host run test unit e2e engine tools kube-tools release-tools bench demo lint snapshot golden docs images-validate clean
 
 ## help: list the targets
 help:
 	@awk '/^## / { sub(/^## /, ""); i = index($$0, ":"); printf "  %-16s %s\n", substr($$0, 1, i-1), substr($$0, i+2) }' $(MAKEFILE_LIST)
 
-## build: the binary, bin/appsmith-install
-build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/appsmith-install
+## build: the binaries, bin/appsmith-install and its Kubernetes companion bin/appsmith-kube
+# The host binary leaves Helm and client-go out (nokube); --target
+# kubernetes is handed to appsmith-kube beside it.
+build: build-host
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/appsmith-kube ./cmd/appsmith-install
+
+build-host:
+	CGO_ENABLED=0 $(GO) build -tags nokube -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/appsmith-install
 
 ## engine: start a Docker engine (installs Debian's docker.io when missing)
 engine:
@@ -40,7 +45,7 @@ release-tools:
 
 ## run: install Appsmith on this machine (ARGS='--version v1.9.2')
 # Installs Appsmith on this machine: `make run ARGS='--version v1.9.2'`.
-run: engine build
+run: engine build-host
 	./$(BIN) --yes $(ARGS)
 
 ## test: the whole suite, end-to-end tests included, against the real engine
@@ -61,6 +66,7 @@ e2e: engine tools kube-tools
 lint: release-tools
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags nokube ./internal/cli ./cmd/...
 	"$$(bash scripts/release-tools.sh)/golangci-lint" run ./...
 
 ## golden: rewrite every golden file and the generated docs/ from the current code (review the diff)

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=build/extras
 rm -rf "$out" && mkdir -p "$out/completions" "$out/man" "$out/bin"
-CGO_ENABLED=0 go build -o "$out/bin/appsmith-install" ./cmd/appsmith-install
+CGO_ENABLED=0 go build -tags nokube -o "$out/bin/appsmith-install" ./cmd/appsmith-install
 ln -s appsmith-install "$out/bin/appsmith"
 for name in appsmith-install appsmith; do
 	"$out/bin/$name" completion bash >"$out/completions/$name.bash"

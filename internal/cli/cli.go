@@ -22,7 +22,6 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
-	"github.com/appsmith-install/appsmith-install/internal/kube"
 	"github.com/appsmith-install/appsmith-install/internal/registry"
 )
 
@@ -53,15 +52,9 @@ type Deps struct {
 	// Confirm asks a yes/no question (uninstall --purge); the caller has
 	// checked that there is a terminal to ask on (canPrompt).
 	Confirm func(stdio IO, question string) (bool, error)
-	// Kube connects to the cluster of a Kubernetes target (kube.Connect).
-	Kube func(o kube.Options, timeout time.Duration) (*kube.Helm, error)
-}
-
-func (d Deps) kube(o kube.Options, timeout time.Duration) (*kube.Helm, error) {
-	if d.Kube != nil {
-		return d.Kube(o, timeout)
-	}
-	return kube.Connect(o, timeout)
+	// Kube connects to the cluster of a Kubernetes target (kube.Connect;
+	// see kube_deps.go).
+	Kube kubeConnector
 }
 
 func (d Deps) confirm(stdio IO, question string) (bool, error) {
@@ -126,6 +119,7 @@ func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 	stdio.Err = errs
 	defer errs.flush()
 	root, ro := newRoot(name, stdio, deps)
+	ro.args = args
 	root.SetArgs(args[1:])
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
@@ -187,6 +181,9 @@ type rootOpts struct {
 	// guardSkip: unfinished operations a command finishes itself (the TLS
 	// commands roll back an interrupted TLS change) and so is not refused for.
 	guardSkip func(*engine.Journal) bool
+	// args are the command line as Main got it: a build without the
+	// Kubernetes target hands them to its companion (kube_companion.go).
+	args []string
 }
 
 func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {

@@ -56,6 +56,7 @@ func GenerateDocs(dir string) error {
 // for Getenv calls and fails when one is missing here.
 var OtherEnv = map[string]string{
 	"APPSMITH_DIR":                    "the install directory of day-two commands (as --dir)",
+	"APPSMITH_KUBE_COMPANION":         "set by appsmith-install when it hands a Kubernetes command to appsmith-kube (not for users: it stops a wrongly built companion handing it back)",
 	"NO_COLOR":                        "any value turns colour off (https://no-color.org)",
 	"SUDO_USER":                       "the user who ran sudo: files meant for them (the appsmith link's owner) are theirs",
 	"HOME":                            "where a user's own files are looked for",

@@ -1,3 +1,5 @@
+//go:build !nokube
+
 package cli
 
 import (
@@ -7,27 +9,9 @@ import (
 	"fmt"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
-	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/kube"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
-
-// kubeRecord is the record of the install dir the user named (or the
-// default one) when it is a Kubernetes target; nil otherwise.
-func kubeRecord(ro *rootOpts, stdio IO) *state.State {
-	dir, _, err := ro.givenDir(stdio)
-	if err != nil {
-		return nil
-	}
-	if dir == "" {
-		dir = hint.DefaultDir
-	}
-	s, err := state.Load(dir)
-	if err != nil || s.Target != state.TargetKubernetes || s.Kubernetes == nil {
-		return nil
-	}
-	return s
-}
 
 // KubeStatus is `status --json` of a Kubernetes target.
 type KubeStatus struct {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
 // Options say where and how the chart is installed: the cluster
@@ -22,7 +24,9 @@ type Options struct {
 // Defaults are the options of a plain `--target kubernetes`. There is no
 // default chart: the project's stand-in chart is for tests only, and the
 // official one is named by the user (a path or an OCI reference).
-func Defaults() Options { return Options{Namespace: "appsmith", Release: "appsmith"} }
+func Defaults() Options {
+	return Options{Namespace: state.DefaultKubeNamespace, Release: state.DefaultKubeRelease}
+}
 
 // FieldError is a bad option value; Field is the flag's name.
 type FieldError struct{ Field, Value, Reason string }

@@ -88,6 +88,12 @@ type State struct {
 // Appsmith's Helm chart.
 const TargetKubernetes = "kubernetes"
 
+// The namespace and Helm release a Kubernetes target gets unless told.
+const (
+	DefaultKubeNamespace = "appsmith"
+	DefaultKubeRelease   = "appsmith"
+)
+
 // Kubernetes is the cluster side of a Kubernetes target, so later
 // commands need no flags: which cluster, where, and from which chart.
 // Values files are recorded by path; their content is read again.

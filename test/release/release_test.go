@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -88,7 +89,7 @@ func TestSnapshotRelease(t *testing.T) {
 	for _, a := range archives {
 		if strings.Contains(a, "linux_amd64") {
 			list := runIn(t, dist, "tar", "-tzf", a)
-			for _, want := range []string{"LICENSE", "README.md", "appsmith-install", "completions/appsmith.bash", "man/appsmith-upgrade.1.gz"} {
+			for _, want := range []string{"LICENSE", "README.md", "appsmith-install", "appsmith-kube", "completions/appsmith.bash", "man/appsmith-upgrade.1.gz"} {
 				if !strings.Contains(list, want) {
 					t.Errorf("%s lacks %s:\n%s", a, want, list)
 				}
@@ -105,6 +106,7 @@ func TestSnapshotRelease(t *testing.T) {
 	list := runIn(t, dist, "dpkg-deb", "-c", deb)
 	for _, want := range []string{
 		"./usr/bin/appsmith-install",
+		"./usr/bin/appsmith-kube",
 		"./usr/bin/appsmith -> /usr/bin/appsmith-install",
 		"./usr/share/bash-completion/completions/appsmith",
 		"./usr/share/zsh/vendor-completions/_appsmith",
@@ -137,6 +139,32 @@ func TestSnapshotRelease(t *testing.T) {
 		if !strings.Contains(v.Version, "snapshot") || len(v.Commit) != 40 || v.Date == "" || v.Platform != "linux/amd64" {
 			t.Errorf("%s version: %+v (want the snapshot's version, commit and date stamped in)", name, v)
 		}
+	}
+	checkCompanion(t, root)
+}
+
+// The host binary links no Helm or client-go; it hands --target kubernetes
+// to the companion beside it, and says so when the companion is missing.
+func checkCompanion(t *testing.T, root string) {
+	t.Helper()
+	for bin, wantHelm := range map[string]bool{"appsmith-install": false, "appsmith-kube": true} {
+		mods := runIn(t, "/", "go", "version", "-m", filepath.Join(root, "usr/bin", bin))
+		if got := strings.Contains(mods, "helm.sh/helm/v3"); got != wantHelm {
+			t.Errorf("%s links Helm: %v, want %v", bin, got, wantHelm)
+		}
+	}
+	plan := []string{root, "/usr/bin/appsmith", "--target", "kubernetes", "--plan", "--version", "v1.9.2", "--dir", "/nonexistent"}
+	if out := runIn(t, "/", "chroot", plan...); !strings.Contains(out, "the cluster was not looked at") {
+		t.Errorf("appsmith --target kubernetes --plan through the companion:\n%s", out)
+	}
+	if err := os.Remove(filepath.Join(root, "usr/bin/appsmith-kube")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("chroot", plan...)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(out), "appsmith-kube, which is not installed") {
+		t.Errorf("without the companion: %v\n%s\nwant exit 3 naming appsmith-kube", err, out)
 	}
 }
 
