@@ -96,6 +96,8 @@ type BundleCreateOptions struct {
 	Installers  []string // PLATFORM=FILE
 	Plan        bool
 	JSON        bool
+	// repoGiven: --edition or --registry was given (the flag's name).
+	repoGiven string
 }
 
 // NewCmdBundleCreate builds `bundle create`; runF replaces bundleCreateRun.
@@ -115,6 +117,11 @@ func NewCmdBundleCreate(f *Factory, runF func(*BundleCreateOptions) error) *cobr
 			"--plan prints the path and the images and pulls nothing." + bundleExitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, name := range []string{"edition", "registry"} {
+				if cmd.Flags().Changed(name) {
+					opts.repoGiven = "--" + name
+				}
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -146,6 +153,9 @@ func bundleCreateRun(ctx context.Context, opts *BundleCreateOptions) error {
 	}
 	if opts.From != "" && opts.ForInstance != "" {
 		return engine.UsageError("--from and --for-instance both say where the path starts: give one")
+	}
+	if opts.ForInstance != "" && opts.repoGiven != "" {
+		return engine.UsageError("%s and --for-instance both say where the images come from: --for-instance pulls from the instance's own repository; give --from VERSION with %s instead", opts.repoGiven, opts.repoGiven)
 	}
 	if opts.Edition != "ee" && opts.Edition != "ce" {
 		return engine.UsageError("--edition %q: want ee or ce", opts.Edition)

@@ -53,6 +53,12 @@ func TestBundleCommands(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.out, "hop v1.8.15 → v1.9.2") || !strings.Contains(r.out, "image appsmith/appsmith-ee:v1.99") {
 		t.Fatalf("create --plan: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
+	// --for-instance pulls from the instance's repository: a --registry
+	// beside it would be ignored, so it is refused before anything is looked at.
+	r = run(t, bundleDeps(emptyEngine(t)), nil, "bundle", "create", "--for-instance", dir, "--registry", "mirror.example:5000", "--to", "v2.0.1", "--plan")
+	if r.code != 2 || !strings.Contains(r.errOut, "--registry and --for-instance") {
+		t.Errorf("create --for-instance --registry: exit %d, want 2\n%s", r.code, r.errOut)
+	}
 	e := saveEngine(t)
 	r = run(t, bundleDeps(e), nil, "bundle", "create", "--from", "v1.8.15", "--to", "v2.0.1", "--sign-key", key, "-o", out, "--progress", "plain")
 	if r.code != 0 || !strings.Contains(r.out, "4 image(s)") || !strings.Contains(r.errOut, "Writing images:") {
