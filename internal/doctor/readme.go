@@ -3,6 +3,8 @@ package doctor
 import (
 	"fmt"
 	"strings"
+
+	"github.com/appsmith-install/appsmith-install/internal/mdgen"
 )
 
 // README's Troubleshooting section sits between these markers; its check
@@ -18,20 +20,13 @@ func Markdown() string {
 	var b strings.Builder
 	b.WriteString("| check | what it finds | fix |\n|---|---|---|\n")
 	for _, c := range Checks {
-		fmt.Fprintf(&b, "| `%s` %s | %s | %s |\n", c.ID, c.Title, cell(c.Finds), cell(c.Fix))
+		fmt.Fprintf(&b, "| `%s` %s | %s | %s |\n", c.ID, c.Title, mdgen.Cell(c.Finds), mdgen.Cell(c.Fix))
 	}
 	return b.String()
 }
 
-func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-
 // ReplaceSection puts Markdown() between the markers of readme; ok is false
 // when the markers are missing.
 func ReplaceSection(readme string) (string, bool) {
-	i := strings.Index(readme, ReadmeBegin)
-	j := strings.Index(readme, ReadmeEnd)
-	if i < 0 || j < i {
-		return readme, false
-	}
-	return readme[:i+len(ReadmeBegin)] + "\n" + Markdown() + readme[j:], true
+	return mdgen.Replace(readme, ReadmeBegin, ReadmeEnd, Markdown())
 }

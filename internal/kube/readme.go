@@ -3,6 +3,8 @@ package kube
 import (
 	"fmt"
 	"strings"
+
+	"github.com/appsmith-install/appsmith-install/internal/mdgen"
 )
 
 // README's Kubernetes values section sits between these markers; it is
@@ -22,21 +24,14 @@ func Markdown() string {
 		fmt.Fprintf(&b, "Chart line %s (checked against the chart's %s):\n\n", l.Version, l.Read)
 		b.WriteString("| option | chart key | value |\n|---|---|---|\n")
 		for _, r := range l.Rows {
-			fmt.Fprintf(&b, "| %s | `%s` | %s |\n", cell(r.Option), cell(r.Key), cell(r.Rule))
+			fmt.Fprintf(&b, "| %s | `%s` | %s |\n", mdgen.Cell(r.Option), mdgen.Cell(r.Key), mdgen.Cell(r.Rule))
 		}
 	}
 	return b.String()
 }
 
-func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-
 // ReplaceSection puts Markdown() between the markers of readme; ok is
 // false when the markers are missing.
 func ReplaceSection(readme string) (string, bool) {
-	i := strings.Index(readme, ReadmeBegin)
-	j := strings.Index(readme, ReadmeEnd)
-	if i < 0 || j < i {
-		return readme, false
-	}
-	return readme[:i+len(ReadmeBegin)] + "\n" + Markdown() + readme[j:], true
+	return mdgen.Replace(readme, ReadmeBegin, ReadmeEnd, Markdown())
 }
