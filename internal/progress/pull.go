@@ -19,6 +19,10 @@ type layer struct {
 	id            string
 	status        string
 	current, size int64
+	// A transfer's rate: its first event's time and bytes, and the last
+	// event's time (events carry the time they happened).
+	first, last time.Time
+	firstBytes  int64
 }
 
 // Statuses that mean the bytes of a layer are all here (or never needed).

@@ -2,6 +2,7 @@ package progress
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 )
@@ -45,6 +46,10 @@ func (x *transfers) update(e engine.Event) (l *layer, changed bool) {
 		x.units = append(x.units, l)
 	}
 	changed = l.status != e.Status
+	if l.first.IsZero() {
+		l.first, l.firstBytes = e.Time, e.Current
+	}
+	l.last = e.Time
 	l.status, l.current = e.Status, e.Current
 	if e.Size > l.size {
 		l.size = e.Size
@@ -53,11 +58,22 @@ func (x *transfers) update(e engine.Event) (l *layer, changed bool) {
 }
 
 // text is one unit's state in words: "Dumping 120 MB" or, when the end
-// is known, "Writing 120 MB of 300 MB (40%)".
+// is known, "Writing 120 MB of 300 MB (40%)"; after a second, with the
+// rate: "Loading 1.2 GB of 2.6 GB (46%, 85 MB/s)".
 func (l *layer) text() string {
+	rate := ""
+	if d := l.last.Sub(l.first); d >= time.Second && !l.first.IsZero() {
+		rate = FormatBytes(int64(float64(l.current-l.firstBytes)/d.Seconds())) + "/s"
+	}
 	if l.size > 0 {
-		pct := l.current * 100 / l.size
-		return fmt.Sprintf("%s %s of %s (%d%%)", l.status, FormatBytes(l.current), FormatBytes(l.size), min(pct, 100))
+		pct := min(l.current*100/l.size, 100)
+		if rate != "" {
+			return fmt.Sprintf("%s %s of %s (%d%%, %s)", l.status, FormatBytes(l.current), FormatBytes(l.size), pct, rate)
+		}
+		return fmt.Sprintf("%s %s of %s (%d%%)", l.status, FormatBytes(l.current), FormatBytes(l.size), pct)
+	}
+	if rate != "" {
+		return fmt.Sprintf("%s %s (%s)", l.status, FormatBytes(l.current), rate)
 	}
 	return fmt.Sprintf("%s %s", l.status, FormatBytes(l.current))
 }
