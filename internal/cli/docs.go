@@ -102,6 +102,21 @@ func configReference(root *cobra.Command) []byte {
 		fmt.Fprintf(&b, "| `%s` | `--%s` | `%s` | %s | %s | %s |\n", yamlKey(name), name, installEnvPrefix+strings.ToUpper(yamlKey(name)),
 			t.Field(i).Type.String(), cell(def), cell(usage))
 	}
+	// The target's keys are flags of both builds, but fields of
+	// kube.Options, which the host build does not link: read from the flags.
+	for _, name := range targetKeys {
+		usage, def, typ := "", "", "string"
+		if fs != nil {
+			if f := fs.Lookup(name); f != nil {
+				usage, def, typ = f.Usage, f.DefValue, f.Value.Type()
+			}
+		}
+		if def == "[]" {
+			def = ""
+		}
+		fmt.Fprintf(&b, "| `%s` | `--%s` | `%s` | %s | %s | %s |\n", name, name, installEnvPrefix+strings.ToUpper(name),
+			typ, cell(def), cell(usage))
+	}
 	b.WriteString("\n## Other environment variables\n\n| variable | meaning |\n|---|---|\n")
 	keys := make([]string, 0, len(OtherEnv))
 	for k := range OtherEnv {

@@ -131,6 +131,7 @@ func mergeOptions(ctx context.Context, fl *InstallOptions) (*loader, error) {
 		return l.fromFlags(fl.Flags)
 	}
 	first := newLoader(install.Defaults())
+	first.others = targetConfigKeys
 	if err := layers(first); err != nil {
 		return nil, err
 	}
@@ -146,6 +147,7 @@ func mergeOptions(ctx context.Context, fl *InstallOptions) (*loader, error) {
 		return nil, err
 	}
 	l := newLoader(install.Defaults())
+	l.others = targetConfigKeys
 	if s := recorded(ctx, deps, dirOnly.Dir); s != nil {
 		l.fromState(s)
 	}
@@ -183,6 +185,9 @@ func installRun(ctx context.Context, fl *InstallOptions) error {
 			return engine.UsageError("--target kubernetes installs unattended: pass --yes, or --plan to see the plan and values first")
 		}
 		return kubeInstallRun(ctx, fl, mode, o, tlsm, rec)
+	}
+	if err := hostConfigChecks(fl.Config); err != nil {
+		return err
 	}
 	if f := fl.Flags; f != nil {
 		for name := range targetFlags {

@@ -34,6 +34,13 @@ func kubeOptions(fl *InstallOptions, s *state.State) (kube.Options, error) {
 		d = kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release, Chart: k.Chart, ValuesFiles: k.Values}
 	}
 	l := newOptLoader(d, "APPSMITH_INSTALL_")
+	if fl.Config != "" {
+		l.others = installConfigKeys()
+		l.others["target"] = true
+		if err := l.fromFile(fl.Config); err != nil {
+			return kube.Options{}, err
+		}
+	}
 	if err := l.fromEnv(fl.IO.Getenv); err != nil {
 		return kube.Options{}, err
 	}

@@ -63,6 +63,31 @@ func TestKubePlanWithoutCluster(t *testing.T) {
 	}
 }
 
+// install.yaml holds the target and its settings beside the install's own
+// keys; each loader reads its own, and a host install refuses the target's.
+func TestKubeConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "install.yaml")
+	os.WriteFile(cfg, []byte("target: kubernetes\nnamespace: team-a\nrelease: apps\nchart: "+standinChart+"\nversion: v1.9.2\nedition: ce\n"), 0o600)
+	r := run(t, kubeDeps(t), nil, "--config", cfg, "--plan", "--dir", filepath.Join(dir, "appsmith"), "--link-dir", "")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	for _, want := range []string{"release apps in namespace team-a", "appsmith/appsmith-ce", "tag: v1.9.2"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("plan from %s lacks %q:\n%s", cfg, want, r.out)
+		}
+	}
+	os.WriteFile(cfg, []byte("target: kubernetes\nnamespace: team-a\nnamspace: typo\n"), 0o600)
+	if r := run(t, kubeDeps(t), nil, "--config", cfg, "--plan", "--dir", filepath.Join(dir, "appsmith"), "--link-dir", ""); r.code != 2 || !strings.Contains(r.errOut, `unknown key "namspace"`) {
+		t.Errorf("a typo in %s: exit %d, want 2 naming it\n%s", cfg, r.code, r.errOut)
+	}
+	os.WriteFile(cfg, []byte("namespace: team-a\nversion: v1.9.2\n"), 0o600)
+	if r := run(t, kubeDeps(t), nil, "--config", cfg, "--plan", "--dir", filepath.Join(dir, "appsmith"), "--link-dir", ""); r.code != 2 || !strings.Contains(r.errOut, "namespace is for target: kubernetes") {
+		t.Errorf("a host install with a namespace in %s: exit %d, want 2\n%s", cfg, r.code, r.errOut)
+	}
+}
+
 func TestKubePlanJSONNoChart(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "appsmith")
 	r := run(t, kubeDeps(t), nil, "--target", "kubernetes", "--plan", "--json", "--dir", dir, "--version", "1.9.2",

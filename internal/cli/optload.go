@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +32,10 @@ type optLoader[T any] struct {
 	opts      T
 	envPrefix string            // "APPSMITH_INSTALL_"
 	sources   map[string]string // option name → "--http-port" / "http_port in f.yaml" / "APPSMITH_INSTALL_HTTP_PORT"
+	// others are the keys of a config file that another loader of the same
+	// file reads (install.yaml holds both the install's and the Kubernetes
+	// target's keys): not unknown, not this loader's.
+	others map[string]bool
 }
 
 func newOptLoader[T any](defaults T, envPrefix string) *optLoader[T] {
@@ -138,8 +144,17 @@ func (l *optLoader[T]) fromYAML(data []byte, path string) error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		f, ok := known[k]
+		if !ok && l.others[k] {
+			continue
+		}
 		if !ok {
-			return engine.UsageError("%s: unknown key %q (known: %s)", path, k, strings.Join(l.knownKeys(), ", "))
+			known := l.knownKeys()
+			for _, o := range slices.Sorted(maps.Keys(l.others)) {
+				if !slices.Contains(known, o) {
+					known = append(known, o)
+				}
+			}
+			return engine.UsageError("%s: unknown key %q (known: %s)", path, k, strings.Join(known, ", "))
 		}
 		node := m[k]
 		src := fmt.Sprintf("%s in %s", k, path)

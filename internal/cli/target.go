@@ -1,8 +1,12 @@
 package cli
 
 import (
-	"github.com/spf13/pflag"
+	"os"
 
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+
+	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/state"
@@ -34,8 +38,75 @@ func addTargetFlags(fs *pflag.FlagSet) {
 	fs.Bool("json", false, "with --target kubernetes --plan: print the plan as JSON")
 }
 
+// targetConfigKeys are install.yaml's keys of the target and its settings
+// (the flags addTargetFlags adds, but --json): the install's loader leaves
+// them to the Kubernetes target's (kubeOptions) and to targetOf.
+var targetConfigKeys = keySet(targetKeys)
+
+// targetKeys in the order the configuration reference lists them.
+var targetKeys = []string{"target", "kubeconfig", "context", "namespace", "release", "chart", "values"}
+
+func keySet(keys []string) map[string]bool {
+	m := map[string]bool{}
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}
+
+// installConfigKeys are install.yaml's keys of the install's own options.
+func installConfigKeys() map[string]bool {
+	return keySet(newLoader(install.Defaults()).knownKeys())
+}
+
+// configKeys reads the top-level keys of a config file (nil when it is
+// not a YAML mapping: the install's loader says what is wrong with it).
+func configKeys(path string) (map[string]any, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, engine.UsageError("--config %s: %v", path, err)
+	}
+	var m map[string]any
+	if yaml.Unmarshal(data, &m) != nil {
+		return nil, nil
+	}
+	return m, nil
+}
+
+// configTarget is the target key of a config file ("" when absent).
+func configTarget(path string) (string, error) {
+	m, err := configKeys(path)
+	if err != nil || m["target"] == nil {
+		return "", err
+	}
+	s, ok := m["target"].(string)
+	if !ok {
+		return "", engine.UsageError("%s: target must be host or kubernetes", path)
+	}
+	return s, nil
+}
+
+// hostConfigChecks refuses a config file of a host install that sets the
+// Kubernetes target's settings, as the flags are refused: a namespace in
+// install.yaml without `target: kubernetes` is a mistake, not a no-op.
+func hostConfigChecks(path string) error {
+	if path == "" {
+		return nil
+	}
+	m, err := configKeys(path)
+	if err != nil {
+		return err
+	}
+	for _, k := range targetKeys[1:] {
+		if _, ok := m[k]; ok {
+			return engine.UsageError("%s: %s is for target: kubernetes", path, k)
+		}
+	}
+	return nil
+}
+
 // targetOf says where the install goes: --target, APPSMITH_INSTALL_TARGET,
-// what the install dir records, else the host.
+// the target key of --config, what the install dir records, else the host.
 func targetOf(fl *InstallOptions, s *state.State) (string, error) {
 	t, src := "", ""
 	if fl.Flags != nil {
@@ -46,6 +117,15 @@ func targetOf(fl *InstallOptions, s *state.State) (string, error) {
 	if t == "" && fl.IO.Getenv != nil {
 		if v := fl.IO.Getenv("APPSMITH_INSTALL_TARGET"); v != "" {
 			t, src = v, "APPSMITH_INSTALL_TARGET"
+		}
+	}
+	if t == "" && fl.Config != "" {
+		v, err := configTarget(fl.Config)
+		if err != nil {
+			return "", err
+		}
+		if v != "" {
+			t, src = v, "target in "+fl.Config
 		}
 	}
 	if t == "" && s != nil && s.Target != "" {
