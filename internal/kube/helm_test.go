@@ -286,3 +286,48 @@ func TestHopValues(t *testing.T) {
 		t.Errorf("a release with _image.tag: %v", err)
 	}
 }
+
+// TestRollbackAfterARecoveredHop: after a bad hop was recovered the
+// history ends ... v1.9.38 (superseded), v1.99 (failed), v1.9.38 again
+// (the recovery's copy). Back one is v1.9.2: not Helm's cur-1, the failed
+// revision (its tag would come back), nor the copied one (nothing would
+// change). The recovery reports the release's revision, not the copied one.
+func TestRollbackAfterARecoveredHop(t *testing.T) {
+	ctx := context.Background()
+	failing := &kubefake.FailingKubeClient{PrintingKubeClient: kubefake.PrintingKubeClient{Out: io.Discard}}
+	h, pods, _ := newHelm(t, failing)
+	ch := loadStandin(t)
+	g, vals := values(t, "v1.9.2")
+	if _, err := h.Install(ctx, ch, g, vals, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, vals = values(t, "v1.9.38")
+	if _, err := h.UpgradeHop(ctx, ch, vals); err != nil {
+		t.Fatal(err)
+	}
+	failing.WaitError = errors.New("timed out waiting for the condition")
+	_, bad := values(t, "v1.99")
+	res, err := h.UpgradeHop(ctx, ch, bad)
+	if !errors.Is(err, ErrHopRolledBack) || res.RolledBackTo != 2 || res.Revision != 4 {
+		t.Fatalf("bad hop: %+v %v, want rolled back to 2, now revision 4", res, err)
+	}
+	failing.WaitError = nil
+	var waited string
+	pods.wait = func(_, _, tag string) error { waited = tag; return nil }
+	res, err = h.Rollback(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := h.Status()
+	if res.RolledBackTo != 1 || res.Revision != 5 || s.Revision != 5 || s.ImageTag != "v1.9.2" || waited != "v1.9.2" {
+		t.Errorf("rollback %+v, status %+v, waited %q: want back to revision 1's v1.9.2, now revision 5", res, s, waited)
+	}
+	// Nothing before revision 1: refused, naming the version.
+	h2, _, _ := newHelm(t, nil)
+	if _, err := h2.Install(ctx, ch, g, vals, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h2.Rollback(ctx, 0); err == nil || !strings.Contains(err.Error(), "no revision before 1") {
+		t.Errorf("rollback of a first install: %v", err)
+	}
+}

@@ -2,12 +2,14 @@ package kube
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
 
-	"context"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
 type upgradePlan struct {
@@ -160,7 +162,22 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 	e.podReadyOn("v2.0.1")
 	e.sameClaim(claim, "after the bad hop")
 	st, _ = e.status()
-	if st.ImageTag != "v2.0.1" || st.State != "deployed" || !st.Healthy {
-		t.Errorf("status after the bad hop: %+v", st)
+	if st.ImageTag != "v2.0.1" || st.State != "deployed" || !st.Healthy || st.Revision != rel.Version {
+		t.Errorf("status after the bad hop: %+v, want revision %d on v2.0.1", st, rel.Version)
 	}
+	if s, err := state.Load(e.dir); err != nil || s.Version != "v2.0.1" || s.Kubernetes.Revision != rel.Version {
+		t.Errorf("the install dir records %+v (%v), want v2.0.1 at revision %d", s, err, rel.Version)
+	}
+
+	// 5. A rollback now goes back one version: to v1.99, not to the failed
+	// revision (Helm's "previous") nor to the copy of v2.0.1 the recovery
+	// rolled back to.
+	r = e.must(e.run("rollback", "--yes", "--timeout", "2m"), "rollback after the bad hop")
+	contains(t, "rollback's stderr", r.errOut, "v1.99")
+	rel = e.last()
+	if tagOf(rel.Config) != "v1.99" || rel.Info.Status.String() != "deployed" {
+		t.Errorf("after the rollback: revision %d %s on %q, want deployed on v1.99", rel.Version, rel.Info.Status, tagOf(rel.Config))
+	}
+	e.podReadyOn("v1.99")
+	e.sameClaim(claim, "after the rollback")
 }
