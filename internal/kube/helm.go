@@ -193,11 +193,16 @@ func (h *Helm) UpgradeHop(ctx context.Context, ch *chart.Chart, vals Values) (Ho
 	if upErr == nil {
 		return HopResult{Revision: rel.Version, Upgraded: true}, nil
 	}
+	// Helm's wait says only "context deadline exceeded".
+	why := upErr.Error()
+	if errors.Is(upErr, context.DeadlineExceeded) {
+		why = fmt.Sprintf("no Ready pod on %s within %s", newTag, h.timeout())
+	}
 	res, err := h.recover(ctx, cur.Version, oldTag, newTag)
 	if err != nil {
-		return res, fmt.Errorf("helm upgrade to %s failed (%v), and so did the recovery: %w", newTag, upErr, err)
+		return res, fmt.Errorf("helm upgrade to %s failed (%s), and so did the recovery: %w", newTag, why, err)
 	}
-	return res, fmt.Errorf("helm upgrade to %s: %v: %w (revision %d's %s, now revision %d)", newTag, upErr, ErrHopRolledBack, res.RolledBackTo, oldTag, res.Revision)
+	return res, fmt.Errorf("helm upgrade to %s: %s: %w (revision %d's %s, now revision %d)", newTag, why, ErrHopRolledBack, res.RolledBackTo, oldTag, res.Revision)
 }
 
 // recover is Recover on this release. A Helm rollback makes a new

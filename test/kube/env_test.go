@@ -131,9 +131,12 @@ func (e *env) must(r result, what string) result {
 // install installs version as the first command does.
 func (e *env) install(version string) result {
 	e.t.Helper()
-	return e.must(e.run("--target", "kubernetes", "--yes", "--progress", "plain", "--timeout", "2m",
-		"--edition", "ce", "--registry", e.reg.Host(), "--version", version,
-		"--kubeconfig", e.k.Kubeconfig, "--namespace", e.ns, "--chart", e.chart), "install "+version)
+	return e.must(e.run(e.installArgs(version, "--yes", "--progress", "plain", "--timeout", "2m")...), "install "+version)
+}
+
+func (e *env) installArgs(version string, more ...string) []string {
+	return append([]string{"--target", "kubernetes", "--edition", "ce", "--registry", e.reg.Host(), "--version", version,
+		"--kubeconfig", e.k.Kubeconfig, "--namespace", e.ns, "--chart", e.chart}, more...)
 }
 
 type kubeStatus struct {

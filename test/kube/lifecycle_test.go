@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,8 +33,26 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
 
+	// The plan first: it renders the chart and changes nothing, here or
+	// in the cluster.
+	r := e.must(e.run(e.installArgs("v1.8.15", "--plan")...), "install --plan")
+	contains(t, "install --plan", r.out, "Plan: install Appsmith v1.8.15 on Kubernetes", "the cluster was not looked at",
+		"StatefulSet/appsmith", "tag: v1.8.15", "enabled: false")
+	if _, err := os.Stat(e.dir); !os.IsNotExist(err) {
+		t.Errorf("--plan made %s (%v)", e.dir, err)
+	}
+	if h := e.history(); len(h) != 0 {
+		t.Errorf("--plan installed revision %d", h[0].Version)
+	}
+	if e.exists("Secret "+secretName, func(ctx context.Context) error {
+		_, err := e.cs.CoreV1().Secrets(e.ns).Get(ctx, secretName, metav1.GetOptions{})
+		return err
+	}) {
+		t.Errorf("--plan created the Secret %s", secretName)
+	}
+
 	// 1. Install.
-	r := e.install("v1.8.15")
+	r = e.install("v1.8.15")
 	contains(t, "install's stderr", r.errOut, "Appsmith v1.8.15 is installed", claimName, secretName)
 	rel := e.last()
 	if rel.Version != 1 || rel.Info.Status.String() != "deployed" || tagOf(rel.Config) != "v1.8.15" {
@@ -154,7 +173,7 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 	if r.code == 0 {
 		t.Fatalf("the upgrade to a never-ready %s succeeded: %s", badTag, r)
 	}
-	contains(t, "the bad hop's stderr", r.errOut, "rolled back to the previous revision", "v2.0.1")
+	contains(t, "the bad hop's stderr", r.errOut, "no Ready pod on "+badTag+" within 20s", "rolled back to the previous revision", "v2.0.1")
 	rel = e.last()
 	if rel.Info.Status.String() != "deployed" || tagOf(rel.Config) != "v2.0.1" {
 		t.Errorf("after the bad hop: revision %d %s on %q, want deployed on v2.0.1", rel.Version, rel.Info.Status, tagOf(rel.Config))

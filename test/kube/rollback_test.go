@@ -2,9 +2,12 @@ package kube
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
 // A rollback after a good upgrade goes back one revision, and an
@@ -37,6 +40,9 @@ func TestKubeRollbackUninstall(t *testing.T) {
 
 	r = e.must(e.run("uninstall", "--yes"), "uninstall")
 	contains(t, "uninstall's stderr", r.errOut, "uninstalled", "kept", claimName, secretName)
+	if _, err := os.Stat(state.Path(e.dir)); !os.IsNotExist(err) {
+		t.Errorf("the uninstall left the record (%v)", err)
+	}
 	if h := e.history(); len(h) != 0 {
 		t.Errorf("after the uninstall Helm still records %d revisions", len(h))
 	}
@@ -59,5 +65,20 @@ func TestKubeRollbackUninstall(t *testing.T) {
 	}
 	if r := e.run("status"); r.code == 0 {
 		t.Errorf("status after the uninstall: %s", r)
+	}
+
+	// A new install into the namespace finds both: the same claim, the
+	// same keys.
+	e.install("v1.9.38")
+	e.podReadyOn("v1.9.38")
+	e.sameClaim(claim, "after a new install")
+	again, err = e.cs.CoreV1().Secrets(e.ns).Get(ctx, secretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range secret {
+		if string(again.Data[k]) != string(v) {
+			t.Errorf("the new install changed the Secret's %s", k)
+		}
 	}
 }
