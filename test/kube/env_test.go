@@ -47,6 +47,8 @@ type env struct {
 	reg   *testenv.Registry
 	dir   string
 	chart string
+	// outputs is everything the binary printed, to look for secrets in.
+	outputs bytes.Buffer
 }
 
 func newEnv(t *testing.T) *env {
@@ -116,6 +118,7 @@ func (e *env) run(args ...string) result {
 	} else if err != nil {
 		e.t.Fatalf("running %v: %v", args, err)
 	}
+	e.outputs.WriteString(r.out + r.errOut)
 	e.t.Logf("$ appsmith-install --dir D %s\n%s", strings.Join(args, " "), r)
 	return r
 }
@@ -264,6 +267,34 @@ func contains(t *testing.T, what, s string, wants ...string) {
 	for _, w := range wants {
 		if !strings.Contains(s, w) {
 			t.Errorf("%s lacks %q:\n%s", what, w, s)
+		}
+	}
+}
+
+// noSecretLeaks checks that the Secret's values appear, in any encoding,
+// in nothing the binary printed, nor in the install dir's files, nor in
+// the values Helm records for each revision (the chart gets the Secret's
+// name, never its content).
+func (e *env) noSecretLeaks(secret map[string][]byte, hist []*release.Release) {
+	e.t.Helper()
+	places := map[string]string{"the output": e.outputs.String()}
+	files, _ := filepath.Glob(filepath.Join(e.dir, "*"))
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil {
+			places[f] = string(b)
+		}
+	}
+	for _, rel := range hist {
+		b, _ := json.Marshal(rel.Config)
+		places[fmt.Sprintf("revision %d's values", rel.Version)] = string(b) + rel.Manifest
+	}
+	for k, v := range secret {
+		for _, form := range testenv.SecretForms(string(v)) {
+			for where, text := range places {
+				if strings.Contains(text, form) {
+					e.t.Errorf("the Secret's %s is in %s", k, where)
+				}
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -15,6 +16,13 @@ import (
 func TestKubeRollbackUninstall(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	// A namespace that does not exist yet: the install creates it.
+	e.ns += "-new"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = e.cs.CoreV1().Namespaces().Delete(ctx, e.ns, metav1.DeleteOptions{})
+	})
 	e.install("v1.9.2")
 	claim := e.claim()
 	secret := e.secret()
@@ -72,6 +80,7 @@ func TestKubeRollbackUninstall(t *testing.T) {
 	e.install("v1.9.38")
 	e.podReadyOn("v1.9.38")
 	e.sameClaim(claim, "after a new install")
+	e.noSecretLeaks(secret, e.history())
 	again, err = e.cs.CoreV1().Secrets(e.ns).Get(ctx, secretName, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
