@@ -19,6 +19,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/kube"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/state"
@@ -165,6 +166,12 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 			return engine.Errorf(engine.ExitFailure, "`helm history "+ko.Release+" -n "+ko.Namespace+"` shows what happened",
 				"release %s in namespace %s exists but is %s (revision %d, %s)", st.Release, st.Namespace, st.State, st.Revision, st.ImageTag)
 		} else if err == nil {
+			// As on a host, a re-run never changes the version: saying
+			// "nothing to do" to a --version it did not get would mislead.
+			if _, pinned := install.ParseVersion(o.Version); pinned && o.Version != st.ImageTag {
+				return engine.Errorf(engine.ExitPreflight, "to change the version, `"+hint.Appsmith(o.Dir, "upgrade "+o.Version)+"` (it steps through the checkpoints and rolls back on failure); to keep it, re-run with --version "+st.ImageTag,
+					"release %s in namespace %s runs %s (asked for %s); an install never changes the version", st.Release, st.Namespace, st.ImageTag, o.Version)
+			}
 			fmt.Fprintf(stdio.Err, "Release %s in namespace %s is installed (revision %d, %s, %s): nothing to do.\n", st.Release, st.Namespace, st.Revision, st.ImageTag, st.State)
 			return nil
 		}

@@ -183,8 +183,18 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("upgrade: exit %d %s", r.code, r.errOut)
 	}
-	if s, _ := state.Load(dir); s.Version != "v1.9.38" || s.Kubernetes.Revision != 2 {
-		t.Errorf("record after upgrade: %s rev %d", s.Version, s.Kubernetes.Revision)
+	if s, _ := state.Load(dir); s.Version != "v1.9.38" || s.Kubernetes.Revision != 2 || s.Tag != "v1.9.38" || !strings.HasSuffix(s.Image, "/appsmith/appsmith-ee:v1.9.38") {
+		t.Errorf("record after upgrade: %s (tag %s, image %s) rev %d", s.Version, s.Tag, s.Image, s.Kubernetes.Revision)
+	}
+	// A re-run keeps to the version the release runs now, and refuses
+	// another one instead of saying there is nothing to do.
+	r = run(t, deps, nil, "--yes", "--dir", dir, "--link-dir", "")
+	if r.code != 0 || !strings.Contains(r.errOut, "nothing to do") {
+		t.Errorf("re-run after the upgrade: exit %d %s", r.code, r.errOut)
+	}
+	r = run(t, deps, nil, "--yes", "--dir", dir, "--link-dir", "", "--version", "v1.9.2")
+	if r.code != 3 || !strings.Contains(r.errOut, "runs v1.9.38 (asked for v1.9.2)") || !strings.Contains(r.errOut, "appsmith upgrade v1.9.2 --dir ") {
+		t.Errorf("re-run asking for another version: exit %d %s", r.code, r.errOut)
 	}
 	r = run(t, deps, nil, "status", "--json", "--dir", dir)
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil || st.ImageTag != "v1.9.38" || st.Revision != 2 || st.AutoUpdate {

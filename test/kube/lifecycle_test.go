@@ -159,6 +159,18 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 	if st.Revision != 4 || st.ImageTag != "v2.0.1" || st.State != "deployed" {
 		t.Errorf("status after the upgrade: %+v", st)
 	}
+	// A re-run keeps to what runs now; asked for another version, it
+	// refuses (exit 3) and names the upgrade.
+	r = e.must(e.run("--yes"), "re-run after the upgrade")
+	contains(t, "re-run after the upgrade", r.errOut, "revision 4, v2.0.1", "nothing to do")
+	r = e.run("--yes", "--version", "v1.8.15")
+	if r.code != 3 {
+		t.Errorf("a re-run asking for v1.8.15: %s", r)
+	}
+	contains(t, "a re-run asking for v1.8.15", r.errOut, "runs v2.0.1 (asked for v1.8.15)", "appsmith upgrade v1.8.15 --dir")
+	if n := len(e.history()); n != 4 {
+		t.Errorf("the re-runs made revision %d", n)
+	}
 
 	// 4. A bad hop: the pod of badTag never becomes Ready; the tool rolls
 	// back, deletes the bad pod and waits for Ready on the old tag.
