@@ -142,7 +142,7 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Target != "kubernetes" || s.Kubernetes == nil || s.Kubernetes.Namespace != "tools" || s.Kubernetes.Revision != 1 || s.Version != "v1.9.2" {
+	if s.Target != "kubernetes" || s.Kubernetes == nil || s.Kubernetes.Namespace != "tools" || s.Kubernetes.Revision != 1 || s.Version != "v1.9.2" || s.Installing() {
 		t.Errorf("recorded %+v %+v", s, s.Kubernetes)
 	}
 	if _, err := cs.CoreV1().Secrets("tools").Get(context.Background(), "appsmith-appsmith-secrets", metaGetOpts); err != nil {

@@ -138,6 +138,10 @@ func (h *Helm) InstallPlan(ch *chart.Chart, g *Generated, vals Values, tlsCert, 
 		if out != nil {
 			*out = rel
 		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			// Helm's wait says only "context deadline exceeded".
+			return fmt.Errorf("helm install %s: no Ready pod on %s within %s: %w", o.Release, ImageTag(vals), h.timeout(), err)
+		}
 		if err != nil {
 			return fmt.Errorf("helm install %s: %w", o.Release, err)
 		}
