@@ -294,7 +294,7 @@ func Recover(ctx context.Context, rollback Rollbacker, pods PodOps, o Options, r
 		return res, fmt.Errorf("helm rollback to revision %d: %w", revision, err)
 	}
 	res.RolledBackTo, res.Revision = revision, revision
-	sel := "app.kubernetes.io/instance=" + o.Release
+	sel := o.PodSelector()
 	list, err := pods.Pods(ctx, o.Namespace, sel)
 	if err != nil {
 		return res, err

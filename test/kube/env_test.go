@@ -150,6 +150,8 @@ type kubeStatus struct {
 	State     string `json:"state"`
 	Chart     string `json:"chart"`
 	ImageTag  string `json:"image_tag"`
+	Pods      int    `json:"pods"`
+	PodsReady int    `json:"pods_ready"`
 	Healthy   bool   `json:"healthy"`
 }
 

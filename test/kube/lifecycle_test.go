@@ -105,11 +105,11 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 	// 2. Status.
 	st, r := e.status()
 	if r.code != 0 || st.Target != "kubernetes" || st.Release != releaseName || st.Namespace != e.ns || st.Revision != 1 ||
-		st.State != "deployed" || st.ImageTag != "v1.8.15" || !st.Healthy {
+		st.State != "deployed" || st.ImageTag != "v1.8.15" || !st.Healthy || st.Pods != 1 || st.PodsReady != 1 {
 		t.Errorf("status --json: %+v\n%s", st, r)
 	}
 	r = e.must(e.run("status"), "status")
-	contains(t, "status", r.out, "release "+releaseName, "revision 1", "v1.8.15", "auto-update off")
+	contains(t, "status", r.out, "release "+releaseName, "revision 1", "v1.8.15", "auto-update off", "pods Ready 1/1")
 
 	// 3. The upgrade plan goes through the checkpoints, one revision each.
 	r = e.must(e.run("upgrade", "v2.0.1", "--plan", "--json"), "upgrade --plan --json")
@@ -186,7 +186,7 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 	e.podReadyOn("v2.0.1")
 	e.sameClaim(claim, "after the bad hop")
 	st, _ = e.status()
-	if st.ImageTag != "v2.0.1" || st.State != "deployed" || !st.Healthy || st.Revision != rel.Version {
+	if st.ImageTag != "v2.0.1" || st.State != "deployed" || !st.Healthy || st.Revision != rel.Version || st.PodsReady != 1 {
 		t.Errorf("status after the bad hop: %+v, want revision %d on v2.0.1", st, rel.Version)
 	}
 	if s, err := state.Load(e.dir); err != nil || s.Version != "v2.0.1" || s.Kubernetes.Revision != rel.Version {
