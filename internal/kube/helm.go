@@ -199,10 +199,16 @@ func (h *Helm) UpgradeHop(ctx context.Context, ch *chart.Chart, vals Values) (Ho
 	}
 	// Helm's wait says only "context deadline exceeded".
 	why := upErr.Error()
-	if errors.Is(upErr, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(upErr, context.DeadlineExceeded):
 		why = fmt.Sprintf("no Ready pod on %s within %s", newTag, h.timeout())
+	case ctx.Err() != nil:
+		why = "interrupted"
 	}
-	res, err := h.recover(ctx, cur.Version, oldTag, newTag)
+	// An interrupted hop (Ctrl-C cancels ctx) is recovered too: left as
+	// it is, the release stays failed on the new tag with its pod never
+	// replaced. The recovery is bounded by its own wait, not by ctx.
+	res, err := h.recover(context.WithoutCancel(ctx), cur.Version, oldTag, newTag)
 	if err != nil {
 		return res, fmt.Errorf("helm upgrade to %s failed (%s), and so did the recovery: %w", newTag, why, err)
 	}

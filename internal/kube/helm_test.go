@@ -24,6 +24,8 @@ type fakePods struct {
 	pods   func(ns, selector string) ([]Pod, error)
 	delete func(ns, name string) error
 	wait   func(ns, selector, tag string) error
+	// waitCtxErr is the context's error when WaitReady was last called.
+	waitCtxErr error
 }
 
 func (f *fakePods) Pods(_ context.Context, ns, sel string) ([]Pod, error) {
@@ -38,7 +40,8 @@ func (f *fakePods) DeletePod(_ context.Context, ns, name string) error {
 	}
 	return f.delete(ns, name)
 }
-func (f *fakePods) WaitReady(_ context.Context, ns, sel, tag string, _ time.Duration) error {
+func (f *fakePods) WaitReady(ctx context.Context, ns, sel, tag string, _ time.Duration) error {
+	f.waitCtxErr = ctx.Err()
 	if f.wait == nil {
 		return nil
 	}
@@ -329,5 +332,33 @@ func TestRollbackAfterARecoveredHop(t *testing.T) {
 	}
 	if _, err := h2.Rollback(ctx, 0); err == nil || !strings.Contains(err.Error(), "no revision before 1") {
 		t.Errorf("rollback of a first install: %v", err)
+	}
+}
+
+// TestInterruptedHopRecovered: a hop whose context is cancelled (Ctrl-C)
+// while Helm waits is still rolled back and waited on.
+func TestInterruptedHopRecovered(t *testing.T) {
+	failing := &kubefake.FailingKubeClient{PrintingKubeClient: kubefake.PrintingKubeClient{Out: io.Discard}}
+	h, pods, _ := newHelm(t, failing)
+	ch := loadStandin(t)
+	g, vals := values(t, "v1.9.2")
+	if _, err := h.Install(context.Background(), ch, g, vals, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	failing.WaitError = context.Canceled
+	cancel()
+	var waited string
+	pods.wait = func(_, _, tag string) error { waited = tag; return nil }
+	_, bad := values(t, "v1.9.38")
+	res, err := h.UpgradeHop(ctx, ch, bad)
+	if !errors.Is(err, ErrHopRolledBack) || res.RolledBackTo != 1 || waited != "v1.9.2" {
+		t.Errorf("interrupted hop: %+v %v, waited %q", res, err, waited)
+	}
+	if pods.waitCtxErr != nil {
+		t.Errorf("the wait for Ready on the old tag got a done context (%v): it would end at once", pods.waitCtxErr)
+	}
+	if s, _ := h.Status(); s.ImageTag != "v1.9.2" || s.State != "deployed" {
+		t.Errorf("status %+v", s)
 	}
 }
