@@ -20,6 +20,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/kube"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
 	"github.com/appsmith-install/appsmith-install/internal/state"
@@ -112,9 +113,16 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 			return engine.Errorf(engine.ExitPreflight, "check --kubeconfig and --context", "connecting to the cluster: %v", err)
 		}
 		if st, err := h.Status(); err == nil && st.State != "deployed" {
-			return engine.Errorf(engine.ExitFailure, "`helm history "+ko.Release+" -n "+ko.Namespace+"` shows what happened",
+			return engine.Errorf(engine.ExitFailure, "`helm history "+ko.Release+" -n "+ko.Namespace+"` shows what happened; `"+
+				hint.Appsmith(o.Dir, "uninstall --yes")+"` removes the release (the data claim and the Secret stay), then install again",
 				"release %s in namespace %s exists but is %s (revision %d, %s)", st.Release, st.Namespace, st.State, st.Revision, st.ImageTag)
 		} else if err == nil {
+			// As on a host, a re-run never changes the version: saying
+			// "nothing to do" to a --version it did not get would mislead.
+			if _, pinned := install.ParseVersion(o.Version); pinned && o.Version != st.ImageTag {
+				return engine.Errorf(engine.ExitPreflight, "to change the version, `"+hint.Appsmith(o.Dir, "upgrade "+o.Version)+"` (it steps through the checkpoints and rolls back on failure); to keep it, re-run with --version "+st.ImageTag,
+					"release %s in namespace %s runs %s (asked for %s); an install never changes the version", st.Release, st.Namespace, st.ImageTag, o.Version)
+			}
 			fmt.Fprintf(stdio.Err, "Release %s in namespace %s is installed (revision %d, %s, %s): nothing to do.\n", st.Release, st.Namespace, st.Revision, st.ImageTag, st.State)
 			return nil
 		}
@@ -195,15 +203,24 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 	}
 	var rel *release.Release
 	plan := h.InstallPlan(ch, g, vals, cert, key, &rel)
-	plan.Steps = append(plan.Steps, engine.Step{ID: "record", Title: "record the target in " + state.Path(o.Dir),
+	// The target is recorded before the cluster is touched, as a first
+	// install that has not finished: if the pod never becomes Ready,
+	// `appsmith status|uninstall` and a re-run still find the release
+	// (without the record a re-run would be a host install).
+	now := deps.now().UTC()
+	rec := &state.State{InstallerVersion: buildinfo.Get().Version, InstalledAt: now, UpdatedAt: now, Dir: o.Dir,
+		Edition: o.Edition, Registry: o.Registry, Tag: o.Version, Image: p.Image, Version: version,
+		Database: dbKind(o), Redis: redisKind(o), TLS: o.TLS, Domain: o.Domain, Target: targetKubernetes, Status: state.StatusInstalling,
+		Kubernetes: &state.Kubernetes{Kubeconfig: ko.Kubeconfig, Context: ko.Context, Namespace: ko.Namespace,
+			Release: ko.Release, Chart: ko.Chart, Values: ko.ValuesFiles}}
+	first := engine.Step{ID: "record", Title: "record the target in " + state.Path(o.Dir) + " (as installing)",
+		Run: func(context.Context, engine.Reporter) error { return state.Save(o.Dir, rec) }}
+	last := engine.Step{ID: "record-ready", Title: "record the release's revision, Ready",
 		Run: func(context.Context, engine.Reporter) error {
-			now := deps.now().UTC()
-			return state.Save(o.Dir, &state.State{InstallerVersion: buildinfo.Get().Version, InstalledAt: now, UpdatedAt: now, Dir: o.Dir,
-				Edition: o.Edition, Registry: o.Registry, Tag: o.Version, Image: p.Image, Version: version,
-				Database: dbKind(o), Redis: redisKind(o), TLS: o.TLS, Domain: o.Domain, Target: targetKubernetes,
-				Kubernetes: &state.Kubernetes{Kubeconfig: ko.Kubeconfig, Context: ko.Context, Namespace: ko.Namespace,
-					Release: ko.Release, Chart: ko.Chart, Values: ko.ValuesFiles, Revision: rel.Version}})
-		}})
+			rec.Status, rec.UpdatedAt, rec.Kubernetes.Revision = "", deps.now().UTC(), rel.Version
+			return state.Save(o.Dir, rec)
+		}}
+	plan.Steps = append(append([]engine.Step{first}, plan.Steps...), last)
 	sink, err := progress.New(mode, progress.Options{Out: terminal(stdio.Err), NoColor: !progress.ColorAllowed(stdio.Getenv)})
 	if err != nil {
 		return engine.UsageError("%v", err)
@@ -245,6 +262,7 @@ func resolveVersion(ctx context.Context, deps Deps, o install.Options) (string, 
 
 func kubeSteps(p KubePlan, ko kube.Options, o install.Options, tlsm *install.TLSMaterial) []string {
 	steps := []string{
+		"record the target and its settings in " + state.Path(o.Dir) + " as installing, so later commands need no flags",
 		"create the namespace " + p.Namespace + " if it is missing",
 		fmt.Sprintf("create the Secret %s if it is missing, else add only the keys it lacks (%s; the encryption keys are generated once, never regenerated)",
 			ko.SecretName(), strings.Join(p.SecretKeys, ", ")),
@@ -254,7 +272,7 @@ func kubeSteps(p KubePlan, ko kube.Options, o install.Options, tlsm *install.TLS
 	}
 	return append(steps,
 		fmt.Sprintf("helm install %s (revision 1): %s, waiting until the pod is Ready (up to %s)", p.Release, p.Image, o.Timeout),
-		"record the target and its settings in "+state.Path(o.Dir)+", so later commands need no flags")
+		"record the revision, installed")
 }
 
 func objectsOf(manifest string) []string {

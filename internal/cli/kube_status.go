@@ -3,10 +3,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
-	"os"
-
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/kube"
@@ -18,11 +19,16 @@ type KubeStatus struct {
 	Target string `json:"target"`
 	Dir    string `json:"dir"`
 	kube.Status
-	Healthy bool `json:"healthy"`
+	// Pods and PodsReady count the release's pods and the Ready ones.
+	Pods      int  `json:"pods"`
+	PodsReady int  `json:"pods_ready"`
+	Healthy   bool `json:"healthy"`
 }
 
-// kubeStatusRun: the release as Helm records it. Pods ready/desired and
-// /info through the API server are not read yet.
+// kubeStatusRun: the release as Helm records it and its pods as the API
+// server has them; healthy is a deployed release whose pods are all
+// Ready (Helm's record alone stays "deployed" while a pod is down). The
+// version from /info through the API server is not read yet.
 func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 	k := s.Kubernetes
 	ko := kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release, Chart: k.Chart, ValuesFiles: k.Values}
@@ -34,7 +40,20 @@ func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 	if err != nil {
 		return engine.Errorf(engine.ExitNotFound, "", "%v", err)
 	}
-	ks := KubeStatus{Target: state.TargetKubernetes, Dir: s.Dir, Status: *st, Healthy: st.State == "deployed"}
+	ks := KubeStatus{Target: state.TargetKubernetes, Dir: s.Dir, Status: *st}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	pods, err := h.Cluster.Pods(ctx, ko.Namespace, ko.PodSelector())
+	cancel()
+	if err != nil {
+		ks.Warnings = append(ks.Warnings, fmt.Sprintf("listing the pods: %v", err))
+	}
+	for _, p := range pods {
+		ks.Pods++
+		if p.Ready {
+			ks.PodsReady++
+		}
+	}
+	ks.Healthy = st.State == "deployed" && err == nil && ks.Pods > 0 && ks.PodsReady == ks.Pods
 	if opts.JSON {
 		if err := printJSON(opts.IO, ks); err != nil {
 			return err
@@ -48,7 +67,8 @@ func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 			auto = "ON"
 		}
 		fmt.Fprintf(w, "  image tag %s, chart auto-update %s\n", st.ImageTag, auto)
-		for _, warn := range st.Warnings {
+		fmt.Fprintf(w, "  pods Ready %d/%d\n", ks.PodsReady, ks.Pods)
+		for _, warn := range ks.Warnings {
 			fmt.Fprintf(w, "  warning: %s\n", warn)
 		}
 	}

@@ -169,7 +169,7 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Target != "kubernetes" || s.Kubernetes == nil || s.Kubernetes.Namespace != "tools" || s.Kubernetes.Revision != 1 || s.Version != "v1.9.2" {
+	if s.Target != "kubernetes" || s.Kubernetes == nil || s.Kubernetes.Namespace != "tools" || s.Kubernetes.Revision != 1 || s.Version != "v1.9.2" || s.Installing() {
 		t.Errorf("recorded %+v %+v", s, s.Kubernetes)
 	}
 	if _, err := cs.CoreV1().Secrets("tools").Get(context.Background(), "appsmith-appsmith-secrets", metaGetOpts); err != nil {
@@ -183,17 +183,29 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	if len(asked) != 2 || asked[1].Namespace != "tools" || !strings.HasSuffix(asked[1].Chart, "test/charts/appsmith") {
 		t.Errorf("second run asked for %+v", asked)
 	}
-	// status reads the release through the record.
+	// status reads the release through the record, and its pods: none
+	// Ready is not healthy (exit 4), whatever Helm's record says.
 	r = run(t, deps, nil, "status", "--json", "--dir", dir)
 	var st KubeStatus
+	if err := json.Unmarshal([]byte(r.out), &st); err != nil || r.code != 4 || st.Healthy || st.State != "deployed" || st.Pods != 0 {
+		t.Errorf("status with no pod: exit %d, %+v (%v)", r.code, st, err)
+	}
+	first := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "appsmith-first", Namespace: "tools", Labels: map[string]string{"app.kubernetes.io/instance": "appsmith"}},
+		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "appsmith", Image: "index.docker.io/appsmith/appsmith-ee:v1.9.2"}}},
+		Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
+	if _, err := cs.CoreV1().Pods("tools").Create(context.Background(), first, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, deps, nil, "status", "--json", "--dir", dir)
+	st = KubeStatus{}
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil || r.code != 0 {
 		t.Fatalf("status: exit %d, %v: %s %s", r.code, err, r.out, r.errOut)
 	}
-	if st.Target != "kubernetes" || st.Revision != 1 || st.ImageTag != "v1.9.2" || st.AutoUpdate || !st.Healthy || st.Namespace != "tools" {
+	if st.Target != "kubernetes" || st.Revision != 1 || st.ImageTag != "v1.9.2" || st.AutoUpdate || !st.Healthy || st.Namespace != "tools" || st.Pods != 1 || st.PodsReady != 1 {
 		t.Errorf("status %+v", st)
 	}
 	r = run(t, deps, nil, "status", "--dir", dir)
-	if r.code != 0 || !strings.Contains(r.out, "image tag v1.9.2, chart auto-update off") {
+	if r.code != 0 || !strings.Contains(r.out, "image tag v1.9.2, chart auto-update off") || !strings.Contains(r.out, "pods Ready 1/1") {
 		t.Errorf("status text: exit %d %q", r.code, r.out)
 	}
 	// upgrade: the plan names the hops and the revisions they make, then
@@ -210,8 +222,18 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("upgrade: exit %d %s", r.code, r.errOut)
 	}
-	if s, _ := state.Load(dir); s.Version != "v1.9.38" || s.Kubernetes.Revision != 2 {
-		t.Errorf("record after upgrade: %s rev %d", s.Version, s.Kubernetes.Revision)
+	if s, _ := state.Load(dir); s.Version != "v1.9.38" || s.Kubernetes.Revision != 2 || s.Tag != "v1.9.38" || !strings.HasSuffix(s.Image, "/appsmith/appsmith-ee:v1.9.38") {
+		t.Errorf("record after upgrade: %s (tag %s, image %s) rev %d", s.Version, s.Tag, s.Image, s.Kubernetes.Revision)
+	}
+	// A re-run keeps to the version the release runs now, and refuses
+	// another one instead of saying there is nothing to do.
+	r = run(t, deps, nil, "--yes", "--dir", dir, "--link-dir", "")
+	if r.code != 0 || !strings.Contains(r.errOut, "nothing to do") {
+		t.Errorf("re-run after the upgrade: exit %d %s", r.code, r.errOut)
+	}
+	r = run(t, deps, nil, "--yes", "--dir", dir, "--link-dir", "", "--version", "v1.9.2")
+	if r.code != 3 || !strings.Contains(r.errOut, "runs v1.9.38 (asked for v1.9.2)") || !strings.Contains(r.errOut, "appsmith upgrade v1.9.2 --dir ") {
+		t.Errorf("re-run asking for another version: exit %d %s", r.code, r.errOut)
 	}
 	r = run(t, deps, nil, "status", "--json", "--dir", dir)
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil || st.ImageTag != "v1.9.38" || st.Revision != 2 || st.AutoUpdate {

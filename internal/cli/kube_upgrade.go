@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/install"
@@ -153,8 +154,17 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 	return nil
 }
 
+// recordKube records that the release runs version at revision. The tag
+// asked for and the image follow, as a host's record does after an
+// upgrade (instance.Switched): a re-run takes its --version from Tag.
 func recordKube(s *state.State, version string, revision int, deps Deps) error {
 	s.Version, s.Kubernetes.Revision, s.UpdatedAt = version, revision, deps.now().UTC()
+	if s.Tag != "" {
+		s.Tag = version
+	}
+	if i := strings.LastIndex(s.Image, ":"); i > strings.LastIndex(s.Image, "/") {
+		s.Image = s.Image[:i+1] + version
+	}
 	return state.Save(s.Dir, s)
 }
 

@@ -138,6 +138,10 @@ func (h *Helm) InstallPlan(ch *chart.Chart, g *Generated, vals Values, tlsCert, 
 		if out != nil {
 			*out = rel
 		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			// Helm's wait says only "context deadline exceeded".
+			return fmt.Errorf("helm install %s: no Ready pod on %s within %s: %w", o.Release, ImageTag(vals), h.timeout(), err)
+		}
 		if err != nil {
 			return fmt.Errorf("helm install %s: %w", o.Release, err)
 		}
@@ -193,11 +197,36 @@ func (h *Helm) UpgradeHop(ctx context.Context, ch *chart.Chart, vals Values) (Ho
 	if upErr == nil {
 		return HopResult{Revision: rel.Version, Upgraded: true}, nil
 	}
-	res, err := Recover(ctx, h.rollbacker(), h.Cluster, h.Opts, cur.Version, oldTag, newTag, h.timeout())
-	if err != nil {
-		return res, fmt.Errorf("helm upgrade to %s failed (%v), and so did the recovery: %w", newTag, upErr, err)
+	// Helm's wait says only "context deadline exceeded".
+	why := upErr.Error()
+	switch {
+	case errors.Is(upErr, context.DeadlineExceeded):
+		why = fmt.Sprintf("no Ready pod on %s within %s", newTag, h.timeout())
+	case ctx.Err() != nil:
+		why = "interrupted"
 	}
-	return res, fmt.Errorf("helm upgrade to %s: %v: %w (revision %d, %s)", newTag, upErr, ErrHopRolledBack, res.RolledBackTo, oldTag)
+	// An interrupted hop (Ctrl-C cancels ctx) is recovered too: left as
+	// it is, the release stays failed on the new tag with its pod never
+	// replaced. The recovery is bounded by its own wait, not by ctx.
+	res, err := h.recover(context.WithoutCancel(ctx), cur.Version, oldTag, newTag)
+	if err != nil {
+		return res, fmt.Errorf("helm upgrade to %s failed (%s), and so did the recovery: %w", newTag, why, err)
+	}
+	return res, fmt.Errorf("helm upgrade to %s: %s: %w (revision %d's %s, now revision %d)", newTag, why, ErrHopRolledBack, res.RolledBackTo, oldTag, res.Revision)
+}
+
+// recover is Recover on this release. A Helm rollback makes a new
+// revision (a copy of the one it goes back to): Revision is read back, so
+// what the install dir records is the release's revision, not the copied
+// one's.
+func (h *Helm) recover(ctx context.Context, revision int, goodTag, badTag string) (HopResult, error) {
+	res, err := Recover(ctx, h.rollbacker(), h.Cluster, h.Opts, revision, goodTag, badTag, h.timeout())
+	if res.RolledBackTo > 0 {
+		if st, serr := action.NewStatus(h.Cfg).Run(h.Opts.Release); serr == nil {
+			res.Revision = st.Version
+		}
+	}
+	return res, err
 }
 
 // Rollbacker rolls a release back to a revision without waiting.
@@ -211,22 +240,21 @@ func (h *Helm) rollbacker() Rollbacker {
 	}
 }
 
-// Rollback goes back to the previous revision (or to revision when > 0)
+// Rollback goes back to the previous version (see previous; or to revision when > 0)
 // and waits for Ready on its tag, the same recovery a failed hop gets.
 func (h *Helm) Rollback(ctx context.Context, revision int) (HopResult, error) {
 	cur, err := action.NewStatus(h.Cfg).Run(h.Opts.Release)
 	if err != nil {
 		return HopResult{}, fmt.Errorf("release %s: %w", h.Opts.Release, err)
 	}
-	if revision <= 0 {
-		revision = cur.Version - 1
-	}
-	if revision < 1 {
-		return HopResult{}, fmt.Errorf("release %s has no revision before %d to roll back to", h.Opts.Release, cur.Version)
-	}
 	hist, err := action.NewHistory(h.Cfg).Run(h.Opts.Release)
 	if err != nil {
 		return HopResult{}, err
+	}
+	if revision <= 0 {
+		if revision = previous(hist, cur); revision < 1 {
+			return HopResult{}, fmt.Errorf("release %s has no revision before %d that ran another version than %s", h.Opts.Release, cur.Version, ImageTag(cur.Config))
+		}
 	}
 	var target *release.Release
 	for _, r := range hist {
@@ -237,7 +265,30 @@ func (h *Helm) Rollback(ctx context.Context, revision int) (HopResult, error) {
 	if target == nil {
 		return HopResult{}, fmt.Errorf("release %s has no revision %d", h.Opts.Release, revision)
 	}
-	return Recover(ctx, h.rollbacker(), h.Cluster, h.Opts, revision, ImageTag(target.Config), ImageTag(cur.Config), h.timeout())
+	return h.recover(ctx, revision, ImageTag(target.Config), ImageTag(cur.Config))
+}
+
+// previous is the revision "back one" means: the newest before cur that
+// ran (superseded or deployed, never a failed hop's) on another tag. Helm's
+// own "previous" is cur-1, which after a recovered hop is the failed
+// revision, and before it the revision the recovery copied: going there
+// would bring the bad tag back, or change nothing.
+func previous(hist []*release.Release, cur *release.Release) int {
+	best := 0
+	for _, r := range hist {
+		if r.Version >= cur.Version || r.Version <= best || r.Info == nil {
+			continue
+		}
+		switch r.Info.Status {
+		case release.StatusSuperseded, release.StatusDeployed:
+		default:
+			continue
+		}
+		if ImageTag(r.Config) != ImageTag(cur.Config) {
+			best = r.Version
+		}
+	}
+	return best
 }
 
 // Recover is the sequence that brings a release back from a bad tag:
@@ -249,7 +300,7 @@ func Recover(ctx context.Context, rollback Rollbacker, pods PodOps, o Options, r
 		return res, fmt.Errorf("helm rollback to revision %d: %w", revision, err)
 	}
 	res.RolledBackTo, res.Revision = revision, revision
-	sel := "app.kubernetes.io/instance=" + o.Release
+	sel := o.PodSelector()
 	list, err := pods.Pods(ctx, o.Namespace, sel)
 	if err != nil {
 		return res, err

@@ -24,6 +24,8 @@ type fakePods struct {
 	pods   func(ns, selector string) ([]Pod, error)
 	delete func(ns, name string) error
 	wait   func(ns, selector, tag string) error
+	// waitCtxErr is the context's error when WaitReady was last called.
+	waitCtxErr error
 }
 
 func (f *fakePods) Pods(_ context.Context, ns, sel string) ([]Pod, error) {
@@ -38,7 +40,8 @@ func (f *fakePods) DeletePod(_ context.Context, ns, name string) error {
 	}
 	return f.delete(ns, name)
 }
-func (f *fakePods) WaitReady(_ context.Context, ns, sel, tag string, _ time.Duration) error {
+func (f *fakePods) WaitReady(ctx context.Context, ns, sel, tag string, _ time.Duration) error {
+	f.waitCtxErr = ctx.Err()
 	if f.wait == nil {
 		return nil
 	}
@@ -284,5 +287,78 @@ func TestHopValues(t *testing.T) {
 	cur["_image"] = map[string]any{"tag": "v1.9.0"}
 	if _, err := HopValues(cur, "v1.9.38"); err == nil || !strings.Contains(err.Error(), "_image.tag") {
 		t.Errorf("a release with _image.tag: %v", err)
+	}
+}
+
+// TestRollbackAfterARecoveredHop: after a bad hop was recovered the
+// history ends ... v1.9.38 (superseded), v1.99 (failed), v1.9.38 again
+// (the recovery's copy). Back one is v1.9.2: not Helm's cur-1, the failed
+// revision (its tag would come back), nor the copied one (nothing would
+// change). The recovery reports the release's revision, not the copied one.
+func TestRollbackAfterARecoveredHop(t *testing.T) {
+	ctx := context.Background()
+	failing := &kubefake.FailingKubeClient{PrintingKubeClient: kubefake.PrintingKubeClient{Out: io.Discard}}
+	h, pods, _ := newHelm(t, failing)
+	ch := loadStandin(t)
+	g, vals := values(t, "v1.9.2")
+	if _, err := h.Install(ctx, ch, g, vals, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, vals = values(t, "v1.9.38")
+	if _, err := h.UpgradeHop(ctx, ch, vals); err != nil {
+		t.Fatal(err)
+	}
+	failing.WaitError = errors.New("timed out waiting for the condition")
+	_, bad := values(t, "v1.99")
+	res, err := h.UpgradeHop(ctx, ch, bad)
+	if !errors.Is(err, ErrHopRolledBack) || res.RolledBackTo != 2 || res.Revision != 4 {
+		t.Fatalf("bad hop: %+v %v, want rolled back to 2, now revision 4", res, err)
+	}
+	failing.WaitError = nil
+	var waited string
+	pods.wait = func(_, _, tag string) error { waited = tag; return nil }
+	res, err = h.Rollback(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := h.Status()
+	if res.RolledBackTo != 1 || res.Revision != 5 || s.Revision != 5 || s.ImageTag != "v1.9.2" || waited != "v1.9.2" {
+		t.Errorf("rollback %+v, status %+v, waited %q: want back to revision 1's v1.9.2, now revision 5", res, s, waited)
+	}
+	// Nothing before revision 1: refused, naming the version.
+	h2, _, _ := newHelm(t, nil)
+	if _, err := h2.Install(ctx, ch, g, vals, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h2.Rollback(ctx, 0); err == nil || !strings.Contains(err.Error(), "no revision before 1") {
+		t.Errorf("rollback of a first install: %v", err)
+	}
+}
+
+// TestInterruptedHopRecovered: a hop whose context is cancelled (Ctrl-C)
+// while Helm waits is still rolled back and waited on.
+func TestInterruptedHopRecovered(t *testing.T) {
+	failing := &kubefake.FailingKubeClient{PrintingKubeClient: kubefake.PrintingKubeClient{Out: io.Discard}}
+	h, pods, _ := newHelm(t, failing)
+	ch := loadStandin(t)
+	g, vals := values(t, "v1.9.2")
+	if _, err := h.Install(context.Background(), ch, g, vals, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	failing.WaitError = context.Canceled
+	cancel()
+	var waited string
+	pods.wait = func(_, _, tag string) error { waited = tag; return nil }
+	_, bad := values(t, "v1.9.38")
+	res, err := h.UpgradeHop(ctx, ch, bad)
+	if !errors.Is(err, ErrHopRolledBack) || res.RolledBackTo != 1 || waited != "v1.9.2" {
+		t.Errorf("interrupted hop: %+v %v, waited %q", res, err, waited)
+	}
+	if pods.waitCtxErr != nil {
+		t.Errorf("the wait for Ready on the old tag got a done context (%v): it would end at once", pods.waitCtxErr)
+	}
+	if s, _ := h.Status(); s.ImageTag != "v1.9.2" || s.State != "deployed" {
+		t.Errorf("status %+v", s)
 	}
 }

@@ -98,3 +98,7 @@ func Fullname(release string) string {
 // DataPVC is the claim the StatefulSet's volumeClaimTemplates make for its
 // first pod: the one holding /appsmith-stacks.
 func DataPVC(release string) string { return "data-" + Fullname(release) + "-0" }
+
+// PodSelector selects the release's Appsmith pods (the chart's selector
+// labels).
+func (o Options) PodSelector() string { return "app.kubernetes.io/instance=" + o.Release }

@@ -1,0 +1,67 @@
+package kube
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+)
+
+// Ctrl-C during a hop (the new pod is up on the new tag, not Ready) still
+// recovers: the release goes back to the old tag, Ready, instead of being
+// left failed on the new one for the user to mend with helm.
+func TestKubeInterruptedHop(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.install("v2.0.1")
+	claim := e.claim()
+
+	cmd := exec.Command(binary, "--dir", e.dir, "upgrade", badTag, "--yes", "--timeout", "2m")
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "HOME="+filepath.Join(t.TempDir(), "home"), "KUBECONFIG=/nonexistent")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		p, err := e.cs.CoreV1().Pods(e.ns).Get(ctx, podName, metav1.GetOptions{})
+		return err == nil && strings.HasSuffix(p.Spec.Containers[0].Image, ":"+badTag), nil
+	})
+	if err != nil {
+		_ = cmd.Process.Kill()
+		t.Fatalf("the pod never moved to %s: %v\nstderr:\n%s", badTag, err, errOut.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err = <-done:
+	case <-time.After(4 * time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the interrupted upgrade did not end\nstderr:\n%s", errOut.String())
+	}
+	t.Logf("interrupted upgrade: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
+	if err == nil {
+		t.Error("the interrupted upgrade exited 0")
+	}
+	contains(t, "the interrupted upgrade's stderr", errOut.String(), "helm upgrade to "+badTag+": interrupted", "rolled back", "runs v2.0.1 again")
+	rel := e.last()
+	if rel.Info.Status.String() != "deployed" || tagOf(rel.Config) != "v2.0.1" {
+		t.Errorf("after the interrupt: revision %d %s on %q, want deployed on v2.0.1", rel.Version, rel.Info.Status, tagOf(rel.Config))
+	}
+	e.podReadyOn("v2.0.1")
+	e.sameClaim(claim, "after the interrupt")
+	// The next upgrade is not blocked by a release left mid-operation.
+	r := e.must(e.run("upgrade", "--plan"), "upgrade --plan after the interrupt")
+	contains(t, "upgrade --plan", r.out, "from v2.0.1 to "+badTag)
+}
