@@ -168,6 +168,59 @@ func (a *API) DeletePod(ctx context.Context, ns, name string) error {
 	return err
 }
 
+// WaitTemplate polls until every StatefulSet and Deployment whose pods
+// match selector runs tag in its template and its controller has observed
+// that generation.
+func (a *API) WaitTemplate(ctx context.Context, ns, selector, tag string, timeout time.Duration) error {
+	poll := a.Poll
+	if poll <= 0 {
+		poll = 2 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		ok, err := a.templateSeen(ctx, ns, selector, tag)
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err != nil {
+				return fmt.Errorf("the workload's controller did not take up %s within %s: %w", tag, timeout, err)
+			}
+			return fmt.Errorf("the workload's controller did not take up %s within %s", tag, timeout)
+		case <-time.After(poll):
+		}
+	}
+}
+
+func (a *API) templateSeen(ctx context.Context, ns, selector, tag string) (bool, error) {
+	opts := metav1.ListOptions{LabelSelector: selector}
+	sets, err := a.Client.AppsV1().StatefulSets(ns).List(ctx, opts)
+	if err != nil {
+		return false, err
+	}
+	for _, s := range sets.Items {
+		if s.Status.ObservedGeneration < s.Generation || !templateRuns(s.Spec.Template.Spec.Containers, tag) {
+			return false, nil
+		}
+	}
+	deps, err := a.Client.AppsV1().Deployments(ns).List(ctx, opts)
+	if err != nil {
+		return false, err
+	}
+	for _, d := range deps.Items {
+		if d.Status.ObservedGeneration < d.Generation || !templateRuns(d.Spec.Template.Spec.Containers, tag) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func templateRuns(cs []corev1.Container, tag string) bool {
+	return len(cs) > 0 && TagOf(cs[0].Image) == tag
+}
+
 // WaitReady polls until a pod matching selector runs tag and is Ready.
 func (a *API) WaitReady(ctx context.Context, ns, selector, tag string, timeout time.Duration) error {
 	poll := a.Poll

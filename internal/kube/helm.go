@@ -292,8 +292,9 @@ func previous(hist []*release.Release, cur *release.Release) int {
 }
 
 // Recover is the sequence that brings a release back from a bad tag:
-// roll back to revision without waiting, delete the pods still on badTag,
-// wait until a pod is Ready on goodTag.
+// roll back to revision without waiting, wait until the workload's
+// controller has seen the rolled-back template, delete the pods still on
+// badTag, wait until a pod is Ready on goodTag.
 func Recover(ctx context.Context, rollback Rollbacker, pods PodOps, o Options, revision int, goodTag, badTag string, timeout time.Duration) (HopResult, error) {
 	res := HopResult{}
 	if err := rollback(ctx, revision); err != nil {
@@ -301,6 +302,9 @@ func Recover(ctx context.Context, rollback Rollbacker, pods PodOps, o Options, r
 	}
 	res.RolledBackTo, res.Revision = revision, revision
 	sel := o.PodSelector()
+	if err := pods.WaitTemplate(ctx, o.Namespace, sel, goodTag, timeout); err != nil {
+		return res, fmt.Errorf("after the rollback to revision %d: %w", revision, err)
+	}
 	list, err := pods.Pods(ctx, o.Namespace, sel)
 	if err != nil {
 		return res, err

@@ -24,6 +24,7 @@ type fakePods struct {
 	pods   func(ns, selector string) ([]Pod, error)
 	delete func(ns, name string) error
 	wait   func(ns, selector, tag string) error
+	tmpl   func(ns, selector, tag string) error
 	// waitCtxErr is the context's error when WaitReady was last called.
 	waitCtxErr error
 }
@@ -39,6 +40,12 @@ func (f *fakePods) DeletePod(_ context.Context, ns, name string) error {
 		return nil
 	}
 	return f.delete(ns, name)
+}
+func (f *fakePods) WaitTemplate(_ context.Context, ns, sel, tag string, _ time.Duration) error {
+	if f.tmpl == nil {
+		return nil
+	}
+	return f.tmpl(ns, sel, tag)
 }
 func (f *fakePods) WaitReady(ctx context.Context, ns, sel, tag string, _ time.Duration) error {
 	f.waitCtxErr = ctx.Err()
@@ -62,6 +69,9 @@ func (c testCluster) Pods(ctx context.Context, ns, sel string) ([]Pod, error) {
 }
 func (c testCluster) DeletePod(ctx context.Context, ns, name string) error {
 	return c.pods.DeletePod(ctx, ns, name)
+}
+func (c testCluster) WaitTemplate(ctx context.Context, ns, sel, tag string, d time.Duration) error {
+	return c.pods.WaitTemplate(ctx, ns, sel, tag, d)
 }
 func (c testCluster) WaitReady(ctx context.Context, ns, sel, tag string, d time.Duration) error {
 	return c.pods.WaitReady(ctx, ns, sel, tag, d)
@@ -217,13 +227,14 @@ func TestBadHopRecovered(t *testing.T) {
 	}
 	pods.delete = func(_, name string) error { seq = append(seq, "delete "+name); return nil }
 	pods.wait = func(_, _, tag string) error { seq = append(seq, "wait "+tag); return nil }
+	pods.tmpl = func(_, _, tag string) error { seq = append(seq, "template "+tag); return nil }
 
 	_, bad := values(t, "v1.9.38")
 	res, err := h.UpgradeHop(ctx, ch, bad)
 	if !errors.Is(err, ErrHopRolledBack) {
 		t.Fatalf("err %v, want ErrHopRolledBack", err)
 	}
-	want := "list (release at v1.9.2); delete appsmith-0; wait v1.9.2"
+	want := "template v1.9.2; list (release at v1.9.2); delete appsmith-0; wait v1.9.2"
 	if got := strings.Join(seq, "; "); got != want {
 		t.Errorf("recovery %q, want %q", got, want)
 	}

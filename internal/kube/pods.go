@@ -16,6 +16,10 @@ type Pod struct {
 type PodOps interface {
 	Pods(ctx context.Context, ns, selector string) ([]Pod, error)
 	DeletePod(ctx context.Context, ns, name string) error
+	// WaitTemplate waits until the workload whose pods match selector has
+	// seen its template run tag (status.observedGeneration caught up): a pod
+	// deleted before that is made again from the bad template.
+	WaitTemplate(ctx context.Context, ns, selector, tag string, timeout time.Duration) error
 	// WaitReady waits until a pod matching selector runs tag and is Ready.
 	WaitReady(ctx context.Context, ns, selector, tag string, timeout time.Duration) error
 }
