@@ -218,6 +218,13 @@ func (h *Helm) UpgradeHop(ctx context.Context, ch *chart.Chart, vals Values) (Ho
 		if ctx.Err() != nil {
 			why = "interrupted"
 		}
+		// Helm recorded the revision deployed; marked failed, the
+		// rollback leaves it failed (not superseded), so `rollback` never
+		// goes back to it (see previous).
+		rel.SetStatus(release.StatusFailed, "appsmith-install: "+why)
+		if err := h.Cfg.Releases.Update(rel); err != nil {
+			why += fmt.Sprintf(" (and marking revision %d failed: %v)", rel.Version, err)
+		}
 	} else {
 		// Helm's wait says only "context deadline exceeded".
 		why = upErr.Error()
