@@ -38,8 +38,9 @@ type KubeUpgradePlan struct {
 // kubeUpgradeRun upgrades a Kubernetes target hop by hop, on the same
 // version graph as a host (upgrade.Path): each hop is a helm upgrade with
 // the release's values and image.tag pinned to the hop, waited on until
-// Ready; a hop whose pod never becomes Ready is recovered explicitly (see
-// kube.Helm.UpgradeHop). Not there yet: the data snapshot before a hop and
+// Ready, then /api/v1/health and /info checked through the API server; a
+// hop whose pod never becomes Ready, or reports another version, is
+// recovered explicitly (see kube.Helm.UpgradeHop). Not there yet: the data snapshot before a hop and
 // the FCV steps through the exec API.
 func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) error {
 	stdio, deps := opts.IO, opts.Deps
