@@ -10,12 +10,14 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/transport/spdy"
+	"k8s.io/klog/v2"
 
 	"github.com/appsmith-install/appsmith-install/internal/instance"
 )
@@ -61,9 +63,14 @@ func (a *API) forward(ctx context.Context, ns, pod string, port int) (string, fu
 		return "", nil, err
 	}
 	dialer := spdy.NewDialer(upgrader, &http.Client{Transport: rt}, http.MethodPost, u)
-	stopc, readyc := make(chan struct{}), make(chan struct{})
-	fw, err := portforward.NewOnAddresses(dialer, []string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(port)}, stopc, readyc, io.Discard, io.Discard)
+	// The forwarder reports a failed stream through klog, which writes to
+	// stderr: the tool's stderr is its own (progress, --progress json's
+	// NDJSON), and the failure reaches the caller as the request's error.
+	fctx, cancel := context.WithCancel(klog.NewContext(ctx, logr.Discard()))
+	readyc := make(chan struct{})
+	fw, err := portforward.NewOnAddressesWithContext(fctx, dialer, []string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(port)}, readyc, io.Discard, io.Discard)
 	if err != nil {
+		cancel()
 		return "", nil, err
 	}
 	errc := make(chan error, 1)
@@ -71,13 +78,14 @@ func (a *API) forward(ctx context.Context, ns, pod string, port int) (string, fu
 	select {
 	case <-readyc:
 	case err := <-errc:
+		cancel()
 		return "", nil, fmt.Errorf("port-forward to pod %s port %d: %w", pod, port, err)
 	case <-ctx.Done():
-		close(stopc)
+		cancel()
 		<-errc
 		return "", nil, fmt.Errorf("port-forward to pod %s port %d: %w", pod, port, ctx.Err())
 	}
-	stop := func() { close(stopc); <-errc }
+	stop := func() { cancel(); <-errc }
 	ports, err := fw.GetPorts()
 	if err != nil || len(ports) == 0 {
 		stop()
