@@ -227,6 +227,9 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 	}
 	err = engine.Run(ctx, plan, sink)
 	_ = sink.Close()
+	if errors.Is(err, kube.ErrInfoCheck) {
+		return engine.Errorf(engine.ExitNotReady, "`"+hint.Appsmith(o.Dir, "status")+"` shows what the pods report; `helm history "+ko.Release+" -n "+ko.Namespace+"` the release", "%v", err)
+	}
 	if err != nil {
 		return engine.Errorf(engine.ExitFailure, "`helm status "+ko.Release+" -n "+ko.Namespace+"` and the pod's events say why", "%v", err)
 	}

@@ -19,16 +19,34 @@ type KubeStatus struct {
 	Target string `json:"target"`
 	Dir    string `json:"dir"`
 	kube.Status
-	// Pods and PodsReady count the release's pods and the Ready ones.
-	Pods      int  `json:"pods"`
-	PodsReady int  `json:"pods_ready"`
-	Healthy   bool `json:"healthy"`
+	// Pods and PodsReady count the release's pods and the Ready ones;
+	// PodsDesired is what its workloads (or their HPA) want.
+	Pods        int `json:"pods"`
+	PodsReady   int `json:"pods_ready"`
+	PodsDesired int `json:"pods_desired"`
+	// Version is what a Ready pod's /info reports through the API server,
+	// "unknown" when it could not be read (VersionProblem says why).
+	Version        string `json:"version"`
+	VersionProblem string `json:"version_problem,omitempty"`
+	Healthy        bool   `json:"healthy"`
 }
 
-// kubeStatusRun: the release as Helm records it and its pods as the API
-// server has them; healthy is a deployed release whose pods are all
-// Ready (Helm's record alone stays "deployed" while a pod is down). The
-// version from /info through the API server is not read yet.
+// replicaCounter says how many pods the release's workloads want.
+type replicaCounter interface {
+	Desired(ctx context.Context, ns, selector string) (int, error)
+}
+
+var _ replicaCounter = (*kube.API)(nil)
+
+// infoTimeout bounds status's look at /info: status answers fast, and says
+// "unknown" rather than wait for a pod that does not answer.
+const infoTimeout = 10 * time.Second
+
+// kubeStatusRun: the release as Helm records it, its pods as the API
+// server has them, and the version a Ready pod's /info reports; healthy
+// is a deployed release with every desired pod Ready and /info on the
+// release's tag (Helm's record alone stays "deployed" while a pod is
+// down or runs something else).
 func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 	k := s.Kubernetes
 	ko := kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release, Chart: k.Chart, ValuesFiles: k.Values}
@@ -40,10 +58,10 @@ func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 	if err != nil {
 		return engine.Errorf(engine.ExitNotFound, "", "%v", err)
 	}
-	ks := KubeStatus{Target: state.TargetKubernetes, Dir: s.Dir, Status: *st}
+	ks := KubeStatus{Target: state.TargetKubernetes, Dir: s.Dir, Status: *st, Version: "unknown"}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	pods, err := h.Cluster.Pods(ctx, ko.Namespace, ko.PodSelector())
-	cancel()
 	if err != nil {
 		ks.Warnings = append(ks.Warnings, fmt.Sprintf("listing the pods: %v", err))
 	}
@@ -53,7 +71,24 @@ func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 			ks.PodsReady++
 		}
 	}
-	ks.Healthy = st.State == "deployed" && err == nil && ks.Pods > 0 && ks.PodsReady == ks.Pods
+	desiredOK := false
+	if d, ok := h.Cluster.(replicaCounter); ok {
+		n, derr := d.Desired(ctx, ko.Namespace, ko.PodSelector())
+		if derr != nil {
+			ks.Warnings = append(ks.Warnings, fmt.Sprintf("reading the workloads' replicas: %v", derr))
+		} else {
+			ks.PodsDesired, desiredOK = n, true
+		}
+	}
+	if !desiredOK {
+		ks.PodsDesired = ks.Pods
+	}
+	ks.Version, ks.VersionProblem = podVersion(ctx, h, ko, pods)
+	if ks.VersionProblem == "" && ks.Version != st.ImageTag {
+		ks.Warnings = append(ks.Warnings, fmt.Sprintf("/info says version %s, but the release pins the image tag %s", ks.Version, st.ImageTag))
+	}
+	ks.Healthy = st.State == "deployed" && err == nil && ks.PodsDesired > 0 && ks.PodsReady >= ks.PodsDesired &&
+		ks.Version == st.ImageTag
 	if opts.JSON {
 		if err := printJSON(opts.IO, ks); err != nil {
 			return err
@@ -67,7 +102,12 @@ func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 			auto = "ON"
 		}
 		fmt.Fprintf(w, "  image tag %s, chart auto-update %s\n", st.ImageTag, auto)
-		fmt.Fprintf(w, "  pods Ready %d/%d\n", ks.PodsReady, ks.Pods)
+		fmt.Fprintf(w, "  pods Ready %d/%d\n", ks.PodsReady, ks.PodsDesired)
+		if ks.VersionProblem != "" {
+			fmt.Fprintf(w, "  version (/info) unknown: %s\n", ks.VersionProblem)
+		} else {
+			fmt.Fprintf(w, "  version (/info) %s\n", ks.Version)
+		}
 		for _, warn := range ks.Warnings {
 			fmt.Fprintf(w, "  warning: %s\n", warn)
 		}
@@ -76,6 +116,27 @@ func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 		return exitSilently(engine.ExitNotReady)
 	}
 	return nil
+}
+
+// podVersion is what the first Ready pod's /info reports, or "unknown"
+// and why.
+func podVersion(ctx context.Context, h *kube.Helm, ko kube.Options, pods []kube.Pod) (string, string) {
+	if h.Info == nil {
+		return "unknown", "no way to reach the pods through the API server"
+	}
+	for _, p := range pods {
+		if !p.Ready {
+			continue
+		}
+		ictx, cancel := context.WithTimeout(ctx, infoTimeout)
+		info, err := h.Info.PodInfo(ictx, ko.Namespace, p, "")
+		cancel()
+		if err != nil {
+			return "unknown", fmt.Sprintf("pod %s did not answer /api/v1/health and /info through the API server within %s: %v", p.Name, infoTimeout, err)
+		}
+		return info.Version, ""
+	}
+	return "unknown", "no Ready pod to ask"
 }
 
 // kubeUninstallRun removes the Helm release. The data claim and the

@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,10 +21,12 @@ import (
 	kubefake "helm.sh/helm/v3/pkg/kube/fake"
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/kube"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -146,9 +151,12 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	cs := fake.NewClientset()
 	deps := kubeDeps(t)
 	var asked []kube.Options
+	// info stands in for the port-forward to a pod (set for status only:
+	// the fake clientset's pods never move to a hop's tag).
+	var info kube.InfoReader
 	deps.Kube = func(o kube.Options, d time.Duration) (*kube.Helm, error) {
 		asked = append(asked, o)
-		return &kube.Helm{Cfg: cfg, Cluster: &kube.API{Client: cs}, Opts: o, Timeout: d}, nil
+		return &kube.Helm{Cfg: cfg, Cluster: &kube.API{Client: cs}, Opts: o, Timeout: d, Info: info}, nil
 	}
 	r := run(t, deps, nil, "--target", "kubernetes", "--yes", "--progress", "json", "--dir", dir, "--chart", standinChart, "--version", "v1.9.2", "--namespace", "tools", "--link-dir", "")
 	if r.code != 0 {
@@ -196,17 +204,49 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	if _, err := cs.CoreV1().Pods("tools").Create(context.Background(), first, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	one := int32(1)
+	set := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "appsmith", Namespace: "tools", Labels: map[string]string{"app.kubernetes.io/instance": "appsmith"}},
+		Spec: appsv1.StatefulSetSpec{Replicas: &one}}
+	if _, err := cs.AppsV1().StatefulSets("tools").Create(context.Background(), set, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Without a way to the pod the version is unknown, and says why.
+	r = run(t, deps, nil, "status", "--json", "--dir", dir)
+	st = KubeStatus{}
+	if err := json.Unmarshal([]byte(r.out), &st); err != nil || r.code != 4 || st.Healthy || st.Version != "unknown" || st.VersionProblem == "" {
+		t.Errorf("status without /info: exit %d, %+v (%v)", r.code, st, err)
+	}
+	var version atomic.Value
+	version.Store("v1.9.2")
+	srv := appsmithServer(t, &version)
+	info = srv
 	r = run(t, deps, nil, "status", "--json", "--dir", dir)
 	st = KubeStatus{}
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil || r.code != 0 {
 		t.Fatalf("status: exit %d, %v: %s %s", r.code, err, r.out, r.errOut)
 	}
-	if st.Target != "kubernetes" || st.Revision != 1 || st.ImageTag != "v1.9.2" || st.AutoUpdate || !st.Healthy || st.Namespace != "tools" || st.Pods != 1 || st.PodsReady != 1 {
+	if st.Target != "kubernetes" || st.Revision != 1 || st.ImageTag != "v1.9.2" || st.AutoUpdate || !st.Healthy || st.Namespace != "tools" ||
+		st.Pods != 1 || st.PodsReady != 1 || st.PodsDesired != 1 || st.Version != "v1.9.2" || st.VersionProblem != "" {
 		t.Errorf("status %+v", st)
 	}
 	r = run(t, deps, nil, "status", "--dir", dir)
-	if r.code != 0 || !strings.Contains(r.out, "image tag v1.9.2, chart auto-update off") || !strings.Contains(r.out, "pods Ready 1/1") {
+	if r.code != 0 || !strings.Contains(r.out, "image tag v1.9.2, chart auto-update off") || !strings.Contains(r.out, "pods Ready 1/1") ||
+		!strings.Contains(r.out, "version (/info) v1.9.2") {
 		t.Errorf("status text: exit %d %q", r.code, r.out)
+	}
+	// A pod whose /info says another version than the release's tag is
+	// not healthy.
+	version.Store("v1.9.1")
+	r = run(t, deps, nil, "status", "--json", "--dir", dir)
+	st = KubeStatus{}
+	if err := json.Unmarshal([]byte(r.out), &st); err != nil || r.code != 4 || st.Healthy || st.Version != "v1.9.1" ||
+		!strings.Contains(strings.Join(st.Warnings, "\n"), "/info says version v1.9.1") {
+		t.Errorf("status of a pod on another version: exit %d, %+v (%v)", r.code, st, err)
+	}
+	// The StatefulSet of the fake clientset never takes up a hop's tag.
+	info = nil
+	if err := cs.AppsV1().StatefulSets("tools").Delete(context.Background(), "appsmith", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
 	}
 	// upgrade: the plan names the hops and the revisions they make, then
 	// the hop runs with the release's values and the tag pinned.
@@ -284,6 +324,30 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 }
 
 var metaGetOpts = metav1.GetOptions{}
+
+// probeInfo is kube.InfoReader against an httptest server instead of a
+// port-forward to the pod: the parsing is the real one (instance.Probe).
+type probeInfo struct{ base string }
+
+func (p probeInfo) PodInfo(ctx context.Context, _ string, _ kube.Pod, want string) (instance.ReadyInfo, error) {
+	return instance.Probe(ctx, http.DefaultClient, p.base, want)
+}
+
+var _ kube.InfoReader = probeInfo{}
+
+// appsmithServer answers health, and /info with version's string at the
+// time of the request.
+func appsmithServer(t *testing.T, version *atomic.Value) probeInfo {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/v1/health", func(http.ResponseWriter, *http.Request) {})
+	mux.HandleFunc("/info", func(w http.ResponseWriter, _ *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]string{"version": version.Load().(string)})
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return probeInfo{base: srv.URL}
+}
 
 // TestKubePlanGolden: the text plan, as a reviewer of the generated values
 // reads it before the cluster can be reached.

@@ -38,8 +38,9 @@ type KubeUpgradePlan struct {
 // kubeUpgradeRun upgrades a Kubernetes target hop by hop, on the same
 // version graph as a host (upgrade.Path): each hop is a helm upgrade with
 // the release's values and image.tag pinned to the hop, waited on until
-// Ready; a hop whose pod never becomes Ready is recovered explicitly (see
-// kube.Helm.UpgradeHop). Not there yet: the data snapshot before a hop and
+// Ready, then /api/v1/health and /info checked through the API server; a
+// hop whose pod never becomes Ready, or reports another version, is
+// recovered explicitly (see kube.Helm.UpgradeHop). Not there yet: the data snapshot before a hop and
 // the FCV steps through the exec API.
 func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) error {
 	stdio, deps := opts.IO, opts.Deps
@@ -135,12 +136,16 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 		if err != nil {
 			return engine.Errorf(engine.ExitPreflight, "", "%v", err)
 		}
-		say("Hop %d/%d: helm upgrade %s to %s, waiting until Ready ...\n", i+1, len(hops), k.Release, hop.To)
+		say("Hop %d/%d: helm upgrade %s to %s, waiting until Ready and /info says %s ...\n", i+1, len(hops), k.Release, hop.To, hop.To)
 		res, err := h.UpgradeHop(ctx, ch, vals)
 		if errors.Is(err, kube.ErrHopRolledBack) {
 			_ = recordKube(s, kube.ImageTag(cur), res.Revision, deps)
+			deleted := ""
+			if len(res.Deleted) > 0 {
+				deleted = fmt.Sprintf("; deleted the pods still on %s: %s", hop.To, strings.Join(res.Deleted, ", "))
+			}
 			return engine.Errorf(engine.ExitNotReady, "`"+"helm history "+k.Release+" -n "+k.Namespace+"` shows the failed revision",
-				"%v; deleted %v; the release runs %s again", err, res.Deleted, kube.ImageTag(cur))
+				"%v%s; the release runs %s again", err, deleted, kube.ImageTag(cur))
 		}
 		if err != nil {
 			return engine.Errorf(engine.ExitFailure, "", "%v", err)

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
 
 // NewConfig connects Helm and the tool to the cluster o names (kubeconfig,
@@ -41,12 +42,14 @@ func NewConfig(o Options, log func(string, ...any)) (*action.Configuration, Clus
 	if err != nil {
 		return nil, nil, err
 	}
-	return cfg, &API{Client: cs}, nil
+	return cfg, &API{Client: cs, Config: rc}, nil
 }
 
 // API is Cluster over client-go.
 type API struct {
 	Client kubernetes.Interface
+	// Config is what the port-forwards to a pod dial with (PodInfo).
+	Config *rest.Config
 	// Poll is how often WaitReady looks (default 2s).
 	Poll time.Duration
 }
@@ -147,6 +150,7 @@ func (a *API) Pods(ctx context.Context, ns, selector string) ([]Pod, error) {
 		pod := Pod{Name: p.Name}
 		if len(p.Spec.Containers) > 0 {
 			pod.Image = p.Spec.Containers[0].Image
+			pod.Port = HTTPPort(p.Spec.Containers[0])
 		}
 		for _, c := range p.Status.Conditions {
 			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
@@ -252,5 +256,6 @@ func Connect(o Options, timeout time.Duration) (*Helm, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Helm{Cfg: cfg, Cluster: c, Opts: o, Timeout: timeout}, nil
+	api, _ := c.(*API)
+	return &Helm{Cfg: cfg, Cluster: c, Opts: o, Timeout: timeout, Info: api}, nil
 }

@@ -68,6 +68,9 @@ type Helm struct {
 	Opts    Options
 	// Timeout bounds each wait for Ready.
 	Timeout time.Duration
+	// Info, when set, checks /api/v1/health and /info of the Ready pods
+	// after the install and after each hop (VerifyInfo); Connect sets it.
+	Info InfoReader
 }
 
 // Cluster is what the tool itself asks of the Kubernetes API.
@@ -130,7 +133,9 @@ func (h *Helm) InstallPlan(ch *chart.Chart, g *Generated, vals Values, tlsCert, 
 			return nil
 		}})
 	}
+	var start time.Time
 	steps = append(steps, engine.Step{ID: "helm-install", Title: "helm install " + o.Release + ", until the pod is Ready", Run: func(ctx context.Context, _ engine.Reporter) error {
+		start = time.Now()
 		in := action.NewInstall(h.Cfg)
 		in.ReleaseName, in.Namespace = o.Release, o.Namespace
 		in.Wait, in.Timeout = true, h.timeout()
@@ -147,6 +152,11 @@ func (h *Helm) InstallPlan(ch *chart.Chart, g *Generated, vals Values, tlsCert, 
 		}
 		return nil
 	}})
+	if h.Info != nil {
+		steps = append(steps, engine.Step{ID: "info", Title: "/api/v1/health and /info of the pod, through the API server", Run: func(ctx context.Context, _ engine.Reporter) error {
+			return h.verify(ctx, ImageTag(vals), start)
+		}})
+	}
 	return engine.Plan{Name: "install " + o.Release + " (Kubernetes)", Steps: steps}
 }
 
@@ -193,17 +203,37 @@ func (h *Helm) UpgradeHop(ctx context.Context, ch *chart.Chart, vals Values) (Ho
 	up := action.NewUpgrade(h.Cfg)
 	up.Namespace, up.Wait, up.Timeout = h.Opts.Namespace, true, h.timeout()
 	up.MaxHistory = 10
+	start := time.Now()
 	rel, upErr := up.RunWithContext(ctx, h.Opts.Release, ch, vals)
+	var why string
 	if upErr == nil {
-		return HopResult{Revision: rel.Version, Upgraded: true}, nil
-	}
-	// Helm's wait says only "context deadline exceeded".
-	why := upErr.Error()
-	switch {
-	case errors.Is(upErr, context.DeadlineExceeded):
-		why = fmt.Sprintf("no Ready pod on %s within %s", newTag, h.timeout())
-	case ctx.Err() != nil:
-		why = "interrupted"
+		// Ready says only that the probes pass: the pod must also say it
+		// runs the hop's version, or the hop failed (an image that lies,
+		// a tag moved to another build).
+		verr := h.verify(ctx, newTag, start)
+		if verr == nil {
+			return HopResult{Revision: rel.Version, Upgraded: true}, nil
+		}
+		upErr, why = verr, verr.Error()
+		if ctx.Err() != nil {
+			why = "interrupted"
+		}
+		// Helm recorded the revision deployed; marked failed, the
+		// rollback leaves it failed (not superseded), so `rollback` never
+		// goes back to it (see previous).
+		rel.SetStatus(release.StatusFailed, "appsmith-install: "+why)
+		if err := h.Cfg.Releases.Update(rel); err != nil {
+			why += fmt.Sprintf(" (and marking revision %d failed: %v)", rel.Version, err)
+		}
+	} else {
+		// Helm's wait says only "context deadline exceeded".
+		why = upErr.Error()
+		switch {
+		case errors.Is(upErr, context.DeadlineExceeded):
+			why = fmt.Sprintf("no Ready pod on %s within %s", newTag, h.timeout())
+		case ctx.Err() != nil:
+			why = "interrupted"
+		}
 	}
 	// An interrupted hop (Ctrl-C cancels ctx) is recovered too: left as
 	// it is, the release stays failed on the new tag with its pod never
@@ -213,6 +243,21 @@ func (h *Helm) UpgradeHop(ctx context.Context, ch *chart.Chart, vals Values) (Ho
 		return res, fmt.Errorf("helm upgrade to %s failed (%s), and so did the recovery: %w", newTag, why, err)
 	}
 	return res, fmt.Errorf("helm upgrade to %s: %s: %w (revision %d's %s, now revision %d)", newTag, why, ErrHopRolledBack, res.RolledBackTo, oldTag, res.Revision)
+}
+
+// verify is VerifyInfo on this release's pods on tag, bounded by what is
+// left of the wait that began at start (at least 15s: a pod can be
+// Ready a moment before its server answers through the forward).
+func (h *Helm) verify(ctx context.Context, tag string, start time.Time) error {
+	if h.Info == nil {
+		return nil
+	}
+	left := h.timeout() - time.Since(start)
+	if left < 15*time.Second {
+		left = 15 * time.Second
+	}
+	_, err := VerifyInfo(ctx, h.Cluster, h.Info, h.Opts, tag, left)
+	return err
 }
 
 // recover is Recover on this release. A Helm rollback makes a new

@@ -10,6 +10,8 @@ type Pod struct {
 	Name  string
 	Image string // the appsmith container's image
 	Ready bool
+	// Port is the appsmith container's HTTP port (HTTPPort).
+	Port int
 }
 
 // PodOps are the pod calls of the recovery after a bad hop.

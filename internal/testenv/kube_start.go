@@ -131,6 +131,12 @@ func startKube(dir, bins string, cfg kubeConfig) (k *Kube, err error) {
 		"--server-address="+kwokAddr, "--node-port="+strconv.Itoa(ports[3]),
 		"--tls-cert-file="+pki.kwokCert, "--tls-private-key-file="+pki.kwokKey,
 		"--enable-crds="+strings.Join(kwokCRDKinds, ","),
+		// kwok renews the node's Lease only when told to: without one the
+		// node lifecycle controller marks the node not Ready after its
+		// 50s grace period, and kwok's node-initialize stage then drops
+		// the node's addresses, so the API server can no longer reach
+		// kwok for a pod's port-forward, exec or logs.
+		"--node-lease-duration-seconds=40",
 	); err != nil {
 		return k, err
 	}

@@ -47,6 +47,7 @@ type env struct {
 	reg   *testenv.Registry
 	dir   string
 	chart string
+	info  *infoServer
 	// outputs is everything the binary printed, to look for secrets in.
 	outputs bytes.Buffer
 }
@@ -68,7 +69,8 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{t: t, k: k, cs: cs, ns: k.Namespace(t), reg: testenv.StartRegistry(t),
 		dir: filepath.Join(t.TempDir(), "appsmith"), chart: chart}
-	e.pushTags(testenv.StandardVersions...)
+	e.pushTags(append(testenv.StandardVersions, lyingTag)...)
+	e.startInfoServer()
 	return e
 }
 
@@ -152,7 +154,11 @@ type kubeStatus struct {
 	ImageTag  string `json:"image_tag"`
 	Pods      int    `json:"pods"`
 	PodsReady int    `json:"pods_ready"`
-	Healthy   bool   `json:"healthy"`
+	// PodsDesired and Version (/info through the API server) came with
+	// the health and /info check.
+	PodsDesired int    `json:"pods_desired"`
+	Version     string `json:"version"`
+	Healthy     bool   `json:"healthy"`
 }
 
 func (e *env) status() (kubeStatus, result) {

@@ -105,11 +105,12 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 	// 2. Status.
 	st, r := e.status()
 	if r.code != 0 || st.Target != "kubernetes" || st.Release != releaseName || st.Namespace != e.ns || st.Revision != 1 ||
-		st.State != "deployed" || st.ImageTag != "v1.8.15" || !st.Healthy || st.Pods != 1 || st.PodsReady != 1 {
+		st.State != "deployed" || st.ImageTag != "v1.8.15" || !st.Healthy || st.Pods != 1 || st.PodsReady != 1 ||
+		st.PodsDesired != 1 || st.Version != "v1.8.15" {
 		t.Errorf("status --json: %+v\n%s", st, r)
 	}
 	r = e.must(e.run("status"), "status")
-	contains(t, "status", r.out, "release "+releaseName, "revision 1", "v1.8.15", "auto-update off", "pods Ready 1/1")
+	contains(t, "status", r.out, "release "+releaseName, "revision 1", "v1.8.15", "auto-update off", "pods Ready 1/1", "version (/info) v1.8.15")
 
 	// 3. The upgrade plan goes through the checkpoints, one revision each.
 	r = e.must(e.run("upgrade", "v2.0.1", "--plan", "--json"), "upgrade --plan --json")
@@ -156,7 +157,7 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 	e.podReadyOn("v2.0.1")
 	e.sameClaim(claim, "after the upgrade")
 	st, _ = e.status()
-	if st.Revision != 4 || st.ImageTag != "v2.0.1" || st.State != "deployed" {
+	if st.Revision != 4 || st.ImageTag != "v2.0.1" || st.State != "deployed" || st.Version != "v2.0.1" || !st.Healthy {
 		t.Errorf("status after the upgrade: %+v", st)
 	}
 	// A re-run keeps to what runs now; asked for another version, it
@@ -193,9 +194,35 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 		t.Errorf("the install dir records %+v (%v), want v2.0.1 at revision %d", s, err, rel.Version)
 	}
 
+	// 4b. A hop whose pod becomes Ready but whose /info reports another
+	// version than the tag: the same recovery, exit 4, and the message
+	// says what /info said. The revision stays failed.
+	r = e.run("upgrade", lyingTag, "--yes", "--timeout", "30s")
+	if r.code != 4 {
+		t.Fatalf("the upgrade to %s, whose /info says %s: %s", lyingTag, lyingVersion, r)
+	}
+	contains(t, "the lying hop's stderr", r.errOut, "its /info says version "+lyingVersion, "rolled back to the previous revision", "runs v2.0.1 again")
+	hist = e.history()
+	rel = hist[len(hist)-1]
+	if rel.Info.Status.String() != "deployed" || tagOf(rel.Config) != "v2.0.1" {
+		t.Errorf("after the lying hop: revision %d %s on %q, want deployed on v2.0.1", rel.Version, rel.Info.Status, tagOf(rel.Config))
+	}
+	if lying := hist[len(hist)-2]; tagOf(lying.Config) != lyingTag || lying.Info.Status.String() != "failed" {
+		t.Errorf("the lying hop's revision %d: %s on %q, want failed on %s", lying.Version, lying.Info.Status, tagOf(lying.Config), lyingTag)
+	}
+	e.podReadyOn("v2.0.1")
+	e.sameClaim(claim, "after the lying hop")
+	st, _ = e.status()
+	if st.ImageTag != "v2.0.1" || st.Version != "v2.0.1" || !st.Healthy || st.Revision != rel.Version {
+		t.Errorf("status after the lying hop: %+v, want revision %d on v2.0.1", st, rel.Version)
+	}
+	if s, err := state.Load(e.dir); err != nil || s.Version != "v2.0.1" || s.Kubernetes.Revision != rel.Version {
+		t.Errorf("after the lying hop the install dir records %+v (%v), want v2.0.1 at revision %d", s, err, rel.Version)
+	}
+
 	// 5. A rollback now goes back one version: to v1.99, not to the failed
-	// revision (Helm's "previous") nor to the copy of v2.0.1 the recovery
-	// rolled back to.
+	// revisions (Helm's "previous", the lying one) nor to the copies of
+	// v2.0.1 the recoveries rolled back to.
 	r = e.must(e.run("rollback", "--yes", "--timeout", "2m"), "rollback after the bad hop")
 	contains(t, "rollback's stderr", r.errOut, "v1.99")
 	rel = e.last()

@@ -18,6 +18,7 @@ func TestKubeRollbackUninstall(t *testing.T) {
 	e := newEnv(t)
 	// A namespace that does not exist yet: the install creates it.
 	e.ns += "-new"
+	e.forwardInfo()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
