@@ -176,6 +176,19 @@ func (a *API) DeletePod(ctx context.Context, ns, name string) error {
 // match selector runs tag in its template and its controller has observed
 // that generation.
 func (a *API) WaitTemplate(ctx context.Context, ns, selector, tag string, timeout time.Duration) error {
+	last, ok := a.until(ctx, timeout, func(ctx context.Context) (bool, error) { return a.templateSeen(ctx, ns, selector, tag) })
+	switch {
+	case ok:
+		return nil
+	case last != nil:
+		return fmt.Errorf("the workload's controller did not take up %s within %s: %w", tag, timeout, last)
+	}
+	return fmt.Errorf("the workload's controller did not take up %s within %s", tag, timeout)
+}
+
+// until calls done every a.Poll (default 2s) until it says so (ok) or
+// timeout passes; last is done's last error, if any.
+func (a *API) until(ctx context.Context, timeout time.Duration, done func(context.Context) (bool, error)) (last error, ok bool) {
 	poll := a.Poll
 	if poll <= 0 {
 		poll = 2 * time.Second
@@ -183,16 +196,13 @@ func (a *API) WaitTemplate(ctx context.Context, ns, selector, tag string, timeou
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
-		ok, err := a.templateSeen(ctx, ns, selector, tag)
-		if ok {
-			return nil
+		finished, err := done(ctx)
+		if finished {
+			return nil, true
 		}
 		select {
 		case <-ctx.Done():
-			if err != nil {
-				return fmt.Errorf("the workload's controller did not take up %s within %s: %w", tag, timeout, err)
-			}
-			return fmt.Errorf("the workload's controller did not take up %s within %s", tag, timeout)
+			return err, false
 		case <-time.After(poll):
 		}
 	}
@@ -227,27 +237,19 @@ func templateRuns(cs []corev1.Container, tag string) bool {
 
 // WaitReady polls until a pod matching selector runs tag and is Ready.
 func (a *API) WaitReady(ctx context.Context, ns, selector, tag string, timeout time.Duration) error {
-	poll := a.Poll
-	if poll <= 0 {
-		poll = 2 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
+	_, ok := a.until(ctx, timeout, func(ctx context.Context) (bool, error) {
 		pods, err := a.Pods(ctx, ns, selector)
-		if err == nil {
-			for _, p := range pods {
-				if p.Ready && TagOf(p.Image) == tag {
-					return nil
-				}
+		for _, p := range pods {
+			if p.Ready && TagOf(p.Image) == tag {
+				return true, nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("no Ready pod on %s after %s", tag, timeout)
-		case <-time.After(poll):
-		}
+		return false, err
+	})
+	if !ok {
+		return fmt.Errorf("no Ready pod on %s after %s", tag, timeout)
 	}
+	return nil
 }
 
 // Connect is a Helm for the release o names, on the cluster o names.

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/appsmith-install/appsmith-install/internal/certs"
+	"github.com/appsmith-install/appsmith-install/internal/mdgen"
 	"github.com/appsmith-install/appsmith-install/upgrade"
 )
 
@@ -164,23 +165,7 @@ func TestUserValuesRefused(t *testing.T) {
 // TestReadme fails when README's Kubernetes values section is not the one
 // generated from Lines.
 func TestReadme(t *testing.T) {
-	const path = "../../README.md"
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	if err := mdgen.Check("../../README.md", ReplaceSection, *update, "go test ./internal/kube -run TestReadme -update"); err != nil {
+		t.Error(err)
 	}
-	got, ok := ReplaceSection(string(data))
-	if !ok {
-		t.Fatalf("README.md lacks the markers %q and %q", ReadmeBegin, ReadmeEnd)
-	}
-	if got == string(data) {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("README.md's Kubernetes values section is stale: go test ./internal/kube -run TestReadme -update")
 }

@@ -4,7 +4,11 @@
 // mapping), so each generator only says what goes in its section.
 package mdgen
 
-import "strings"
+import (
+	"fmt"
+	"os"
+	"strings"
+)
 
 // Cell escapes s for a cell of a Markdown table.
 func Cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
@@ -18,4 +22,25 @@ func Replace(doc, begin, end, body string) (string, bool) {
 		return doc, false
 	}
 	return doc[:i+len(begin)] + "\n" + body + doc[j:], true
+}
+
+// Check compares the file at path with what replace makes of it, and with
+// update rewrites it; a stale file is an error naming the command that
+// regenerates it. Both generators' tests call it.
+func Check(path string, replace func(string) (string, bool), update bool, regenerate string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	got, ok := replace(string(data))
+	if !ok {
+		return fmt.Errorf("%s lacks its generated section's markers", path)
+	}
+	if got == string(data) {
+		return nil
+	}
+	if update {
+		return os.WriteFile(path, []byte(got), 0o644)
+	}
+	return fmt.Errorf("%s's generated section is stale: %s", path, regenerate)
 }
