@@ -260,15 +260,23 @@ func (h *Helm) verify(ctx context.Context, tag string, start time.Time) error {
 	return err
 }
 
-// recover is Recover on this release. A Helm rollback makes a new
-// revision (a copy of the one it goes back to): Revision is read back, so
-// what the install dir records is the release's revision, not the copied
-// one's.
+// recover is Recover on this release, then the /info check on the tag it
+// went back to. A Helm rollback makes a new revision (a copy of the one it
+// goes back to): Revision is read back, so what the install dir records is
+// the release's revision, not the copied one's.
 func (h *Helm) recover(ctx context.Context, revision int, goodTag, badTag string) (HopResult, error) {
+	start := time.Now()
 	res, err := Recover(ctx, h.rollbacker(), h.Cluster, h.Opts, revision, goodTag, badTag, h.timeout())
 	if res.RolledBackTo > 0 {
 		if st, serr := action.NewStatus(h.Cfg).Run(h.Opts.Release); serr == nil {
 			res.Revision = st.Version
+		}
+	}
+	// Ready is the pod's word; /info is Appsmith's: the version gone back
+	// to is checked as a hop's is.
+	if err == nil {
+		if verr := h.verify(ctx, goodTag, start); verr != nil {
+			err = fmt.Errorf("back on %s, but %w", goodTag, verr)
 		}
 	}
 	return res, err

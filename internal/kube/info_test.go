@@ -103,7 +103,14 @@ func TestHopLyingInfoIsRecovered(t *testing.T) {
 	}
 	h.Info = appsmithServer(t, http.StatusOK, "v1.9.2") // the new image still says v1.9.2
 	var deleted []string
-	p.pods = readyOn("v1.9.38").pods
+	// The pod is on the new tag until the recovery deletes it; its
+	// replacement runs the old one (and /info, asked again, agrees).
+	p.pods = func(ns, sel string) ([]Pod, error) {
+		if len(deleted) > 0 {
+			return readyOn("v1.9.2").pods(ns, sel)
+		}
+		return readyOn("v1.9.38").pods(ns, sel)
+	}
 	p.delete = func(_, name string) error { deleted = append(deleted, name); return nil }
 	_, vals = values(t, "v1.9.38")
 	res, err := h.UpgradeHop(ctx, ch, vals)
@@ -155,5 +162,32 @@ func TestDesired(t *testing.T) {
 	n, err := (&API{Client: cs}).Desired(ctx, "appsmith", Defaults().PodSelector())
 	if err != nil || n != 5 {
 		t.Errorf("desired %d (%v), want 2 + 3", n, err)
+	}
+}
+
+// TestRecoveryChecksInfo: the version a recovery goes back to is asked
+// too; when its /info disagrees as well, the error says so instead of
+// reporting a clean rollback.
+func TestRecoveryChecksInfo(t *testing.T) {
+	ctx := context.Background()
+	h, p, _ := newHelm(t, nil)
+	ch := loadStandin(t)
+	g, vals := values(t, "v1.9.2")
+	if _, err := h.Install(ctx, ch, g, vals, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.Info = appsmithServer(t, http.StatusOK, "v1.9.0") // wrong for both tags
+	var deleted []string
+	p.pods = func(ns, sel string) ([]Pod, error) {
+		if len(deleted) > 0 {
+			return readyOn("v1.9.2").pods(ns, sel)
+		}
+		return readyOn("v1.9.38").pods(ns, sel)
+	}
+	p.delete = func(_, name string) error { deleted = append(deleted, name); return nil }
+	_, vals = values(t, "v1.9.38")
+	_, err := h.UpgradeHop(ctx, ch, vals)
+	if err == nil || !strings.Contains(err.Error(), "back on v1.9.2, but") || !strings.Contains(err.Error(), "/info says version v1.9.0") {
+		t.Fatalf("hop and recovery both on a wrong /info: %v", err)
 	}
 }
