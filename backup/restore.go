@@ -161,7 +161,7 @@ func prepare(t Target, st *Staged) error {
 
 // hostKeys are the docker.env settings that belong to the host, not to the
 // data: kept from the current instance.
-var hostKeys = []string{"APPSMITH_CUSTOM_DOMAIN", "APPSMITH_REDIS_URL", "APPSMITH_REDIS_PASSWORD"}
+var hostKeys = []string{"APPSMITH_CUSTOM_DOMAIN", "APPSMITH_REDIS_URL", "APPSMITH_REDIS_PASSWORD", "APPSMITH_ENABLE_EMBEDDED_DB"}
 
 // mergeEnv is the archive's docker.env with the current instance's host
 // settings. The encryption password and salt are the archive's (without

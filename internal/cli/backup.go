@@ -154,6 +154,9 @@ func backupRun(ctx context.Context, opts *BackupOptions) error {
 	if err != nil {
 		return err
 	}
+	if s := kubeRecord(opts.Root, stdio); s != nil {
+		return kubeBackupRun(ctx, opts, s, mode, enc)
+	}
 	in, err := locateContainerForChange(ctx, opts.Root, stdio, deps)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/appsmith-install/appsmith-install/backup"
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
@@ -46,6 +47,10 @@ func kubeUninstallRun(opts *UninstallOptions, _ *state.State) error {
 }
 
 func kubeUpgradeRun(_ context.Context, opts *UpgradeOptions, _ *state.State) error {
+	return handToCompanion(opts.Root, opts.IO)
+}
+
+func kubeBackupRun(_ context.Context, opts *BackupOptions, _ *state.State, _ progress.Mode, _ backup.Encrypt) error {
 	return handToCompanion(opts.Root, opts.IO)
 }
 

@@ -48,8 +48,7 @@ const infoTimeout = 10 * time.Second
 // release's tag (Helm's record alone stays "deployed" while a pod is
 // down or runs something else).
 func kubeStatusRun(opts *StatusOptions, s *state.State) error {
-	k := s.Kubernetes
-	ko := kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release, Chart: k.Chart, ValuesFiles: k.Values}
+	ko := recordedKube(s)
 	h, err := opts.Deps.kube(ko, 0)
 	if err != nil {
 		return engine.Errorf(engine.ExitFailure, "check the kubeconfig "+s.Dir+"/appsmith.yaml names", "connecting to the cluster: %v", err)

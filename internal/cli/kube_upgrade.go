@@ -53,7 +53,7 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 		return engine.UsageError("--resume, --auto and --update-compose are not implemented for a Kubernetes target")
 	}
 	k := s.Kubernetes
-	ko := kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release, Chart: k.Chart, ValuesFiles: k.Values}
+	ko := recordedKube(s)
 	h, err := deps.kube(ko, opts.Timeout)
 	if err != nil {
 		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)

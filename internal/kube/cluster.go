@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-logr/logr"
 	"helm.sh/helm/v3/pkg/action"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 )
 
 // NewConfig connects Helm and the tool to the cluster o names (kubeconfig,
@@ -150,6 +152,7 @@ func (a *API) Pods(ctx context.Context, ns, selector string) ([]Pod, error) {
 		pod := Pod{Name: p.Name}
 		if len(p.Spec.Containers) > 0 {
 			pod.Image = p.Spec.Containers[0].Image
+			pod.Container = p.Spec.Containers[0].Name
 			pod.Port = HTTPPort(p.Spec.Containers[0])
 		}
 		for _, c := range p.Status.Conditions {
@@ -254,10 +257,14 @@ func (a *API) WaitReady(ctx context.Context, ns, selector, tag string, timeout t
 
 // Connect is a Helm for the release o names, on the cluster o names.
 func Connect(o Options, timeout time.Duration) (*Helm, error) {
+	// client-go reports failed streams (exec, port-forward) through klog
+	// as well as to the caller: the tool's stderr is its own (progress,
+	// --progress json's NDJSON), and the caller says what failed.
+	klog.SetLogger(logr.Discard())
 	cfg, c, err := NewConfig(o, nil)
 	if err != nil {
 		return nil, err
 	}
 	api, _ := c.(*API)
-	return &Helm{Cfg: cfg, Cluster: c, Opts: o, Timeout: timeout, Info: api}, nil
+	return &Helm{Cfg: cfg, Cluster: c, Opts: o, Timeout: timeout, Info: api, Data: api}, nil
 }

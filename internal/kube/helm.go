@@ -71,6 +71,9 @@ type Helm struct {
 	// Info, when set, checks /api/v1/health and /info of the Ready pods
 	// after the install and after each hop (VerifyInfo); Connect sets it.
 	Info InfoReader
+	// Data, when set, reaches into the pods for backups and restores
+	// (exec, the resolved environment); Connect sets it.
+	Data DataOps
 }
 
 // Cluster is what the tool itself asks of the Kubernetes API.

@@ -13,7 +13,6 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/transport/spdy"
@@ -95,15 +94,7 @@ func (a *API) forward(ctx context.Context, ns, pod string, port int) (string, fu
 }
 
 func portForwardURL(cfg *rest.Config, ns, pod string) (*url.URL, error) {
-	c := *cfg
-	c.GroupVersion = &corev1.SchemeGroupVersion
-	c.APIPath = "/api"
-	c.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
-	rc, err := rest.RESTClientFor(&c)
-	if err != nil {
-		return nil, err
-	}
-	return rc.Post().Resource("pods").Namespace(ns).Name(pod).SubResource("portforward").URL(), nil
+	return podURL(cfg, ns, pod, "portforward", nil)
 }
 
 // HTTPPort is the port the appsmith container serves HTTP on: its port

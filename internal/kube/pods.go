@@ -9,7 +9,9 @@ import (
 type Pod struct {
 	Name  string
 	Image string // the appsmith container's image
-	Ready bool
+	// Container is the appsmith container's name (what exec names).
+	Container string
+	Ready     bool
 	// Port is the appsmith container's HTTP port (HTTPPort).
 	Port int
 }

@@ -113,6 +113,11 @@ func (k *Kube) createKwok(tb testing.TB, namespace, plural string, obj map[strin
 	tb.Helper()
 	obj["apiVersion"] = "kwok.x-k8s.io/v1alpha1"
 	p := "/apis/kwok.x-k8s.io/v1alpha1/namespaces/" + namespace + "/" + plural
+	// A later call for the same pod replaces the earlier one.
+	name := obj["metadata"].(map[string]any)["name"].(string)
+	if err := k.api.delete(tb.Context(), p+"/"+name); err != nil {
+		tb.Fatalf("testenv: %v", err)
+	}
 	if err := k.api.create(tb.Context(), p, obj); err != nil {
 		tb.Fatalf("testenv: %v", err)
 	}

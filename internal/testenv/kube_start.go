@@ -124,8 +124,13 @@ func startKube(dir, bins string, cfg kubeConfig) (k *Kube, err error) {
 		return k, err
 	}
 	kwokAddr := "127.0.0.1:" + strconv.Itoa(ports[3])
-	// HOME: kwok also loads ~/.kwok/kwok.yaml when there is one.
-	if err := k.run(dir, "kwok", bin("kwok"), []string{"HOME=" + kwokHome},
+	podBin, err := podBinDir(dir)
+	if err != nil {
+		return k, err
+	}
+	// HOME: kwok also loads ~/.kwok/kwok.yaml when there is one. PATH:
+	// exec commands are looked up there first (kube_podexec.go).
+	if err := k.run(dir, "kwok", bin("kwok"), []string{"HOME=" + kwokHome, "PATH=" + podBin + string(os.PathListSeparator) + os.Getenv("PATH")},
 		"--kubeconfig="+k.Kubeconfig, "--config="+kwokConfig,
 		"--manage-all-nodes=true", "--node-ip=127.0.0.1", "--cidr="+kubePodRange,
 		"--server-address="+kwokAddr, "--node-port="+strconv.Itoa(ports[3]),

@@ -103,9 +103,16 @@ func (r result) String() string {
 // run runs the binary as a user would, with --dir.
 func (e *env) run(args ...string) result {
 	e.t.Helper()
+	return e.runIn(e.dir, args...)
+}
+
+// runIn runs the binary with --dir dir (a host install beside the
+// cluster's, say).
+func (e *env) runIn(dir string, args ...string) result {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, append([]string{"--dir", e.dir}, args...)...)
+	cmd := exec.CommandContext(ctx, binary, append([]string{"--dir", dir}, args...)...)
 	home := filepath.Join(e.t.TempDir(), "home")
 	cmd.Env = append(os.Environ(), "AWS_EC2_METADATA_DISABLED=true", "NO_COLOR=1", "HOME="+home, "KUBECONFIG=/nonexistent")
 	var out, errOut bytes.Buffer

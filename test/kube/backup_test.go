@@ -1,0 +1,139 @@
+package kube
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/moby/moby/client"
+
+	"github.com/appsmith-install/appsmith-install/internal/instance"
+	"github.com/appsmith-install/appsmith-install/internal/stacks"
+	"github.com/appsmith-install/appsmith-install/internal/testenv"
+)
+
+// backedVersion runs on the real-PostgreSQL stand-in: a pod backed by it
+// has real pg_dump/pg_restore, GNU tar and a shell, as Appsmith's image.
+const backedVersion = "v2.0.1"
+
+// hostInstance is a host install of the stand-in through the binary: a
+// real container, its stacks on this machine.
+type hostInstance struct {
+	dir, name string
+	http      int
+	id        string
+}
+
+func (e *env) hostInstall(version string) *hostInstance {
+	e.t.Helper()
+	cli := testenv.RequireEngine(e.t)
+	h := &hostInstance{dir: filepath.Join(e.t.TempDir(), "host"), name: testenv.UniqueName(e.t, "kubehost"), http: testenv.FreePort(e.t)}
+	testenv.RemoveContainersOnCleanup(e.t, cli, h.name)
+	link := filepath.Join(e.t.TempDir(), "bin")
+	e.must(e.runIn(h.dir, "--yes", "--registry", e.reg.Host(), "--edition", "ce", "--version", version,
+		"--container-name", h.name, "--http-port", strconv.Itoa(h.http), "--https-port", strconv.Itoa(testenv.FreePort(e.t)),
+		"--bind-address", "127.0.0.1", "--link-dir", link, "--progress", "plain", "--timeout", "90s"), "host install "+version)
+	c, err := cli.ContainerInspect(e.t.Context(), h.name, client.ContainerInspectOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	h.id = c.Container.ID
+	return h
+}
+
+func (h *hostInstance) env(t *testing.T) *stacks.EnvFile {
+	t.Helper()
+	env, err := instance.Layout{Dir: h.dir}.Stacks().ReadEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// backCluster installs the release with appsmith-0 backed by the host
+// instance's container: the Secret made first with the container's
+// encryption keys, and the container's database URL given as --db-url, so
+// the pod's environment is what the container runs with.
+func (e *env) backCluster(h *hostInstance) {
+	e.t.Helper()
+	env := h.env(e.t)
+	secret := map[string][]byte{}
+	for _, k := range []string{"APPSMITH_ENCRYPTION_PASSWORD", "APPSMITH_ENCRYPTION_SALT"} {
+		v, _ := env.Get(k)
+		secret[k] = []byte(v)
+	}
+	if _, err := e.cs.CoreV1().Secrets(e.ns).Create(e.t.Context(), &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: secretName}, Data: secret}, metav1.CreateOptions{}); err != nil {
+		e.t.Fatal(err)
+	}
+	e.k.BackPod(e.t, e.ns, podName, h.id, 80, "127.0.0.1:"+strconv.Itoa(h.http))
+	e.must(e.run(e.installArgs(backedVersion, "--yes", "--progress", "plain", "--timeout", "2m", "--db-url", env.DBURL())...), "install "+backedVersion)
+}
+
+// A backup of the cluster is the host's archive: taken through the pod's
+// exec (pg_dump in the pod, the stacks files through tar), written to a
+// local store with the host's encryption, and restored by a host install
+// with the rows, the git-storage files and the encryption keys the pod ran
+// with; the chart's own settings (APPSMITH_ENABLE_EMBEDDED_DB=0) do not
+// follow the data onto the host.
+func TestBackupFromClusterRestoresOnHost(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: backedVersion, RealPostgres: true})
+	cli := testenv.RequireEngine(t)
+	e.reg.RemoveFromEngineOnCleanup(t, cli)
+
+	src := e.hostInstall(backedVersion)
+	e.backCluster(src)
+	const table = "appsmith.kube_seed"
+	testenv.SeedRows(t, cli, src.id, table, 500)
+	// Appsmith's tables belong to the role of its URL, as the backend creates them.
+	testenv.MustPGExec(t, cli, src.id, "ALTER TABLE "+table+" OWNER TO appsmith")
+	gitFile := filepath.Join(instance.Layout{Dir: src.dir}.Stacks().GitStorageDir(), "app1", "page.json")
+	if err := os.MkdirAll(filepath.Dir(gitFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(gitFile, []byte(`{"page":"from the cluster"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	pass := filepath.Join(t.TempDir(), "pass")
+	os.WriteFile(pass, []byte("correct horse battery staple\n"), 0o600)
+	store := filepath.Join(t.TempDir(), "store")
+	r := e.must(e.run("backup", "--to", store, "--passphrase-file", pass, "--progress", "plain"), "backup of the cluster")
+	archive := strings.TrimSpace(r.out)
+	if !strings.HasPrefix(filepath.Base(archive), "appsmith-"+releaseName+"."+e.ns) || filepath.Dir(archive) != store {
+		t.Fatalf("backup printed %q, want an archive named after the release in %s", archive, store)
+	}
+	e.must(e.runIn(src.dir, "backup", "verify", archive, "--passphrase-file", pass), "backup verify")
+	left, _ := filepath.Glob(filepath.Join(e.dir, ".kube-backup-*"))
+	if len(left) > 0 {
+		t.Errorf("the stage (docker.env with the keys, the dump) is left behind: %v", left)
+	}
+
+	dst := e.hostInstall(backedVersion)
+	e.must(e.runIn(dst.dir, "restore", archive, "--passphrase-file", pass, "--yes", "--progress", "plain", "--timeout", "90s"), "restore on a host")
+	if n := testenv.CountRows(t, cli, dst.id, table); n != 500 {
+		t.Errorf("the host has %d rows of %s after the restore, want 500", n, table)
+	}
+	got, err := os.ReadFile(filepath.Join(instance.Layout{Dir: dst.dir}.Stacks().GitStorageDir(), "app1", "page.json"))
+	if err != nil || string(got) != `{"page":"from the cluster"}` {
+		t.Errorf("git-storage after the restore: %q, %v", got, err)
+	}
+	want, have := src.env(t), dst.env(t)
+	for _, k := range []string{"APPSMITH_ENCRYPTION_PASSWORD", "APPSMITH_ENCRYPTION_SALT"} {
+		w, _ := want.Get(k)
+		h, _ := have.Get(k)
+		if w == "" || w != h {
+			t.Errorf("%s after the restore differs from the pod's", k)
+		}
+	}
+	if v, ok := have.Get("APPSMITH_ENABLE_EMBEDDED_DB"); ok {
+		t.Errorf("the chart's APPSMITH_ENABLE_EMBEDDED_DB=%s followed the data onto the host", v)
+	}
+	e.noSecretLeaks(e.secret(), e.history())
+}
