@@ -68,7 +68,7 @@ func locateIn(ctx context.Context, ro *rootOpts, stdio IO, deps Deps, change boo
 	}
 	in := &located{dir: dir, source: src, d: d}
 	if s, err := state.Load(dir); err == nil && s.Target == state.TargetKubernetes && s.Kubernetes != nil {
-		return in, engine.Errorf(engine.ExitUsage, "status, upgrade, rollback, backup and uninstall work on it; use helm for the rest for now",
+		return in, engine.Errorf(engine.ExitUsage, "status, upgrade, rollback, backup, restore and uninstall work on it; use helm for the rest for now",
 			"%s is a Kubernetes target (release %s in namespace %s): this command is not implemented for Kubernetes yet", dir, s.Kubernetes.Release, s.Kubernetes.Namespace)
 	}
 	if change {

@@ -6,11 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/appsmith-install/appsmith-install/backup"
 	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/kube"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
@@ -80,7 +82,72 @@ func kubeBackupRun(ctx context.Context, opts *BackupOptions, s *state.State, mod
 			fmt.Fprintf(stdio.Err, "The archive is NOT encrypted and does not carry %s: keep both values from the Secret %s somewhere safe.\n",
 				strings.Join(backup.KeyNames(), " and "), recordedKube(s).SecretName())
 		}
-		fmt.Fprintf(stdio.Err, "Restore it on a host with `appsmith restore %s --dir DIR`.\n", res.Location)
+		fmt.Fprintf(stdio.Err, "Restore it with `%s` (on a host: `appsmith restore %s --dir DIR`).\n", hint.Appsmith(s.Dir, "restore "+res.Location), res.Location)
+	}
+	return nil
+}
+
+// kubeRestoreRun restores an archive (a host's or a cluster's) into a
+// Kubernetes target's release (kube.Helm.PrepareRestore and Run).
+func kubeRestoreRun(ctx context.Context, opts *RestoreOptions, s *state.State, mode progress.Mode, dec backup.Decrypt) error {
+	stdio, deps := opts.IO, opts.Deps
+	lock, err := lockDir(s.Dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	opts.Root.usedDir = s.Dir
+	if err := backup.CleanStages(s.Dir); err != nil {
+		return err
+	}
+	st, err := stageArchive(ctx, opts, dec, s.Dir)
+	if err != nil {
+		return err
+	}
+	defer st.Remove()
+	k := s.Kubernetes
+	if !opts.Yes {
+		if !canPrompt(stdio) {
+			return engine.UsageError("restore replaces the data of release %s in namespace %s with the archive's (Appsmith %s, %s): pass --yes to confirm (there is no terminal to ask on)",
+				k.Release, k.Namespace, st.Manifest.AppsmithVersion, st.Manifest.Created.Local().Format("2006-01-02 15:04"))
+		}
+		ok, err := deps.confirm(stdio, fmt.Sprintf("Replace the data of release %s in namespace %s with the archive's (Appsmith %s, taken %s)? Data written since then is lost.",
+			k.Release, k.Namespace, st.Manifest.AppsmithVersion, st.Manifest.Created.Local().Format("2006-01-02 15:04")))
+		if err != nil || !ok {
+			return engine.Errorf(engine.ExitUsage, "", "restore cancelled: nothing was changed")
+		}
+	}
+	timeout, _ := opts.Install.GetDuration("timeout")
+	h, err := deps.kube(recordedKube(s), timeout)
+	if err != nil {
+		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
+	}
+	work := instance.Layout{Dir: s.Dir}.Backups()
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		return err
+	}
+	sink, err := progress.New(mode, progress.Options{Out: terminal(stdio.Err), NoColor: !progress.ColorAllowed(stdio.Getenv)})
+	if err != nil {
+		return engine.UsageError("%v", err)
+	}
+	defer sink.Close()
+	if !st.Manifest.KeysIncluded {
+		fmt.Fprintf(stdio.Err, "warning: %s carries no %s: the release's are kept; they read the archive's datasource credentials only if they are the keys of the instance that wrote it\n",
+			opts.Archive, strings.Join(backup.KeyNames(), " and "))
+	}
+	p, err := h.PrepareRestore(ctx, st, work, deps.now().UTC().Format("20060102t150405z"), sink)
+	if err != nil {
+		return coreError(err)
+	}
+	if err := p.Run(ctx, sink); err != nil {
+		return err
+	}
+	if mode != progress.ModeQuiet && mode != progress.ModeJSON {
+		fmt.Fprintf(stdio.Err, "Restored %s into release %s (namespace %s): Appsmith %s is ready.\n", opts.Archive, k.Release, k.Namespace, st.Manifest.AppsmithVersion)
+		if len(st.Manifest.DB.Kind) > 0 && st.Manifest.KeysIncluded {
+			fmt.Fprintf(stdio.Err, "The release's previous encryption keys are kept in the Secret %s-before-restore-%s: delete it once you no longer need to go back.\n",
+				recordedKube(s).SecretName(), p.Stamp)
+		}
 	}
 	return nil
 }

@@ -54,6 +54,10 @@ func kubeBackupRun(_ context.Context, opts *BackupOptions, _ *state.State, _ pro
 	return handToCompanion(opts.Root, opts.IO)
 }
 
+func kubeRestoreRun(_ context.Context, opts *RestoreOptions, _ *state.State, _ progress.Mode, _ backup.Decrypt) error {
+	return handToCompanion(opts.Root, opts.IO)
+}
+
 func kubeRollbackRun(_ context.Context, opts *RollbackOptions, _ *state.State) error {
 	return handToCompanion(opts.Root, opts.IO)
 }

@@ -145,6 +145,9 @@ func restoreRun(ctx context.Context, opts *RestoreOptions) error {
 	if err != nil {
 		return err
 	}
+	if s := kubeRecord(opts.Root, stdio); s != nil {
+		return kubeRestoreRun(ctx, opts, s, mode, dec)
+	}
 	in, err := locateForChange(ctx, opts.Root, stdio, deps)
 	if engine.ExitCode(err) == engine.ExitNotFound && in != nil && in.dir != "" && in.state == nil && in.c == nil {
 		return restoreFresh(ctx, opts, dec, in, mode, false)

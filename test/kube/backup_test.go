@@ -135,5 +135,82 @@ func TestBackupFromClusterRestoresOnHost(t *testing.T) {
 	if v, ok := have.Get("APPSMITH_ENABLE_EMBEDDED_DB"); ok {
 		t.Errorf("the chart's APPSMITH_ENABLE_EMBEDDED_DB=%s followed the data onto the host", v)
 	}
+
+	// And back: the host's archive restored into the release. The Secret
+	// holds other keys by now (say a new install's): the archive's replace
+	// them, the previous ones are kept beside; the claim's git-storage
+	// becomes the archive's (what only the cluster had is gone), and the
+	// database the archive's.
+	testenv.SeedRows(t, cli, dst.id, "appsmith.host_only", 7)
+	testenv.MustPGExec(t, cli, dst.id, "ALTER TABLE appsmith.host_only OWNER TO appsmith")
+	hostFile := filepath.Join(instance.Layout{Dir: dst.dir}.Stacks().GitStorageDir(), "app2", "page.json")
+	os.MkdirAll(filepath.Dir(hostFile), 0o755)
+	os.WriteFile(hostFile, []byte(`{"page":"from the host"}`), 0o644)
+	r = e.must(e.runIn(dst.dir, "backup", "--to", store, "--passphrase-file", pass, "--progress", "plain"), "backup of the host")
+	hostArchive := strings.TrimSpace(r.out)
+
+	testenv.MustPGExec(t, cli, src.id, "DELETE FROM "+table+" WHERE id > 100")
+	clusterOnly := filepath.Join(instance.Layout{Dir: src.dir}.Stacks().GitStorageDir(), "app9", "x.json")
+	os.MkdirAll(filepath.Dir(clusterOnly), 0o755)
+	os.WriteFile(clusterOnly, []byte("{}"), 0o644)
+	before := e.secret()
+	stale := map[string][]byte{"APPSMITH_ENCRYPTION_PASSWORD": []byte("stale-password"), "APPSMITH_ENCRYPTION_SALT": []byte("stale-salt")}
+	sec, err := e.cs.CoreV1().Secrets(e.ns).Get(t.Context(), secretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range stale {
+		sec.Data[k] = v
+	}
+	if _, err := e.cs.CoreV1().Secrets(e.ns).Update(t.Context(), sec, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	oldPod := e.podReadyOn(backedVersion).UID
+
+	e.must(e.run("restore", hostArchive, "--passphrase-file", pass, "--yes", "--progress", "plain", "--timeout", "2m"), "restore into the release")
+	if n := testenv.CountRows(t, cli, src.id, table); n != 500 {
+		t.Errorf("the release has %d rows of %s after the restore, want 500", n, table)
+	}
+	if n := testenv.CountRows(t, cli, src.id, "appsmith.host_only"); n != 7 {
+		t.Errorf("the release has %d rows of appsmith.host_only after the restore, want 7", n)
+	}
+	if b, err := os.ReadFile(filepath.Join(instance.Layout{Dir: src.dir}.Stacks().GitStorageDir(), "app2", "page.json")); err != nil || string(b) != `{"page":"from the host"}` {
+		t.Errorf("the host's git-storage file on the claim: %q, %v", b, err)
+	}
+	if _, err := os.Stat(clusterOnly); err == nil {
+		t.Error("git-storage kept a file the archive does not have")
+	}
+	after := e.secret()
+	for _, k := range []string{"APPSMITH_ENCRYPTION_PASSWORD", "APPSMITH_ENCRYPTION_SALT"} {
+		if string(after[k]) != string(before[k]) {
+			t.Errorf("%s in the Secret is not the archive's after the restore", k)
+		}
+	}
+	if string(after["APPSMITH_DB_URL"]) != string(before["APPSMITH_DB_URL"]) {
+		t.Error("the release's database URL changed: the import goes into the release's database, its settings stay")
+	}
+	kept, err := e.cs.CoreV1().Secrets(e.ns).List(t.Context(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, s := range kept.Items {
+		if strings.HasPrefix(s.Name, secretName+"-before-restore-") {
+			found = string(s.Data["APPSMITH_ENCRYPTION_PASSWORD"]) == "stale-password"
+		}
+	}
+	if !found {
+		t.Error("the previous keys were not kept in a -before-restore- Secret")
+	}
+	if p := e.podReadyOn(backedVersion); p.UID == oldPod {
+		t.Error("the pod was not replaced: it still runs with the previous keys")
+	}
+	if st, r := e.status(); !st.Healthy {
+		t.Errorf("not healthy after the restore: %s", r)
+	}
+	if left, _ := filepath.Glob(filepath.Join(e.dir, "backups", ".kube-restore-*")); len(left) > 0 {
+		t.Errorf("the snapshot is left behind after a restore that succeeded: %v", left)
+	}
+
 	e.noSecretLeaks(e.secret(), e.history())
 }

@@ -1,0 +1,415 @@
+package kube
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/appsmith-install/appsmith-install/backup"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/stacks"
+)
+
+// Restoring an archive (a host's or a cluster's: one format) into a
+// release changes three things, each undone if a later step fails: the
+// encryption keys in the release's Secret (the archive's, or the data's
+// credentials stay unreadable), the files on the data claim the archive
+// holds (git-storage and the like; the cluster's own configuration, TLS
+// and CA roots stay), and the database (imported with the image's tools
+// through exec, counts checked). The pod is then replaced so it starts
+// with the keys, and /info must report the archive's version. Before any
+// of it, a snapshot of the release (its files and a dump) is taken into
+// the install dir: the undo restores from it, and it stays there if the
+// undo cannot finish.
+
+// replaceable are the stacks entries a restore replaces on the claim: all
+// the archive has but these, which belong to the cluster (configuration
+// and secrets come from values and Secrets, TLS ends at the ingress, CA
+// roots are a ConfigMap mounted read-only) or are not data (logs, the raw
+// database directories, caches).
+func replaceable(name string) bool {
+	switch name {
+	case "configuration", "ssl", "ca-certs", "logs", "data":
+		return false
+	}
+	return true
+}
+
+// SecretAPI replaces keys of a Secret (the restore's keys).
+type SecretAPI interface {
+	// ReplaceSecretKeys sets keys of an existing Secret and returns the
+	// values they had (missing ones absent).
+	ReplaceSecretKeys(ctx context.Context, ns, name string, data map[string][]byte) (old map[string][]byte, err error)
+	CreateSecret(ctx context.Context, ns, name, typ string, data map[string][]byte) error
+}
+
+var _ SecretAPI = (*API)(nil)
+
+// ReplaceSecretKeys sets keys of a Secret, returning what they were.
+func (a *API) ReplaceSecretKeys(ctx context.Context, ns, name string, data map[string][]byte) (map[string][]byte, error) {
+	s, err := a.Client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	old := map[string][]byte{}
+	if s.Data == nil {
+		s.Data = map[string][]byte{}
+	}
+	for k, v := range data {
+		if was, ok := s.Data[k]; ok {
+			old[k] = was
+		}
+		s.Data[k] = v
+	}
+	_, err = a.Client.CoreV1().Secrets(ns).Update(ctx, s, metav1.UpdateOptions{})
+	return old, err
+}
+
+// RestorePlan is a restore into the release, checked and ready to run.
+type RestorePlan struct {
+	h        *Helm
+	st       *backup.Staged
+	pod      Pod
+	tag      string
+	ex       backup.Execer
+	db       backup.Database // the release's database: the import goes there
+	keys     map[string][]byte
+	snapshot string // dir: stacks/ and the dump of the release before the restore
+	snapDB   backup.DB
+	Stamp    string
+}
+
+// Snapshot is where the release's state before the restore is kept.
+func (p *RestorePlan) Snapshot() string { return p.snapshot }
+
+// PrepareRestore checks that the staged archive can go into the release
+// (its version is the one the release runs; the database kinds match; it
+// carries the encryption keys, or the release's are kept) and takes the
+// snapshot into work. Nothing in the cluster changes.
+func (h *Helm) PrepareRestore(ctx context.Context, st *backup.Staged, work, stamp string, sink engine.Sink) (*RestorePlan, error) {
+	if h.Data == nil || h.Info == nil {
+		return nil, errors.New("no way to reach the pods through the API server")
+	}
+	if sa, ok := h.Data.(SecretAPI); !ok || sa == nil {
+		return nil, errors.New("no way to change the release's Secret")
+	}
+	m := st.Manifest
+	if m.Mode == backup.ModeCold {
+		return nil, engine.Errorf(engine.ExitPreflight, "restore it on a host, take an online backup there (`appsmith backup`) and restore that here",
+			"the archive is a cold one (the raw database files): a release's database is restored from a dump")
+	}
+	rs, err := h.Status()
+	if err != nil {
+		return nil, err
+	}
+	pod, err := h.ReadyPod(ctx, rs.ImageTag)
+	if err != nil {
+		return nil, err
+	}
+	info, err := h.Info.PodInfo(ctx, h.Opts.Namespace, pod, "")
+	if err != nil {
+		return nil, engine.Errorf(engine.ExitPreflight, "`appsmith status` shows what is wrong", "cannot read the version of pod %s: %v", pod.Name, err)
+	}
+	if m.AppsmithVersion != backup.VersionUnknown && m.AppsmithVersion != info.Version {
+		return nil, engine.Errorf(engine.ExitPreflight, "restore it where "+m.AppsmithVersion+" runs (`appsmith upgrade "+m.AppsmithVersion+"` first, if it is newer), or restore an archive of "+info.Version,
+			"the archive holds Appsmith %s data and the release runs %s: data is restored only into the version that wrote it", m.AppsmithVersion, info.Version)
+	}
+	p := &RestorePlan{h: h, st: st, pod: pod, tag: rs.ImageTag, ex: h.Data.Execer(h.Opts.Namespace, pod.Container), Stamp: stamp}
+	if p.snapshot, err = os.MkdirTemp(work, ".kube-restore-"+stamp+"-"); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(p.snapshot)
+		}
+	}()
+	snap := engine.Step{ID: "snapshot", Title: "Snapshot the release's files and database into " + p.snapshot, ReadOnly: true,
+		Cause: "what the restore replaces is put back from it if a step fails",
+		Run: func(ctx context.Context, r engine.Reporter) error { return p.takeSnapshot(ctx, r) }}
+	if _, err := (engine.Runner{Sink: sink}).Run(ctx, engine.Plan{Name: "restore: snapshot the release", Steps: []engine.Step{snap}}); err != nil {
+		return nil, err
+	}
+	arch, err := stacks.Layout{Root: st.Stacks()}.ReadEnv()
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("the archive's docker.env: %w", err)
+	}
+	if m.DB.Kind != "" && m.DB.Kind != p.db.Kind {
+		return nil, engine.Errorf(engine.ExitPreflight, "restore it into a release with a "+m.DB.Kind+" database",
+			"the archive holds a %s database and the release uses %s", m.DB.Kind, p.db.Kind)
+	}
+	p.keys = map[string][]byte{}
+	if m.KeysIncluded && arch != nil {
+		for _, k := range backup.KeyNames() {
+			if v, ok := arch.Get(k); ok && v != "" {
+				p.keys[k] = []byte(v)
+			}
+		}
+		if len(p.keys) != len(backup.KeyNames()) {
+			return nil, fmt.Errorf("the archive says it carries the encryption keys, but its docker.env lacks %s", strings.Join(backup.KeyNames(), " or "))
+		}
+	}
+	ok = true
+	return p, nil
+}
+
+func (p *RestorePlan) takeSnapshot(ctx context.Context, r engine.Reporter) error {
+	h := p.h
+	dir := filepath.Join(p.snapshot, "stacks")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return err
+	}
+	warn, err := PullStacks(ctx, p.ex, p.pod.Name, dir, func(n int64) { r.Progress("stacks", "Copying", n, 0) })
+	if err != nil {
+		return err
+	}
+	if warn != "" {
+		r.Warn(warn)
+	}
+	env, err := h.Data.PodEnv(ctx, h.Opts.Namespace, p.pod.Name, p.pod.Container)
+	if err != nil {
+		return fmt.Errorf("the pod's environment: %w", err)
+	}
+	file, err := stacks.Layout{Root: dir}.ReadEnv()
+	if errors.Is(err, os.ErrNotExist) {
+		file, err = stacks.ParseEnv(nil)
+	}
+	if err != nil {
+		return fmt.Errorf("the pod's docker.env: %w", err)
+	}
+	if p.db, err = backup.DatabaseOf(EffectiveEnv(file, env)); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(p.snapshot, "db.dump"), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cr := &countWriter{w: f, report: func(n int64) { r.Progress("dump", "Dumping", n, 0) }}
+	if p.snapDB, err = backup.Dump(ctx, p.ex, p.pod.Name, p.db, cr); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+type countWriter struct {
+	w      io.Writer
+	n      int64
+	report func(int64)
+}
+
+func (c *countWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	c.report(c.n)
+	return n, err
+}
+
+// Run restores: keys, files, database, a new pod, /info; a failing step
+// undoes the ones before it, from the snapshot. The snapshot is removed
+// when the restore is done or fully undone, and kept (and named in the
+// error) when an undo failed.
+func (p *RestorePlan) Run(ctx context.Context, sink engine.Sink) error {
+	h, o := p.h, p.h.Opts
+	sa := h.Data.(SecretAPI)
+	var oldKeys map[string][]byte
+	restart := func(ctx context.Context) error {
+		if err := h.Cluster.DeletePod(ctx, o.Namespace, p.pod.Name); err != nil {
+			return err
+		}
+		return h.Cluster.WaitReady(ctx, o.Namespace, o.PodSelector(), p.tag, h.timeout())
+	}
+	steps := []engine.Step{
+		{ID: "keys", Title: "Put the archive's encryption keys into the Secret " + o.SecretName(),
+			Cause: "the data's datasource credentials are encrypted with them; the previous values are kept in " + o.SecretName() + "-before-restore-" + p.Stamp,
+			Run: func(ctx context.Context, _ engine.Reporter) error {
+				if len(p.keys) == 0 {
+					return nil // an archive without keys: the release's stay
+				}
+				cur, _, err := h.Cluster.Secret(ctx, o.Namespace, o.SecretName())
+				if err != nil {
+					return err
+				}
+				keep := map[string][]byte{}
+				for _, k := range backup.KeyNames() {
+					if v, ok := cur[k]; ok {
+						keep[k] = v
+					}
+				}
+				if err := sa.CreateSecret(ctx, o.Namespace, o.SecretName()+"-before-restore-"+p.Stamp, "Opaque", keep); err != nil && !apierrors.IsAlreadyExists(err) {
+					return fmt.Errorf("keeping the previous keys: %w", err)
+				}
+				oldKeys, err = sa.ReplaceSecretKeys(ctx, o.Namespace, o.SecretName(), p.keys)
+				return err
+			},
+			Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
+				if oldKeys != nil {
+					if _, err := sa.ReplaceSecretKeys(ctx, o.Namespace, o.SecretName(), oldKeys); err != nil {
+						return err
+					}
+				}
+				// Last undo: the pod starts again on the previous keys.
+				return restart(ctx)
+			}},
+		{ID: "files", Title: "Replace the files on the data claim with the archive's",
+			Cause: "git-storage and the other stacks files the archive holds; configuration, ssl and ca-certs stay the cluster's",
+			Run: func(ctx context.Context, _ engine.Reporter) error {
+				return pushStacks(ctx, p.ex, p.pod.Name, p.st.Stacks())
+			},
+			Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
+				return pushStacksReplacing(ctx, p.ex, p.pod.Name, filepath.Join(p.snapshot, "stacks"), p.st.Stacks())
+			}},
+		{ID: "import", Title: "Import the archive's " + p.db.Kind + " dump into the release's database",
+			Cause: "with the image's own tools through exec, replacing what is there; the counts are checked",
+			Run: func(ctx context.Context, _ engine.Reporter) error {
+				return backup.Import(ctx, p.ex, p.pod.Name, p.db, p.st.Manifest.DB, func() (io.ReadCloser, error) { return os.Open(p.st.DumpPath()) })
+			},
+			Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
+				return backup.Import(ctx, p.ex, p.pod.Name, p.db, p.snapDB, func() (io.ReadCloser, error) {
+					return os.Open(filepath.Join(p.snapshot, "db.dump"))
+				})
+			}},
+		{ID: "restart", Title: "Replace pod " + p.pod.Name + " and wait until it is Ready on " + p.tag,
+			Cause: "Appsmith reads the encryption keys at start",
+			Run:   func(ctx context.Context, _ engine.Reporter) error { return restart(ctx) },
+			// Nothing to undo here: the keys' undo, the last one, replaces
+			// the pod again once the data and keys are back.
+			Undo: func(context.Context, engine.Reporter, engine.Outputs) error { return nil }},
+		{ID: "verify", Title: "Check /info reports " + p.st.Manifest.AppsmithVersion, ReadOnly: true,
+			Run: func(ctx context.Context, _ engine.Reporter) error {
+				_, err := VerifyInfo(ctx, h.Cluster, h.Info, o, p.tag, h.timeout())
+				return err
+			}},
+	}
+	out, err := engine.Runner{Sink: sink, OnFailure: engine.RollBackOnFailure}.Run(ctx, engine.Plan{Name: "restore into release " + o.Release, Steps: steps})
+	switch out {
+	case engine.OutcomeDone:
+		os.RemoveAll(p.snapshot)
+		return nil
+	case engine.OutcomeRolledBack:
+		os.RemoveAll(p.snapshot)
+		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("restore rolled back, the release runs on its previous data: %w", err),
+			Hint: "nothing of the release changed; `appsmith status` shows it"}
+	}
+	return &engine.Error{Code: engine.ExitFailure, Err: err,
+		Hint: "the release's files and database before the restore are in " + p.snapshot + " (stacks/ and db.dump); its previous keys in the Secret " + o.SecretName() + "-before-restore-" + p.Stamp}
+}
+
+// pushStacks writes the replaceable entries of the local stacks dir src
+// into the pod's StacksDir, each removed there first.
+func pushStacks(ctx context.Context, ex backup.Execer, pod, src string) error {
+	return pushStacksReplacing(ctx, ex, pod, src, "")
+}
+
+// pushStacksReplacing is pushStacks that also removes the replaceable
+// entries of also (an undo removes what the restore wrote).
+func pushStacksReplacing(ctx context.Context, ex backup.Execer, pod, src, also string) error {
+	names := map[string]bool{}
+	for _, d := range []string{src, also} {
+		if d == "" {
+			continue
+		}
+		ents, err := os.ReadDir(d)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		for _, e := range ents {
+			if replaceable(e.Name()) {
+				names[e.Name()] = true
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	rm := []string{"rm", "-rf", "--"}
+	for _, n := range sortedKeys(names) {
+		rm = append(rm, StacksDir+"/"+n)
+	}
+	var stderr strings.Builder
+	code, err := ex.ExecStream(ctx, pod, rm, nil, nil, io.Discard, &stderr)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return fmt.Errorf("rm in pod %s failed (exit %d): %s", pod, code, lastLine(stderr.String()))
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(tarEntries(pw, src, names)) }()
+	err = ex.CopyToContainer(ctx, pod, StacksDir, pr)
+	pr.CloseWithError(errors.New("copy ended"))
+	return err
+}
+
+func sortedKeys(m map[string]bool) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// tarEntries writes the top-level entries names of dir (those it has) as
+// a tar stream, with modes, owners and times.
+func tarEntries(w io.Writer, dir string, names map[string]bool) error {
+	tw := tar.NewWriter(w)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return tw.Close()
+		}
+		return err
+	}
+	defer root.Close()
+	for _, top := range sortedKeys(names) {
+		err := fs.WalkDir(root.FS(), top, func(name string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			link := ""
+			if fi.Mode()&fs.ModeSymlink != 0 {
+				if link, err = root.Readlink(name); err != nil {
+					return err
+				}
+			} else if !fi.Mode().IsRegular() && !fi.IsDir() {
+				return nil // no devices or sockets on a claim we write
+			}
+			hdr, err := tar.FileInfoHeader(fi, link)
+			if err != nil {
+				return err
+			}
+			hdr.Name = name
+			if fi.IsDir() {
+				hdr.Name += "/"
+			}
+			if err := tw.WriteHeader(hdr); err != nil {
+				return err
+			}
+			if fi.Mode().IsRegular() {
+				f, err := root.Open(name)
+				if err != nil {
+					return err
+				}
+				_, err = io.Copy(tw, f)
+				f.Close()
+				return err
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return tw.Close()
+}
