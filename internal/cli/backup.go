@@ -79,7 +79,9 @@ func NewCmdBackup(f *Factory, runF func(*BackupOptions) error) *cobra.Command {
 			"or --recipient AGE_PUBLIC_KEY (repeatable). --no-encrypt writes one without the encryption password\n" +
 			"and salt, which you must then keep elsewhere. Open one without this tool:\n" +
 			"  age -d -i KEY ARCHIVE | zstd -d | tar -x\n" +
-			"Names sort by time: appsmith-<host>-<UTC time>-<version>.tar.zst.age",
+			"Names sort by time: appsmith-<host>-<UTC time>-<version>.tar.zst.age\n\n" +
+			"On a Kubernetes install (--dir records one) the same archive is taken through the API server:\n" +
+			"the dump and the stacks files streamed out of the pod with exec; <host> is <release>.<namespace>.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {

@@ -47,7 +47,10 @@ func NewCmdRestore(f *Factory, runF func(*RestoreOptions) error) *cobra.Command 
 			"starts the old instance on it (exit 1). A restore killed half-way is finished or undone by the next\n" +
 			"command that changes the instance.\n\n" +
 			"With nothing installed in --dir, it installs the archive's exact version first (the install flags\n" +
-			"below apply), then restores into it: disaster recovery in one command.\n" +
+			"below apply), then restores into it: disaster recovery in one command.\n\n" +
+			"On a Kubernetes install (--dir records one) it restores into the release through the API server:\n" +
+			"a snapshot first, then the archive's keys into the Secret, its files onto the data claim, its dump\n" +
+			"into the release's database, a new pod, /info checked; a failing step undoes the ones before it.\n" +
 			"Reads appsmithctl archives too (appsmith-backup-*.tar.gz and .tar.gz.enc with --passphrase-file).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
