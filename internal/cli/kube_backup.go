@@ -144,7 +144,7 @@ func kubeRestoreRun(ctx context.Context, opts *RestoreOptions, s *state.State, m
 	}
 	if mode != progress.ModeQuiet && mode != progress.ModeJSON {
 		fmt.Fprintf(stdio.Err, "Restored %s into release %s (namespace %s): Appsmith %s is ready.\n", opts.Archive, k.Release, k.Namespace, st.Manifest.AppsmithVersion)
-		if len(st.Manifest.DB.Kind) > 0 && st.Manifest.KeysIncluded {
+		if st.Manifest.KeysIncluded {
 			fmt.Fprintf(stdio.Err, "The release's previous encryption keys are kept in the Secret %s-before-restore-%s: delete it once you no longer need to go back.\n",
 				recordedKube(s).SecretName(), p.Stamp)
 		}

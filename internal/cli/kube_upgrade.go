@@ -6,11 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/kube"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 	"github.com/appsmith-install/appsmith-install/upgrade"
@@ -40,8 +42,9 @@ type KubeUpgradePlan struct {
 // the release's values and image.tag pinned to the hop, waited on until
 // Ready, then /api/v1/health and /info checked through the API server; a
 // hop whose pod never becomes Ready, or reports another version, is
-// recovered explicitly (see kube.Helm.UpgradeHop). Not there yet: the data snapshot before a hop and
-// the FCV steps through the exec API.
+// recovered explicitly (see kube.Helm.UpgradeHop), and the data snapshot
+// taken before the first hop is restored into it (kube_snapshot.go). Not
+// there yet: the FCV steps through the exec API.
 func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) error {
 	stdio, deps := opts.IO, opts.Deps
 	say := func(format string, args ...any) {
@@ -100,7 +103,12 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 			p.Notes = append(p.Notes, fmt.Sprintf("%s needs MongoDB %s or newer (the chart's subchart or yours): not checked on Kubernetes yet", hop.To, hop.NeedsExternalMongo))
 		}
 	}
-	p.Notes = append(p.Notes, "no data snapshot is taken before a hop on Kubernetes yet: take a backup of the database first")
+	if opts.NoSnapshot {
+		p.Notes = append(p.Notes, "--no-snapshot: no data snapshot before the hops; a failed hop's data stays as the new version left it")
+	} else {
+		p.Notes = append(p.Notes, "a data snapshot (the database dump and the claim's files, through exec) is written to "+instance.Layout{Dir: s.Dir}.Backups()+
+			" before the first hop; a failed hop is rolled back and the snapshot restored into the release")
+	}
 	if len(hops) == 0 {
 		say("Release %s runs %s: nothing to do.\n", k.Release, from)
 		return nil
@@ -131,6 +139,17 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 	if _, err := kube.ChartLine(ch); err != nil {
 		return engine.Errorf(engine.ExitPreflight, "", "%v", err)
 	}
+	var snap *kubeSnapshot
+	if !opts.NoSnapshot {
+		if snap, err = takeKubeSnapshot(ctx, opts.IO, opts.Root, opts.Deps, s, h); err != nil {
+			return err
+		}
+		say("Data snapshot before the upgrade: %s\n", snap.location)
+		s.Kubernetes.Snapshot = &state.KubeSnapshot{Location: snap.location, Version: from, Revision: rev}
+		if err := state.Save(s.Dir, s); err != nil {
+			return err
+		}
+	}
 	for i, hop := range hops {
 		vals, err := kube.HopValues(cur, hop.To)
 		if err != nil {
@@ -144,8 +163,15 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 			if len(res.Deleted) > 0 {
 				deleted = fmt.Sprintf("; deleted the pods still on %s: %s", hop.To, strings.Join(res.Deleted, ", "))
 			}
+			data := ""
+			if snap != nil {
+				// The new version's backend may have started on the data:
+				// its migrations are not reversible, the snapshot is.
+				msg, _ := snap.restore(context.WithoutCancel(ctx), opts.IO, opts.Root, opts.Deps, s, h)
+				data = "; " + msg
+			}
 			return engine.Errorf(engine.ExitNotReady, "`"+"helm history "+k.Release+" -n "+k.Namespace+"` shows the failed revision",
-				"%v%s; the release runs %s again", err, deleted, kube.ImageTag(cur))
+				"%v%s; the release runs %s again%s", err, deleted, kube.ImageTag(cur), data)
 		}
 		if err != nil {
 			return engine.Errorf(engine.ExitFailure, "", "%v", err)
@@ -175,18 +201,28 @@ func recordKube(s *state.State, version string, revision int, deps Deps) error {
 
 // kubeRollbackRun goes back one Helm revision with the same recovery a
 // failed hop gets: roll back without waiting, delete the pods still on
-// the newer tag, wait for Ready on the older one. Only the image and
-// values go back: the data stay as the newer version left them (no
-// snapshot is taken on Kubernetes yet), so it is refused without --yes.
+// the newer tag, wait for Ready on the older one. The data go back too
+// when the last upgrade left a snapshot of the version rolled back to:
+// the newer data are backed up first (kept in the install dir's backups),
+// then the snapshot is restored. Without one, the data stay as the newer
+// version left them, and the command says so.
 func kubeRollbackRun(ctx context.Context, opts *RollbackOptions, s *state.State) error {
 	if !opts.Yes {
-		return engine.UsageError("on Kubernetes a rollback returns the previous revision's image and values, not the data (no snapshot is taken there yet): pass --yes to go ahead")
+		return engine.UsageError("on Kubernetes a rollback returns the previous revision's image and values, and the data the last upgrade snapshotted (the newer data are backed up first): pass --yes to go ahead")
 	}
 	k := s.Kubernetes
 	ko := kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release}
 	h, err := opts.Deps.kube(ko, opts.Timeout)
 	if err != nil {
 		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
+	}
+	var newer *kubeSnapshot
+	if snap := k.Snapshot; snap != nil {
+		if _, err := os.Stat(snap.Location); err == nil {
+			if newer, err = takeKubeSnapshot(ctx, opts.IO, opts.Root, opts.Deps, s, h); err != nil {
+				return err
+			}
+		}
 	}
 	res, err := h.Rollback(ctx, 0)
 	if err != nil {
@@ -199,8 +235,28 @@ func kubeRollbackRun(ctx context.Context, opts *RollbackOptions, s *state.State)
 	if err := recordKube(s, st.ImageTag, st.Revision, opts.Deps); err != nil {
 		return err
 	}
-	if m := opts.Root.progress; m != "json" && m != "quiet" {
+	quiet := opts.Root.progress == "json" || opts.Root.progress == "quiet"
+	if !quiet {
 		fmt.Fprintf(opts.IO.Err, "Release %s is back on revision %d's %s (now revision %d); pods deleted: %v\n", k.Release, res.RolledBackTo, st.ImageTag, st.Revision, res.Deleted)
+	}
+	snap := k.Snapshot
+	if newer == nil || snap.Version != st.ImageTag {
+		if !quiet {
+			fmt.Fprintf(opts.IO.Err, "The data stay as the newer version left them: no upgrade snapshot of %s to put back.\n", st.ImageTag)
+		}
+		return nil
+	}
+	msg, err := (&kubeSnapshot{location: snap.Location}).restore(context.WithoutCancel(ctx), opts.IO, opts.Root, opts.Deps, s, h)
+	if err != nil {
+		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("release %s runs %s again, but %s", k.Release, st.ImageTag, msg),
+			Hint: "the newer data are kept in " + newer.location}
+	}
+	k.Snapshot = nil // put back: a second rollback does not put it back again
+	if err := state.Save(s.Dir, s); err != nil {
+		return err
+	}
+	if !quiet {
+		fmt.Fprintf(opts.IO.Err, "%s; the newer data are kept in %s.\n", msg, newer.location)
 	}
 	return nil
 }

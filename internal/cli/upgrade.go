@@ -44,6 +44,9 @@ type UpgradeOptions struct {
 	// manifest is the tag list); TrustedKey must have signed it.
 	Bundle     string
 	TrustedKey string
+
+	// NoSnapshot skips a Kubernetes upgrade's data snapshot (kube_upgrade.go).
+	NoSnapshot bool
 }
 
 // NewCmdUpgrade builds `upgrade`; runF replaces upgradeRun.
@@ -82,6 +85,7 @@ func NewCmdUpgrade(f *Factory, runF func(*UpgradeOptions) error) *cobra.Command 
 	fl.StringVar(&opts.Bundle, "bundle", "", "take every image of the path from this air-gapped BUNDLE file (made by bundle create), verified whole first; no registry is contacted")
 	fl.StringVar(&opts.TrustedKey, "trusted-key", "", "with --bundle: the public key FILE.pub the bundle must be signed with")
 	fl.DurationVar(&opts.Timeout, "timeout", install.Defaults().Timeout, "how long each hop waits for Appsmith to be ready")
+	fl.BoolVar(&opts.NoSnapshot, "no-snapshot", false, "Kubernetes only: take no data snapshot before the hops (the release's database is backed up another way); a host upgrade always copies its stacks")
 	return cmd
 }
 
@@ -114,6 +118,9 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 			return engine.UsageError("--bundle loads images into a Docker engine; a Kubernetes install pulls through its cluster (push the bundle's images to the cluster's registry with `appsmith bundle load --push-to`)")
 		}
 		return kubeUpgradeRun(ctx, opts, s)
+	}
+	if opts.NoSnapshot {
+		return engine.UsageError("--no-snapshot is for a Kubernetes install: a host upgrade's rollback needs its copy of the stacks")
 	}
 	src, err := upgradeBundle(opts)
 	if err != nil {

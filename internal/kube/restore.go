@@ -234,9 +234,6 @@ func (p *RestorePlan) Run(ctx context.Context, sink engine.Sink) error {
 		{ID: "keys", Title: "Put the archive's encryption keys into the Secret " + o.SecretName(),
 			Cause: "the data's datasource credentials are encrypted with them; the previous values are kept in " + o.SecretName() + "-before-restore-" + p.Stamp,
 			Run: func(ctx context.Context, _ engine.Reporter) error {
-				if len(p.keys) == 0 {
-					return nil // an archive without keys: the release's stay
-				}
 				cur, _, err := h.Cluster.Secret(ctx, o.Namespace, o.SecretName())
 				if err != nil {
 					return err
@@ -281,7 +278,7 @@ func (p *RestorePlan) Run(ctx context.Context, sink engine.Sink) error {
 				})
 			}},
 		{ID: "restart", Title: "Replace pod " + p.pod.Name + " and wait until it is Ready on " + p.tag,
-			Cause: "Appsmith reads the encryption keys at start",
+			Cause: "Appsmith reads the encryption keys at start, and caches what the database held",
 			Run:   func(ctx context.Context, _ engine.Reporter) error { return restart(ctx) },
 			// Nothing to undo here: the keys' undo, the last one, replaces
 			// the pod again once the data and keys are back.
@@ -291,6 +288,11 @@ func (p *RestorePlan) Run(ctx context.Context, sink engine.Sink) error {
 				_, err := VerifyInfo(ctx, h.Cluster, h.Info, o, p.tag, h.timeout())
 				return err
 			}},
+	}
+	if len(p.keys) == 0 {
+		// An archive without keys (--no-encrypt, an upgrade's snapshot):
+		// the Secret's stay, and so does the pod until the restart step.
+		steps = steps[1:]
 	}
 	out, err := engine.Runner{Sink: sink, OnFailure: engine.RollBackOnFailure}.Run(ctx, engine.Plan{Name: "restore into release " + o.Release, Steps: steps})
 	switch out {

@@ -106,6 +106,16 @@ type Kubernetes struct {
 	Values     []string `yaml:"values,omitempty"`
 	// Revision is the Helm revision the last command of this tool left.
 	Revision int `yaml:"revision,omitempty"`
+	// Snapshot is the data snapshot the last upgrade took before its first
+	// hop: what `rollback` puts back with the previous version.
+	Snapshot *KubeSnapshot `yaml:"snapshot,omitempty"`
+}
+
+// KubeSnapshot is an upgrade's data snapshot of a Kubernetes release.
+type KubeSnapshot struct {
+	Location string `yaml:"location"` // an archive restore takes
+	Version  string `yaml:"version"`  // the version it is data of
+	Revision int    `yaml:"revision"` // the release's revision then
 }
 
 // Adoption is what `appsmith adopt` found. The container itself carries

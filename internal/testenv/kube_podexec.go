@@ -80,5 +80,12 @@ func (k *Kube) BackPod(tb testing.TB, namespace, pod, containerID string, port i
 		tb.Fatal("testenv: BackPod without a container")
 	}
 	k.ForwardPort(tb, namespace, pod, port, httpAddr)
+	k.BackExec(tb, namespace, pod, containerID)
+}
+
+// BackExec makes only the pod's exec run in the Docker container: its
+// port-forwards go where they went (a test's /info server, say).
+func (k *Kube) BackExec(tb testing.TB, namespace, pod, containerID string) {
+	tb.Helper()
 	k.ExecLocally(tb, namespace, pod, os.TempDir(), "TESTENV_EXEC_CONTAINER="+containerID)
 }

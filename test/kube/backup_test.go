@@ -1,14 +1,17 @@
 package kube
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/moby/moby/client"
 
@@ -61,6 +64,14 @@ func (h *hostInstance) env(t *testing.T) *stacks.EnvFile {
 // the pod's environment is what the container runs with.
 func (e *env) backCluster(h *hostInstance) {
 	e.t.Helper()
+	e.k.BackPod(e.t, e.ns, podName, h.id, 80, "127.0.0.1:"+strconv.Itoa(h.http))
+	e.installBacked(h, backedVersion)
+}
+
+// installBacked installs version with the pod's environment the
+// container's (see backCluster).
+func (e *env) installBacked(h *hostInstance, version string) {
+	e.t.Helper()
 	env := h.env(e.t)
 	secret := map[string][]byte{}
 	for _, k := range []string{"APPSMITH_ENCRYPTION_PASSWORD", "APPSMITH_ENCRYPTION_SALT"} {
@@ -71,8 +82,7 @@ func (e *env) backCluster(h *hostInstance) {
 		ObjectMeta: metav1.ObjectMeta{Name: secretName}, Data: secret}, metav1.CreateOptions{}); err != nil {
 		e.t.Fatal(err)
 	}
-	e.k.BackPod(e.t, e.ns, podName, h.id, 80, "127.0.0.1:"+strconv.Itoa(h.http))
-	e.must(e.run(e.installArgs(backedVersion, "--yes", "--progress", "plain", "--timeout", "2m", "--db-url", env.DBURL())...), "install "+backedVersion)
+	e.must(e.run(e.installArgs(version, "--yes", "--progress", "plain", "--timeout", "2m", "--db-url", env.DBURL())...), "install "+version)
 }
 
 // A backup of the cluster is the host's archive: taken through the pod's
@@ -213,4 +223,93 @@ func TestBackupFromClusterRestoresOnHost(t *testing.T) {
 	}
 
 	e.noSecretLeaks(e.secret(), e.history())
+}
+
+// A hop that fails after the new version could have touched the data is
+// rolled back with the data: the upgrade snapshots the release through
+// exec before its first hop and restores that snapshot into the release
+// once the hop is recovered. Here the "migration" deletes rows while the
+// bad revision is out; the rows are back after the failed upgrade.
+func TestFailedHopRestoresTheSnapshot(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: backedVersion, RealPostgres: true})
+	cli := testenv.RequireEngine(t)
+	e.reg.RemoveFromEngineOnCleanup(t, cli)
+	src := e.hostInstall(backedVersion)
+	e.backCluster(src)
+	const table = "appsmith.hop_seed"
+	testenv.SeedRows(t, cli, src.id, table, 300)
+	testenv.MustPGExec(t, cli, src.id, "ALTER TABLE "+table+" OWNER TO appsmith")
+
+	done := make(chan result, 1)
+	go func() { done <- e.run("upgrade", badTag, "--yes", "--timeout", "20s", "--progress", "plain") }()
+	// Once the bad revision is applied (the snapshot came before it), the
+	// new version "migrates" the data.
+	var last string
+	err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		sts, err := e.cs.AppsV1().StatefulSets(e.ns).Get(ctx, releaseName, metav1.GetOptions{})
+		if err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		last = sts.Spec.Template.Spec.Containers[0].Image
+		return strings.HasSuffix(last, ":"+badTag), nil
+	})
+	if err != nil {
+		t.Fatalf("the bad revision never came: %v (last image %s)", err, last)
+	}
+	testenv.MustPGExec(t, cli, src.id, "DELETE FROM "+table+" WHERE id > 10")
+	r := <-done
+	if r.code != 4 || !strings.Contains(r.errOut, "restored from the snapshot") {
+		t.Fatalf("upgrade to the never-ready %s: want exit 4 saying the snapshot was restored:\n%s", badTag, r)
+	}
+	if n := testenv.CountRows(t, cli, src.id, table); n != 300 {
+		t.Errorf("%d rows after the failed hop, want the snapshot's 300", n)
+	}
+	if st, r := e.status(); !st.Healthy || st.ImageTag != backedVersion {
+		t.Errorf("not healthy on %s after the failed hop: %s", backedVersion, r)
+	}
+	snaps, _ := filepath.Glob(filepath.Join(e.dir, "backups", "appsmith-"+releaseName+"."+e.ns+"-*-"+backedVersion+".tar.zst"))
+	if len(snaps) != 1 {
+		t.Errorf("want the one snapshot, unencrypted and without the keys, in the install dir's backups: %v", snaps)
+	}
+	e.noSecretLeaks(e.secret(), e.history())
+}
+
+// `rollback` after an upgrade puts back the data the upgrade snapshotted
+// (the newer data backed up first). The pod's exec reaches the stand-in's
+// database; its /info is the test's server, which answers the pod's tag,
+// so the release can go v1.99 → v2.0.1 → back.
+func TestRollbackPutsTheSnapshotBack(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: backedVersion, RealPostgres: true})
+	cli := testenv.RequireEngine(t)
+	e.reg.RemoveFromEngineOnCleanup(t, cli)
+	src := e.hostInstall(backedVersion)
+	e.k.BackExec(t, e.ns, podName, src.id)
+	e.installBacked(src, "v1.99")
+	const table = "appsmith.rollback_seed"
+	testenv.SeedRows(t, cli, src.id, table, 200)
+	testenv.MustPGExec(t, cli, src.id, "ALTER TABLE "+table+" OWNER TO appsmith")
+
+	e.must(e.run("upgrade", "v2.0.1", "--yes", "--timeout", "2m", "--progress", "plain"), "upgrade v2.0.1")
+	testenv.MustPGExec(t, cli, src.id, "DELETE FROM "+table+" WHERE id > 10")
+	r := e.must(e.run("rollback", "--yes", "--timeout", "2m", "--progress", "plain"), "rollback")
+	if !strings.Contains(r.errOut, "restored from the snapshot") {
+		t.Errorf("rollback does not say the data went back:\n%s", r)
+	}
+	if n := testenv.CountRows(t, cli, src.id, table); n != 200 {
+		t.Errorf("%d rows after the rollback, want the snapshot's 200", n)
+	}
+	if st, r := e.status(); !st.Healthy || st.ImageTag != "v1.99" {
+		t.Errorf("not healthy on v1.99 after the rollback: %s", r)
+	}
+	if newer, _ := filepath.Glob(filepath.Join(e.dir, "backups", "appsmith-*-v2.0.1.tar.zst")); len(newer) != 1 {
+		t.Errorf("the newer data were not kept: %v", newer)
+	}
+	// Put back once: a second rollback has no snapshot of its version.
+	r = e.must(e.run("rollback", "--yes", "--timeout", "2m", "--progress", "plain"), "second rollback")
+	if strings.Contains(r.errOut, "restored from the snapshot") {
+		t.Errorf("a second rollback restored the snapshot again:\n%s", r)
+	}
 }

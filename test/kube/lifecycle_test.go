@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -137,7 +138,17 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 		t.Fatalf("--plan changed the release: %d revisions", n)
 	}
 
-	r = e.must(e.run("upgrade", "v2.0.1", "--yes", "--timeout", "2m"), "upgrade v2.0.1")
+	// By default the data are snapshotted through the pod's exec first:
+	// kwok runs no container here, so the snapshot fails and nothing is
+	// upgraded.
+	r = e.run("upgrade", "v2.0.1", "--yes", "--timeout", "2m")
+	if r.code != 3 || !strings.Contains(r.errOut, "snapshot") || !strings.Contains(r.errOut, "--no-snapshot") {
+		t.Errorf("upgrade without a way into the pod: want exit 3 naming the snapshot and --no-snapshot:\n%s", r)
+	}
+	if n := len(e.history()); n != 1 {
+		t.Fatalf("a failed snapshot changed the release: %d revisions", n)
+	}
+	r = e.must(e.run("upgrade", "v2.0.1", "--yes", "--timeout", "2m", "--no-snapshot"), "upgrade v2.0.1")
 	hist := e.history()
 	if len(hist) != 1+len(want) {
 		t.Fatalf("after the upgrade: %d revisions, want %d", len(hist), 1+len(want))
@@ -175,7 +186,7 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 
 	// 4. A bad hop: the pod of badTag never becomes Ready; the tool rolls
 	// back, deletes the bad pod and waits for Ready on the old tag.
-	r = e.run("upgrade", badTag, "--yes", "--timeout", "20s")
+	r = e.run("upgrade", badTag, "--yes", "--timeout", "20s", "--no-snapshot")
 	if r.code == 0 {
 		t.Fatalf("the upgrade to a never-ready %s succeeded: %s", badTag, r)
 	}
@@ -197,7 +208,7 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 	// 4b. A hop whose pod becomes Ready but whose /info reports another
 	// version than the tag: the same recovery, exit 4, and the message
 	// says what /info said. The revision stays failed.
-	r = e.run("upgrade", lyingTag, "--yes", "--timeout", "30s")
+	r = e.run("upgrade", lyingTag, "--yes", "--timeout", "30s", "--no-snapshot")
 	if r.code != 4 {
 		t.Fatalf("the upgrade to %s, whose /info says %s: %s", lyingTag, lyingVersion, r)
 	}
