@@ -58,3 +58,12 @@ func TestCheckExternalMongo(t *testing.T) {
 		}
 	}
 }
+
+// --no-snapshot is a Kubernetes install's: a host upgrade's rollback needs
+// its copy of the stacks, so the flag is refused there, naming it.
+func TestUpgradeNoSnapshotIsKubernetesOnly(t *testing.T) {
+	r := run(t, Deps{}, nil, "upgrade", "v1.9.38", "--yes", "--no-snapshot", "--dir", t.TempDir())
+	if r.code != 2 || !strings.Contains(r.errOut, "--no-snapshot") {
+		t.Errorf("upgrade --no-snapshot on a host: exit %d %s", r.code, r.errOut)
+	}
+}
