@@ -260,12 +260,12 @@ func copyTemp(ctx context.Context, d Execer, id, ext string, body []byte) (strin
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	name := "appsmith-install-" + hex.EncodeToString(b[:]) + ext
-	if err := d.CopyToContainer(ctx, id, "/tmp", fileTar(name, body)); err != nil {
+	if err := d.CopyToContainer(ctx, id, "/tmp", FileTar(name, body)); err != nil {
 		return "", nil, fmt.Errorf("writing %s into the container: %w", name, err)
 	}
 	return "/tmp/" + name, func() {
 		bg := context.WithoutCancel(ctx)
-		_ = d.CopyToContainer(bg, id, "/tmp", fileTar(name, nil))
+		_ = d.CopyToContainer(bg, id, "/tmp", FileTar(name, nil))
 		_, _ = d.ExecStream(bg, id, []string{"rm", "-f", "/tmp/" + name}, nil, nil, io.Discard, io.Discard)
 	}, nil
 }
@@ -347,8 +347,8 @@ func withMongoConfig(ctx context.Context, d Execer, id, uri string, run func(cfg
 	return run(cfg)
 }
 
-// fileTar is a tar of one root-owned 0600 file, for CopyToContainer.
-func fileTar(name string, body []byte) io.Reader {
+// FileTar is a tar of one root-owned 0600 file, for CopyToContainer.
+func FileTar(name string, body []byte) io.Reader {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	_ = tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: int64(len(body)), Typeflag: tar.TypeReg, ModTime: time.Now()})

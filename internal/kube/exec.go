@@ -1,7 +1,6 @@
 package kube
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -117,7 +116,7 @@ func (p *PodExec) tempFile(ctx context.Context, pod, ext string, body []byte) (s
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	name := "appsmith-install-" + hex.EncodeToString(b[:]) + ext
-	if err := p.CopyToContainer(ctx, pod, "/tmp", oneFileTar(name, body)); err != nil {
+	if err := p.CopyToContainer(ctx, pod, "/tmp", backup.FileTar(name, body)); err != nil {
 		return "", nil, err
 	}
 	return "/tmp/" + name, func() {
@@ -136,15 +135,6 @@ func envScript(env []string) []byte {
 		b.WriteString(k + "='" + strings.ReplaceAll(v, "'", `'\''`) + "'\n")
 	}
 	return []byte(b.String())
-}
-
-func oneFileTar(name string, body []byte) io.Reader {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	_ = tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: int64(len(body)), Typeflag: tar.TypeReg, ModTime: time.Now()})
-	_, _ = tw.Write(body)
-	_ = tw.Close()
-	return &buf
 }
 
 // podURL is the URL of a pod's subresource (exec, portforward) with opts

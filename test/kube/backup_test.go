@@ -24,6 +24,17 @@ import (
 // has real pg_dump/pg_restore, GNU tar and a shell, as Appsmith's image.
 const backedVersion = "v2.0.1"
 
+// newBackedEnv is newEnv serving backedVersion's real-PostgreSQL image
+// too (host installs pull it), with the engine's client.
+func newBackedEnv(t *testing.T) (*env, *client.Client) {
+	t.Helper()
+	e := newEnv(t)
+	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: backedVersion, RealPostgres: true})
+	cli := testenv.RequireEngine(t)
+	e.reg.RemoveFromEngineOnCleanup(t, cli)
+	return e, cli
+}
+
 // hostInstance is a host install of the stand-in through the binary: a
 // real container, its stacks on this machine.
 type hostInstance struct {
@@ -92,11 +103,7 @@ func (e *env) installBacked(h *hostInstance, version string) {
 // with; the chart's own settings (APPSMITH_ENABLE_EMBEDDED_DB=0) do not
 // follow the data onto the host.
 func TestBackupFromClusterRestoresOnHost(t *testing.T) {
-	e := newEnv(t)
-	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: backedVersion, RealPostgres: true})
-	cli := testenv.RequireEngine(t)
-	e.reg.RemoveFromEngineOnCleanup(t, cli)
-
+	e, cli := newBackedEnv(t)
 	src := e.hostInstall(backedVersion)
 	e.backCluster(src)
 	const table = "appsmith.kube_seed"
@@ -231,10 +238,7 @@ func TestBackupFromClusterRestoresOnHost(t *testing.T) {
 // once the hop is recovered. Here the "migration" deletes rows while the
 // bad revision is out; the rows are back after the failed upgrade.
 func TestFailedHopRestoresTheSnapshot(t *testing.T) {
-	e := newEnv(t)
-	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: backedVersion, RealPostgres: true})
-	cli := testenv.RequireEngine(t)
-	e.reg.RemoveFromEngineOnCleanup(t, cli)
+	e, cli := newBackedEnv(t)
 	src := e.hostInstall(backedVersion)
 	e.backCluster(src)
 	const table = "appsmith.hop_seed"
@@ -281,10 +285,7 @@ func TestFailedHopRestoresTheSnapshot(t *testing.T) {
 // database; its /info is the test's server, which answers the pod's tag,
 // so the release can go v1.99 → v2.0.1 → back.
 func TestRollbackPutsTheSnapshotBack(t *testing.T) {
-	e := newEnv(t)
-	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: backedVersion, RealPostgres: true})
-	cli := testenv.RequireEngine(t)
-	e.reg.RemoveFromEngineOnCleanup(t, cli)
+	e, cli := newBackedEnv(t)
 	src := e.hostInstall(backedVersion)
 	e.k.BackExec(t, e.ns, podName, src.id)
 	e.installBacked(src, "v1.99")
