@@ -188,13 +188,25 @@ func (h *Helm) Backup(ctx context.Context, work string, opts backup.CreateOption
 			}
 			return layout.Stacks().WriteEnv(EffectiveEnv(file, env))
 		}}
-	rn := engine.Runner{Sink: sink}
+	rn := engine.Runner{Sink: prelude(sink)}
 	if _, err := rn.Run(ctx, engine.Plan{Name: "backup: copy from the pod", Steps: []engine.Step{copyStep}}); err != nil {
 		return backup.Result{}, err
 	}
 	in := backup.Instance{Dir: stage, Docker: podDocker{ex}, ContainerID: pod.Name, Name: pod.Name,
 		Version: info.Version, Edition: instance.Edition(pod.Image), Image: pod.Image, Running: true}
 	return backup.Create(ctx, in, opts, sink)
+}
+
+// prelude passes on the events of a plan that runs before the command's
+// main one, but its outcome when it succeeded: the run's one outcome
+// (--progress json's last event) is the main plan's.
+func prelude(sink engine.Sink) engine.Sink {
+	return engine.SinkFunc(func(ev engine.Event) {
+		if ev.Kind == engine.KindOutcome && ev.Outcome == engine.OutcomeDone {
+			return
+		}
+		sink.Emit(ev)
+	})
 }
 
 // podDocker is a pod as backup.Docker: exec, and no stop or start (a

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/appsmith-install/appsmith-install/backup"
+	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 )
 
@@ -203,5 +204,26 @@ func TestPullStacks(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(outside, "escape")); err == nil {
 		t.Error("a file was written outside the destination")
+	}
+}
+
+// A prelude plan's success is not the run's outcome; its failure is.
+func TestPrelude(t *testing.T) {
+	var got []engine.Event
+	sink := prelude(engine.SinkFunc(func(ev engine.Event) { got = append(got, ev) }))
+	ok := engine.Step{ID: "a", Title: "a", Run: func(context.Context, engine.Reporter) error { return nil }}
+	if _, err := (engine.Runner{Sink: sink}).Run(context.Background(), engine.Plan{Name: "p", Steps: []engine.Step{ok}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range got {
+		if ev.Kind == engine.KindOutcome {
+			t.Errorf("a successful prelude emitted its outcome: %+v", ev)
+		}
+	}
+	got = nil
+	bad := engine.Step{ID: "b", Title: "b", Run: func(context.Context, engine.Reporter) error { return io.ErrUnexpectedEOF }}
+	_, _ = (engine.Runner{Sink: sink}).Run(context.Background(), engine.Plan{Name: "p", Steps: []engine.Step{bad}})
+	if len(got) == 0 || got[len(got)-1].Kind != engine.KindOutcome || got[len(got)-1].Outcome == engine.OutcomeDone {
+		t.Errorf("a failed prelude must end with its failed outcome: %+v", got)
 	}
 }

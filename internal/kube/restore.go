@@ -138,7 +138,7 @@ func (h *Helm) PrepareRestore(ctx context.Context, st *backup.Staged, work, stam
 	snap := engine.Step{ID: "snapshot", Title: "Snapshot the release's files and database into " + p.snapshot, ReadOnly: true,
 		Cause: "what the restore replaces is put back from it if a step fails",
 		Run:   func(ctx context.Context, r engine.Reporter) error { return p.takeSnapshot(ctx, r) }}
-	if _, err := (engine.Runner{Sink: sink}).Run(ctx, engine.Plan{Name: "restore: snapshot the release", Steps: []engine.Step{snap}}); err != nil {
+	if _, err := (engine.Runner{Sink: prelude(sink)}).Run(ctx, engine.Plan{Name: "restore: snapshot the release", Steps: []engine.Step{snap}}); err != nil {
 		return nil, err
 	}
 	arch, err := stacks.Layout{Root: st.Stacks()}.ReadEnv()

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -121,8 +122,26 @@ func TestBackupFromClusterRestoresOnHost(t *testing.T) {
 	pass := filepath.Join(t.TempDir(), "pass")
 	os.WriteFile(pass, []byte("correct horse battery staple\n"), 0o600)
 	store := filepath.Join(t.TempDir(), "store")
-	r := e.must(e.run("backup", "--to", store, "--passphrase-file", pass, "--progress", "plain"), "backup of the cluster")
+	r := e.must(e.run("backup", "--to", store, "--passphrase-file", pass, "--progress", "json"), "backup of the cluster")
 	archive := strings.TrimSpace(r.out)
+	// --progress json: nothing but NDJSON, one outcome, the last event.
+	lines := strings.Split(strings.TrimSpace(r.errOut), "\n")
+	outcomes := 0
+	for i, l := range lines {
+		var ev struct{ Kind, Outcome string }
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatalf("stderr line %d is not JSON: %q", i+1, l)
+		}
+		if ev.Kind == "outcome" {
+			outcomes++
+			if i != len(lines)-1 || ev.Outcome != "done" {
+				t.Errorf("outcome %q at line %d of %d", ev.Outcome, i+1, len(lines))
+			}
+		}
+	}
+	if outcomes != 1 {
+		t.Errorf("%d outcome events, want 1", outcomes)
+	}
 	if !strings.HasPrefix(filepath.Base(archive), "appsmith-"+releaseName+"."+e.ns) || filepath.Dir(archive) != store {
 		t.Fatalf("backup printed %q, want an archive named after the release in %s", archive, store)
 	}
