@@ -4,7 +4,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -51,9 +50,9 @@ func kubeBackupRun(ctx context.Context, opts *BackupOptions, s *state.State, mod
 	if err != nil {
 		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
 	}
-	sink, err := progress.New(mode, progress.Options{Out: terminal(stdio.Err), NoColor: !progress.ColorAllowed(stdio.Getenv)})
+	sink, err := kubeSink(stdio, opts.Root)
 	if err != nil {
-		return engine.UsageError("%v", err)
+		return err
 	}
 	host := s.Kubernetes.Release + "." + s.Kubernetes.Namespace
 	res, err := h.Backup(ctx, s.Dir, backup.CreateOptions{Store: store, Encrypt: enc, Format: opts.Format,
@@ -70,9 +69,7 @@ func kubeBackupRun(ctx context.Context, opts *BackupOptions, s *state.State, mod
 		fmt.Fprintf(stdio.Err, "warning: the backup is written, but %s could not record it: %v\n", state.Path(s.Dir), err)
 	}
 	if opts.JSON {
-		e := json.NewEncoder(stdio.Out)
-		e.SetIndent("", "  ")
-		return e.Encode(res)
+		return printJSON(stdio, res)
 	}
 	fmt.Fprintln(stdio.Out, res.Location)
 	if mode != progress.ModeQuiet && mode != progress.ModeJSON {
@@ -126,9 +123,9 @@ func kubeRestoreRun(ctx context.Context, opts *RestoreOptions, s *state.State, m
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return err
 	}
-	sink, err := progress.New(mode, progress.Options{Out: terminal(stdio.Err), NoColor: !progress.ColorAllowed(stdio.Getenv)})
+	sink, err := kubeSink(stdio, opts.Root)
 	if err != nil {
-		return engine.UsageError("%v", err)
+		return err
 	}
 	defer sink.Close()
 	if !st.Manifest.KeysIncluded {
