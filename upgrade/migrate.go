@@ -11,8 +11,9 @@ import (
 // MongoData is what the running container's embedded MongoDB says of
 // itself: the server's major and the data's featureCompatibilityVersion.
 type MongoData struct {
-	Server string `json:"server,omitempty"` // "5.0"; "" = not known
-	FCV    string `json:"fcv,omitempty"`    // "4.4"; "" = not known
+	Server  string `json:"server,omitempty"`  // "5.0"; "" = not known
+	FCV     string `json:"fcv,omitempty"`     // "4.4"; "" = not known
+	Version string `json:"version,omitempty"` // "5.0.14", as the server said
 }
 
 // ReadMongo asks the container's embedded MongoDB through the image's own
@@ -26,7 +27,7 @@ func ReadMongo(ctx context.Context, d instance.ReadyDocker, c instance.Target) (
 	if err != nil {
 		return MongoData{}, err
 	}
-	data := MongoData{Server: releases.MongoMajor(v), FCV: releases.MongoMajor(f)}
+	data := MongoData{Version: trimQuotes(v), Server: releases.MongoMajor(v), FCV: releases.MongoMajor(f)}
 	if data.Server == "" || data.FCV == "" {
 		return MongoData{}, fmt.Errorf("MongoDB answered version %q and featureCompatibilityVersion %q", v, f)
 	}

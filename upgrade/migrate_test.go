@@ -22,17 +22,17 @@ func TestDecideMigration(t *testing.T) {
 		migrate        []bool   // per hop
 		pre            []string // per hop: the set-fcv value, "" = none
 	}{
-		{"checkpoint on MongoDB 5 at FCV 4.4", "v1.9.2", "v1.99", MongoData{"5.0", "4.4"}, []bool{false}, []string{"5.0"}},
-		{"checkpoint on MongoDB 5 at FCV 5.0", "v1.9.2", "v1.99", MongoData{"5.0", "5.0"}, []bool{false}, []string{"5.0"}},
+		{"checkpoint on MongoDB 5 at FCV 4.4", "v1.9.2", "v1.99", MongoData{Server: "5.0", FCV: "4.4"}, []bool{false}, []string{"5.0"}},
+		{"checkpoint on MongoDB 5 at FCV 5.0", "v1.9.2", "v1.99", MongoData{Server: "5.0", FCV: "5.0"}, []bool{false}, []string{"5.0"}},
 		{"not read: the graph", "v1.9.2", "v1.99", MongoData{}, []bool{false}, []string{"5.0"}},
-		{"MongoDB 4.4 FCV 4.2 to MongoDB 5", "v1.8.15", "v1.9.2", MongoData{"4.4", "4.2"}, []bool{false}, []string{"4.4"}},
-		{"a v1.9.2 image built on MongoDB 4.4, to MongoDB 6", "v1.9.2", "v1.99", MongoData{"4.4", "4.4"}, []bool{true}, []string{""}},
-		{"MongoDB 6 at FCV 5.0 to MongoDB 7", "v1.99", "v2.0.1", MongoData{"6.0", "5.0"}, []bool{false}, []string{"6.0"}},
-		{"a v1.99 image on MongoDB 5 to MongoDB 7", "v1.99", "v2.0.1", MongoData{"5.0", "5.0"}, []bool{true}, []string{""}},
-		{"MongoDB 4.4 through v1.99 to 2.x: only the first hop migrates", "v1.9.38", "v2.0.1", MongoData{"4.4", "4.4"}, []bool{true, false}, []string{"", "6.0"}},
-		{"a server newer than its line, data already fine", "v1.9.38", "v1.99", MongoData{"6.0", "6.0"}, []bool{false}, []string{""}},
-		{"a server newer than its line, data one behind", "v1.9.38", "v1.99", MongoData{"6.0", "5.0"}, []bool{false}, []string{""}},
-		{"a server one behind its line raises in place", "v1.99", "v2.0.1", MongoData{"5.0", "6.0"}, []bool{false}, []string{""}},
+		{"MongoDB 4.4 FCV 4.2 to MongoDB 5", "v1.8.15", "v1.9.2", MongoData{Server: "4.4", FCV: "4.2"}, []bool{false}, []string{"4.4"}},
+		{"a v1.9.2 image built on MongoDB 4.4, to MongoDB 6", "v1.9.2", "v1.99", MongoData{Server: "4.4", FCV: "4.4"}, []bool{true}, []string{""}},
+		{"MongoDB 6 at FCV 5.0 to MongoDB 7", "v1.99", "v2.0.1", MongoData{Server: "6.0", FCV: "5.0"}, []bool{false}, []string{"6.0"}},
+		{"a v1.99 image on MongoDB 5 to MongoDB 7", "v1.99", "v2.0.1", MongoData{Server: "5.0", FCV: "5.0"}, []bool{true}, []string{""}},
+		{"MongoDB 4.4 through v1.99 to 2.x: only the first hop migrates", "v1.9.38", "v2.0.1", MongoData{Server: "4.4", FCV: "4.4"}, []bool{true, false}, []string{"", "6.0"}},
+		{"a server newer than its line, data already fine", "v1.9.38", "v1.99", MongoData{Server: "6.0", FCV: "6.0"}, []bool{false}, []string{""}},
+		{"a server newer than its line, data one behind", "v1.9.38", "v1.99", MongoData{Server: "6.0", FCV: "5.0"}, []bool{false}, []string{""}},
+		{"a server one behind its line raises in place", "v1.99", "v2.0.1", MongoData{Server: "5.0", FCV: "6.0"}, []bool{false}, []string{""}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -74,7 +74,7 @@ func TestDecideMigration(t *testing.T) {
 	}
 	// Databases without steps of ours are left as they are.
 	pg, _ := Path("v1.47", "v2.2.0", registry, DBPostgres)
-	for _, h := range Decide(pg, MongoData{"4.4", "4.4"}) {
+	for _, h := range Decide(pg, MongoData{Server: "4.4", FCV: "4.4"}) {
 		if h.Migrate != "" || h.MongoFrom != "" {
 			t.Errorf("PostgreSQL hop %+v", h)
 		}

@@ -197,14 +197,7 @@ func fcvStep(d instance.ReadyDocker, c instance.Target, s DBStep) engine.Step {
 	// Setting FCV to the running server's own major leaves data the old
 	// image still runs on: nothing to undo.
 	return engine.Step{ID: "set-fcv", Title: "Set MongoDB's featureCompatibilityVersion to " + s.FCV, Cause: s.Why, ReadOnly: true,
-		Run: func(ctx context.Context, _ engine.Reporter) error {
-			cmd := fmt.Sprintf(`db.adminCommand({setFeatureCompatibilityVersion: "%s"})`, s.FCV)
-			if s.FCV >= "7.0" {
-				cmd = fmt.Sprintf(`db.adminCommand({setFeatureCompatibilityVersion: "%s", confirm: true})`, s.FCV)
-			}
-			_, err := mongoEval(ctx, d, c.Serving(), cmd)
-			return err
-		}}
+		Run: func(ctx context.Context, _ engine.Reporter) error { return RunSetFCV(ctx, d, c.Serving(), s.FCV) }}
 }
 
 func mongoEval(ctx context.Context, d Execer, id string, expr string) (string, error) {

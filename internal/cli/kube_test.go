@@ -258,16 +258,24 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	if up.From != "v1.9.2" || len(up.Hops) != 1 || up.Hops[0].To != "v1.9.38" || up.Hops[0].Revision != 2 {
 		t.Errorf("upgrade plan %+v", up)
 	}
-	// The default data snapshot needs the pods' exec, which this fake
-	// cluster has not: refused, nothing upgraded.
+	// The MongoDB is asked and the data snapshotted through the pods'
+	// exec, which this fake cluster has not: each refused in turn, naming
+	// the flag that takes it on, nothing upgraded; --plan says so.
+	if up.Database != "external-mongodb" || up.Mongo != nil || !strings.Contains(up.Refused, "could not ask the release's MongoDB") {
+		t.Errorf("upgrade plan without a way into the pods: %+v", up)
+	}
 	r = run(t, deps, nil, "upgrade", "v1.9.38", "--yes", "--dir", dir)
-	if r.code != 3 || !strings.Contains(r.errOut, "--no-snapshot") {
+	if r.code != 3 || !strings.Contains(r.errOut, "--no-db-check") {
 		t.Errorf("upgrade without a way into the pods: exit %d %s", r.code, r.errOut)
+	}
+	r = run(t, deps, nil, "upgrade", "v1.9.38", "--yes", "--no-db-check", "--dir", dir)
+	if r.code != 3 || !strings.Contains(r.errOut, "--no-snapshot") {
+		t.Errorf("upgrade --no-db-check without a way into the pods: exit %d %s", r.code, r.errOut)
 	}
 	if s, _ := state.Load(dir); s.Version != "v1.9.2" {
 		t.Errorf("a refused upgrade changed the record to %s", s.Version)
 	}
-	r = run(t, deps, nil, "upgrade", "v1.9.38", "--yes", "--no-snapshot", "--dir", dir)
+	r = run(t, deps, nil, "upgrade", "v1.9.38", "--yes", "--no-snapshot", "--no-db-check", "--dir", dir)
 	if r.code != 0 {
 		t.Fatalf("upgrade: exit %d %s", r.code, r.errOut)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/kube"
 	"github.com/appsmith-install/appsmith-install/internal/state"
@@ -35,6 +36,11 @@ type KubeUpgradePlan struct {
 	Revision  int       `json:"revision"` // the release's now
 	Hops      []KubeHop `json:"hops"`
 	Notes     []string  `json:"notes,omitempty"`
+	// Database is the kind the release's pod runs with; Mongo what its
+	// MongoDB said through the pod's exec (nil: not asked).
+	Database string             `json:"database"`
+	Mongo    *upgrade.MongoData `json:"mongo,omitempty"`
+	Refused  string             `json:"refused,omitempty"`
 }
 
 // kubeUpgradeRun upgrades a Kubernetes target hop by hop, on the same
@@ -43,8 +49,9 @@ type KubeUpgradePlan struct {
 // Ready, then /api/v1/health and /info checked through the API server; a
 // hop whose pod never becomes Ready, or reports another version, is
 // recovered explicitly (see kube.Helm.UpgradeHop), and the data snapshot
-// taken before the first hop is restored into it (kube_snapshot.go). Not
-// there yet: the FCV steps through the exec API.
+// taken before the first hop is restored into it (kube_snapshot.go). The
+// release's MongoDB is asked first and each hop's FCV step runs before its
+// helm upgrade (kube_mongo.go).
 func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) error {
 	stdio, deps := opts.IO, opts.Deps
 	say := func(format string, args ...any) {
@@ -86,8 +93,12 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 		return engine.UsageError("VERSION %q: %v", opts.Target, err)
 	}
 	// The chart's MongoDB subchart, or the user's database: never inside
-	// the pod (APPSMITH_ENABLE_EMBEDDED_DB=0).
+	// the pod (APPSMITH_ENABLE_EMBEDDED_DB=0). Which one, the pod says.
 	db := upgrade.DBExternalMongo
+	rdb, dberr := h.Database(ctx, from)
+	if dberr == nil {
+		db = rdb.Kind
+	}
 	hops, err := upgrade.Path(from, target, tags, db)
 	var dg *upgrade.DowngradeError
 	switch {
@@ -96,12 +107,17 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 	case err != nil:
 		return engine.Errorf(engine.ExitPreflight, "", "%v", err)
 	}
-	p := KubeUpgradePlan{Target: state.TargetKubernetes, Release: k.Release, Namespace: k.Namespace, From: from, To: target, Revision: rev}
+	hops, mongo, notes, refusal := kubeFitMongo(ctx, rdb, dberr, hops, target, opts.NoDBCheck)
+	if refusal != nil && !opts.Plan {
+		return refusal
+	}
+	p := KubeUpgradePlan{Target: state.TargetKubernetes, Release: k.Release, Namespace: k.Namespace, From: from, To: target, Revision: rev,
+		Database: db, Mongo: mongo, Notes: notes}
+	if refusal != nil {
+		p.Refused = refusal.Error()
+	}
 	for i, hop := range hops {
 		p.Hops = append(p.Hops, KubeHop{Hop: hop, Revision: rev + i + 1})
-		if hop.NeedsExternalMongo != "" {
-			p.Notes = append(p.Notes, fmt.Sprintf("%s needs MongoDB %s or newer (the chart's subchart or yours): not checked on Kubernetes yet", hop.To, hop.NeedsExternalMongo))
-		}
 	}
 	if opts.NoSnapshot {
 		p.Notes = append(p.Notes, "--no-snapshot: no data snapshot before the hops; a failed hop's data stays as the new version left it")
@@ -118,11 +134,26 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 			return printJSON(stdio, p)
 		}
 		fmt.Fprintf(stdio.Out, "Plan: upgrade release %s in namespace %s from %s to %s (now revision %d)\n", p.Release, p.Namespace, from, target, rev)
+		if m := p.Mongo; m != nil {
+			fcv := m.FCV
+			if fcv == "" {
+				fcv = "unknown (not readable by the release's user)"
+			}
+			fmt.Fprintf(stdio.Out, "  database: MongoDB %s, featureCompatibilityVersion %s (asked through pod exec)\n", m.Version, fcv)
+		} else {
+			fmt.Fprintf(stdio.Out, "  database: %s\n", p.Database)
+		}
 		for i, hp := range p.Hops {
+			for _, s := range hp.Pre {
+				fmt.Fprintf(stdio.Out, "  %d. before: set MongoDB's featureCompatibilityVersion to %s (%s)\n", i+1, s.FCV, s.Why)
+			}
 			fmt.Fprintf(stdio.Out, "  %d. helm upgrade to %s (revision %d): %s\n", i+1, hp.To, hp.Revision, hp.Why)
 		}
 		for _, n := range p.Notes {
 			fmt.Fprintf(stdio.Out, "  note: %s\n", n)
+		}
+		if p.Refused != "" {
+			fmt.Fprintf(stdio.Out, "  REFUSED: %s\n", p.Refused)
 		}
 		return nil
 	}
@@ -154,6 +185,13 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 		vals, err := kube.HopValues(cur, hop.To)
 		if err != nil {
 			return engine.Errorf(engine.ExitPreflight, "", "%v", err)
+		}
+		if len(hop.Pre) > 0 {
+			say("Hop %d/%d: setting MongoDB's featureCompatibilityVersion to %s before %s ...\n", i+1, len(hops), hop.Pre[len(hop.Pre)-1].FCV, hop.To)
+			if err := kubeSetFCV(ctx, h, kube.ImageTag(cur), hop.Pre); err != nil {
+				return engine.Errorf(engine.ExitFailure, "`"+hint.Appsmith(s.Dir, "status")+"` shows the release; the upgrade can be run again",
+					"%v; nothing of hop %d was applied: release %s runs %s (revision %d)", err, i+1, k.Release, kube.ImageTag(cur), s.Kubernetes.Revision)
+			}
 		}
 		say("Hop %d/%d: helm upgrade %s to %s, waiting until Ready and /info says %s ...\n", i+1, len(hops), k.Release, hop.To, hop.To)
 		res, err := h.UpgradeHop(ctx, ch, vals)

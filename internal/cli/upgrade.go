@@ -47,6 +47,9 @@ type UpgradeOptions struct {
 
 	// NoSnapshot skips a Kubernetes upgrade's data snapshot (kube_upgrade.go).
 	NoSnapshot bool
+	// NoDBCheck skips asking a Kubernetes release's MongoDB its version
+	// and FCV through a pod's exec (kube_mongo.go).
+	NoDBCheck bool
 }
 
 // NewCmdUpgrade builds `upgrade`; runF replaces upgradeRun.
@@ -85,6 +88,7 @@ func NewCmdUpgrade(f *Factory, runF func(*UpgradeOptions) error) *cobra.Command 
 	fl.StringVar(&opts.Bundle, "bundle", "", "take every image of the path from this air-gapped BUNDLE file (made by bundle create), verified whole first; no registry is contacted")
 	fl.StringVar(&opts.TrustedKey, "trusted-key", "", "with --bundle: the public key FILE.pub the bundle must be signed with")
 	fl.DurationVar(&opts.Timeout, "timeout", install.Defaults().Timeout, "how long each hop waits for Appsmith to be ready")
+	fl.BoolVar(&opts.NoDBCheck, "no-db-check", false, "Kubernetes only: do not ask the MongoDB its version and featureCompatibilityVersion through a pod's exec (when pods/exec is not allowed: check them yourself); a host upgrade always asks")
 	fl.BoolVar(&opts.NoSnapshot, "no-snapshot", false, "Kubernetes only: take no data snapshot before the hops (the release's database is backed up another way); a host upgrade always copies its stacks")
 	return cmd
 }
@@ -102,6 +106,7 @@ type UpgradePlan struct {
 	Free     uint64            `json:"free_bytes"`
 	Steps    []engine.StepView `json:"steps"`
 	Refused  string            `json:"refused,omitempty"`
+	Notes    []string          `json:"notes,omitempty"`
 	// ImageSizes and Estimate: see upgrade_size.go.
 	ImageSizes []upgrade.ImageSize `json:"image_sizes"`
 	Estimate   *upgrade.Estimate   `json:"estimate,omitempty"`
@@ -118,6 +123,9 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 			return engine.UsageError("--bundle loads images into a Docker engine; a Kubernetes install pulls through its cluster (push the bundle's images to the cluster's registry with `appsmith bundle load --push-to`)")
 		}
 		return kubeUpgradeRun(ctx, opts, s)
+	}
+	if opts.NoDBCheck {
+		return engine.UsageError("--no-db-check is for a Kubernetes install: on a host the container always answers for its database")
 	}
 	if opts.NoSnapshot {
 		return engine.UsageError("--no-snapshot is for a Kubernetes install: a host upgrade's rollback needs its copy of the stacks")
@@ -204,6 +212,12 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 		return nil
 	}
 	hops = upgrade.FitData(ctx, ui, hops) // in place or by dump and restore, from what the running MongoDB says
+	var mongoNotes []string
+	var mongoRefused string
+	var mongoRefusal error
+	if ui.DB == upgrade.DBExternalMongo {
+		hops, mongoNotes, mongoRefused, mongoRefusal = checkExternalMongo(ctx, in, hops, target)
+	}
 	sp := upgrade.NewSpec(ui, target, hops, deps.now())
 	if src != nil {
 		sp.Source, ui.Images = "bundle "+opts.Bundle, src
@@ -211,9 +225,10 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	plan := upgrade.Plan(ui, sp)
 	view := planView(in, ui, sp, plan)
 	refusal := preflightUpgrade(in, deps, ui, sp, &view)
-	if refusal == nil {
-		refusal = checkExternalMongo(ctx, in, sp, &view)
+	if refusal == nil && mongoRefusal != nil {
+		refusal, view.Refused = mongoRefusal, mongoRefused
 	}
+	view.Notes = append(view.Notes, mongoNotes...)
 	if refusal != nil && !opts.Plan {
 		return refusal
 	}
@@ -385,42 +400,43 @@ func printUpgradePlan(w io.Writer, v UpgradePlan, plan engine.Plan) {
 			fmt.Fprintf(w, "  %s\n", l)
 		}
 	}
+	for _, n := range v.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
 	if v.Refused != "" {
 		fmt.Fprintf(w, "  REFUSED: %s\n", v.Refused)
 	}
 	_ = plan.Print(w)
 }
 
-// checkExternalMongo asks an external MongoDB its version through the
-// container's own tools (appsmithctl mongo-eval: docker.env's URL, no
-// secret through this process) and refuses a path that needs a newer one.
-func checkExternalMongo(ctx context.Context, in *located, sp upgrade.Spec, v *UpgradePlan) error {
+// checkExternalMongo asks an external MongoDB its version and FCV through
+// the container's own tools (appsmithctl mongo-eval: docker.env's URL, no
+// secret through this process), refuses a path that needs a newer server,
+// and returns the hops with the FCV each one needs set first
+// (upgrade.FitExternalMongo: the same as on Kubernetes). refused is the
+// plan's one-line reason.
+func checkExternalMongo(ctx context.Context, in *located, hops []upgrade.Hop, to string) (out []upgrade.Hop, notes []string, refused string, err error) {
 	need := ""
-	for _, h := range sp.Hops {
+	for _, h := range hops {
 		if h.NeedsExternalMongo != "" && versionLess(need, h.NeedsExternalMongo) {
 			need = h.NeedsExternalMongo
 		}
 	}
 	if need == "" {
-		return nil
+		return hops, nil, "", nil
 	}
-	res, err := in.d.Exec(ctx, in.c.ID, []string{"appsmithctl", "mongo-eval", "db.version()"}, nil, nil)
-	got := ""
-	if err == nil && res.ExitCode == 0 {
-		lines := strings.Split(strings.TrimSpace(string(res.Stdout)), "\n")
-		got = strings.Trim(lines[len(lines)-1], `"' `)
+	data, rerr := upgrade.ReadExternalMongo(ctx, in.d, in.c.ID)
+	if rerr != nil {
+		return hops, nil, "external MongoDB version unknown", engine.Errorf(engine.ExitPreflight, "check that the database answers (`"+hint.Appsmith(in.dir, "logs backend")+"`)",
+			"could not ask the external MongoDB its version through the container's mongosh (%v); %s needs %s or newer", rerr, to, need)
 	}
-	if got == "" {
-		v.Refused = "external MongoDB version unknown"
-		return engine.Errorf(engine.ExitPreflight, "check that the database answers (`"+hint.Appsmith(in.dir, "logs backend")+"`)",
-			"could not ask the external MongoDB its version through the container's mongosh; %s needs %s or newer", sp.To, need)
+	out, notes, err = upgrade.FitExternalMongo(hops, data)
+	var me *upgrade.ExternalMongoError
+	if errors.As(err, &me) {
+		return hops, nil, "external MongoDB " + me.Server, engine.Errorf(engine.ExitPreflight, "upgrade the external MongoDB to "+me.Need+" or newer first (its featureCompatibilityVersion too), then run this again",
+			"%v", err)
 	}
-	if versionLess(got, need) {
-		v.Refused = "external MongoDB " + got
-		return engine.Errorf(engine.ExitPreflight, "upgrade the external MongoDB to "+need+" or newer first (its featureCompatibilityVersion too), then run this again",
-			"the external MongoDB runs %s and %s needs %s or newer", got, sp.To, need)
-	}
-	return nil
+	return out, notes, "", err
 }
 
 // versionLess compares dotted versions by their numbers ("" is the least).

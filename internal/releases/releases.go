@@ -61,6 +61,17 @@ func EmbeddedMongo(v *version.Version) string {
 	}
 }
 
+// StartFCV is the lowest featureCompatibilityVersion release v's backend
+// starts on ("" when it starts on any the server opens): v1.9.0–v1.9.37
+// crash-looped on data left at 4.4 by a MongoDB 4.4 → 5.0 upgrade (later
+// releases raise it themselves, FCVFloor).
+func StartFCV(v *version.Version) string {
+	if !v.LessThan(v1_9_0) && v.LessThan(v1_9_38) {
+		return "5.0"
+	}
+	return ""
+}
+
 // FCVFloor is the featureCompatibilityVersion release v raises older data
 // to once it has started ("" when it leaves it alone): v1.9.38 raised 4.4
 // data to 5.0 (earlier 1.9 images crash-looped on it), v1.96–v1.99 raise it

@@ -24,6 +24,14 @@ func TestFactsPerRelease(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s does not parse", c.tag)
 		}
+		// Only the 1.9 releases before v1.9.38 need the data at 5.0 to start.
+		wantStart := ""
+		if c.tag == "v1.9.0" || c.tag == "v1.9.2" {
+			wantStart = "5.0"
+		}
+		if got := StartFCV(v); got != wantStart {
+			t.Errorf("%s: StartFCV %q, want %q", c.tag, got, wantStart)
+		}
 		if NeedsAVX(v) != c.avx || EmbeddedMongo(v) != c.mongo || FCVFloor(v) != c.fcv || DefaultDB(v) != c.db {
 			t.Errorf("%s: avx %v mongo %s fcv %q db %s; want %v %s %q %s", c.tag, NeedsAVX(v), EmbeddedMongo(v), FCVFloor(v), DefaultDB(v), c.avx, c.mongo, c.fcv, c.db)
 		}

@@ -24,7 +24,7 @@ func TestKubeInterruptedHop(t *testing.T) {
 	e.install("v2.0.1")
 	claim := e.claim()
 
-	cmd := exec.Command(binary, "--dir", e.dir, "upgrade", badTag, "--yes", "--timeout", "2m", "--no-snapshot")
+	cmd := exec.Command(binary, "--dir", e.dir, "upgrade", badTag, "--yes", "--timeout", "2m", "--no-snapshot", "--no-db-check")
 	cmd.Env = append(os.Environ(), "NO_COLOR=1", "HOME="+filepath.Join(t.TempDir(), "home"), "KUBECONFIG=/nonexistent")
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

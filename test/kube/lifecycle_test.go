@@ -138,17 +138,22 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 		t.Fatalf("--plan changed the release: %d revisions", n)
 	}
 
-	// By default the data are snapshotted through the pod's exec first:
-	// kwok runs no container here, so the snapshot fails and nothing is
-	// upgraded.
+	// By default the MongoDB is asked and the data are snapshotted
+	// through the pod's exec first: kwok runs no container here, so each
+	// refuses in turn, naming the flag that takes it on, and nothing is
+	// upgraded (mongo_test.go has pods that answer).
 	r = e.run("upgrade", "v2.0.1", "--yes", "--timeout", "2m")
+	if r.code != 3 || !strings.Contains(r.errOut, "MongoDB") || !strings.Contains(r.errOut, "--no-db-check") {
+		t.Errorf("upgrade without a way into the pod: want exit 3 naming the MongoDB check and --no-db-check:\n%s", r)
+	}
+	r = e.run("upgrade", "v2.0.1", "--yes", "--timeout", "2m", "--no-db-check")
 	if r.code != 3 || !strings.Contains(r.errOut, "snapshot") || !strings.Contains(r.errOut, "--no-snapshot") {
 		t.Errorf("upgrade without a way into the pod: want exit 3 naming the snapshot and --no-snapshot:\n%s", r)
 	}
 	if n := len(e.history()); n != 1 {
 		t.Fatalf("a failed snapshot changed the release: %d revisions", n)
 	}
-	r = e.must(e.run("upgrade", "v2.0.1", "--yes", "--timeout", "2m", "--no-snapshot"), "upgrade v2.0.1")
+	r = e.must(e.run("upgrade", "v2.0.1", "--yes", "--timeout", "2m", "--no-snapshot", "--no-db-check"), "upgrade v2.0.1")
 	hist := e.history()
 	if len(hist) != 1+len(want) {
 		t.Fatalf("after the upgrade: %d revisions, want %d", len(hist), 1+len(want))
@@ -186,7 +191,7 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 
 	// 4. A bad hop: the pod of badTag never becomes Ready; the tool rolls
 	// back, deletes the bad pod and waits for Ready on the old tag.
-	r = e.run("upgrade", badTag, "--yes", "--timeout", "20s", "--no-snapshot")
+	r = e.run("upgrade", badTag, "--yes", "--timeout", "20s", "--no-snapshot", "--no-db-check")
 	if r.code == 0 {
 		t.Fatalf("the upgrade to a never-ready %s succeeded: %s", badTag, r)
 	}
@@ -208,7 +213,7 @@ func TestKubeInstallUpgradeRecover(t *testing.T) {
 	// 4b. A hop whose pod becomes Ready but whose /info reports another
 	// version than the tag: the same recovery, exit 4, and the message
 	// says what /info said. The revision stays failed.
-	r = e.run("upgrade", lyingTag, "--yes", "--timeout", "30s", "--no-snapshot")
+	r = e.run("upgrade", lyingTag, "--yes", "--timeout", "30s", "--no-snapshot", "--no-db-check")
 	if r.code != 4 {
 		t.Fatalf("the upgrade to %s, whose /info says %s: %s", lyingTag, lyingVersion, r)
 	}
