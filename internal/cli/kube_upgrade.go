@@ -201,15 +201,17 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 			if len(res.Deleted) > 0 {
 				deleted = fmt.Sprintf("; deleted the pods still on %s: %s", hop.To, strings.Join(res.Deleted, ", "))
 			}
-			data := ""
+			runs, data := kube.ImageTag(cur), ""
 			if snap != nil {
 				// The new version's backend may have started on the data:
-				// its migrations are not reversible, the snapshot is.
-				msg, _ := snap.restore(context.WithoutCancel(ctx), opts.IO, opts.Root, opts.Deps, s, h)
-				data = "; " + msg
+				// its migrations are not reversible, the snapshot is. It
+				// holds the data of the version before the first hop, so a
+				// later hop's failure takes the release back there too: the
+				// upgrade is all or nothing, as on a host.
+				runs, data = kubeBackToSnapshot(context.WithoutCancel(ctx), opts, s, h, snap, from, rev, i)
 			}
 			return engine.Errorf(engine.ExitNotReady, "`"+"helm history "+k.Release+" -n "+k.Namespace+"` shows the failed revision",
-				"%v%s; the release runs %s again%s", err, deleted, kube.ImageTag(cur), data)
+				"%v%s; the release runs %s again%s", err, deleted, runs, data)
 		}
 		if err != nil {
 			return engine.Errorf(engine.ExitFailure, "", "%v", err)
@@ -297,4 +299,26 @@ func kubeRollbackRun(ctx context.Context, opts *RollbackOptions, s *state.State)
 		fmt.Fprintf(opts.IO.Err, "%s; the newer data are kept in %s.\n", msg, newer.location)
 	}
 	return nil
+}
+
+// kubeBackToSnapshot puts the release back where the upgrade began after
+// hop i failed (and was recovered onto the hop before it): back to the
+// revision it started from when that is not where the recovery left it,
+// then the snapshot restored. It returns the version the release runs and
+// what happened to the data.
+func kubeBackToSnapshot(ctx context.Context, opts *UpgradeOptions, s *state.State, h *kube.Helm, snap *kubeSnapshot, from string, rev, i int) (string, string) {
+	runs := s.Version
+	if i > 0 {
+		res, err := h.Rollback(ctx, rev)
+		if err != nil {
+			return runs, fmt.Sprintf("; going back to revision %d (%s), whose data the snapshot holds, failed (%v): the data stay as the failed hop left them; the snapshot is %s, restore it once %s runs: `%s`",
+				rev, from, err, snap.location, from, hint.Appsmith(s.Dir, "restore "+snap.location+" --yes"))
+		}
+		if err := recordKube(s, from, res.Revision, opts.Deps); err != nil {
+			return runs, "; " + err.Error()
+		}
+		runs = from + fmt.Sprintf(" (revision %d's, which the data snapshot was taken on)", rev)
+	}
+	msg, _ := snap.restore(ctx, opts.IO, opts.Root, opts.Deps, s, h)
+	return runs, "; " + msg
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/internal/instance"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
+	"github.com/appsmith-install/appsmith-install/internal/state"
 	"github.com/appsmith-install/appsmith-install/internal/testenv"
 )
 
@@ -254,12 +255,18 @@ func TestBackupFromClusterRestoresOnHost(t *testing.T) {
 // A hop that fails after the new version could have touched the data is
 // rolled back with the data: the upgrade snapshots the release through
 // exec before its first hop and restores that snapshot into the release
-// once the hop is recovered. Here the "migration" deletes rows while the
-// bad revision is out; the rows are back after the failed upgrade.
+// once the hop is recovered. The snapshot holds the data of the version
+// before the first hop, so when a later hop fails the release goes back
+// there too (all or nothing, as on a host). Here the path is two hops,
+// v1.9.2 → v1.99 → the bad tag; the "migration" deletes rows while the
+// bad revision is out; the rows are back on v1.9.2 after the failed
+// upgrade. (The pod's exec reaches the stand-in's database; its /info is
+// the test's server, which answers the pod's tag.)
 func TestFailedHopRestoresTheSnapshot(t *testing.T) {
 	e, cli := newBackedEnv(t)
 	src := e.hostInstall(backedVersion)
-	e.backCluster(src)
+	e.k.BackExec(t, e.ns, podName, src.id)
+	e.installBacked(src, "v1.9.2")
 	const table = "appsmith.hop_seed"
 	testenv.SeedRows(t, cli, src.id, table, 300)
 	testenv.MustPGExec(t, cli, src.id, "ALTER TABLE "+table+" OWNER TO appsmith")
@@ -283,16 +290,19 @@ func TestFailedHopRestoresTheSnapshot(t *testing.T) {
 	}
 	testenv.MustPGExec(t, cli, src.id, "DELETE FROM "+table+" WHERE id > 10")
 	r := <-done
-	if r.code != 4 || !strings.Contains(r.errOut, "restored from the snapshot") {
-		t.Fatalf("upgrade to the never-ready %s: want exit 4 saying the snapshot was restored:\n%s", badTag, r)
+	if r.code != 4 || !strings.Contains(r.errOut, "restored from the snapshot") || !strings.Contains(r.errOut, "runs v1.9.2 (revision 1's") {
+		t.Fatalf("upgrade to the never-ready %s: want exit 4 saying the release is back on v1.9.2 with the snapshot restored:\n%s", badTag, r)
 	}
 	if n := testenv.CountRows(t, cli, src.id, table); n != 300 {
 		t.Errorf("%d rows after the failed hop, want the snapshot's 300", n)
 	}
-	if st, r := e.status(); !st.Healthy || st.ImageTag != backedVersion {
-		t.Errorf("not healthy on %s after the failed hop: %s", backedVersion, r)
+	if st, r := e.status(); !st.Healthy || st.ImageTag != "v1.9.2" {
+		t.Errorf("not healthy on v1.9.2 after the failed hop: %s", r)
 	}
-	snaps, _ := filepath.Glob(filepath.Join(e.dir, "backups", "appsmith-"+releaseName+"."+e.ns+"-*-"+backedVersion+".tar.zst"))
+	if s, err := state.Load(e.dir); err != nil || s.Version != "v1.9.2" || s.Kubernetes.Revision != e.last().Version {
+		t.Errorf("the record after the failed upgrade: %+v (%v), release at revision %d", s, err, e.last().Version)
+	}
+	snaps, _ := filepath.Glob(filepath.Join(e.dir, "backups", "appsmith-"+releaseName+"."+e.ns+"-*-v1.9.2.tar.zst"))
 	if len(snaps) != 1 {
 		t.Errorf("want the one snapshot, unencrypted and without the keys, in the install dir's backups: %v", snaps)
 	}
