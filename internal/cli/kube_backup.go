@@ -94,6 +94,9 @@ func kubeRestoreRun(ctx context.Context, opts *RestoreOptions, s *state.State, m
 	}
 	defer lock.Release()
 	opts.Root.usedDir = s.Dir
+	if err := guardUnfinished(s.Dir, nil); err != nil {
+		return err
+	}
 	if err := backup.CleanStages(s.Dir); err != nil {
 		return err
 	}

@@ -24,9 +24,39 @@ import (
 // in a 0700 directory, as a host's copy of its stacks is.
 type kubeSnapshot struct {
 	location string
+	// sink, when set, is the enclosing run's (an upgrade's plan): the
+	// backup's and restore's events go there without their outcomes, so
+	// --progress json still ends with one. nil: a sink of their own.
+	sink engine.Sink
+}
+
+// nested passes on a nested plan's events but its outcome.
+func nested(sink engine.Sink) engine.Sink {
+	return engine.SinkFunc(func(ev engine.Event) {
+		if ev.Kind != engine.KindOutcome {
+			sink.Emit(ev)
+		}
+	})
+}
+
+// sinkFor is the sink a snapshot's backup or restore reports to.
+func (k *kubeSnapshot) sinkFor(stdio IO, ro *rootOpts) (engine.Sink, func(), error) {
+	if k.sink != nil {
+		return nested(k.sink), func() {}, nil
+	}
+	sink, err := kubeSink(stdio, ro)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sink, func() { _ = sink.Close() }, nil
 }
 
 func takeKubeSnapshot(ctx context.Context, stdio IO, ro *rootOpts, deps Deps, s *state.State, h *kube.Helm) (*kubeSnapshot, error) {
+	return (&kubeSnapshot{}).take(ctx, stdio, ro, deps, s, h)
+}
+
+// take takes the snapshot into the install dir's backups.
+func (k *kubeSnapshot) take(ctx context.Context, stdio IO, ro *rootOpts, deps Deps, s *state.State, h *kube.Helm) (*kubeSnapshot, error) {
 	dir := instance.Layout{Dir: s.Dir}.Backups()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -35,18 +65,19 @@ func takeKubeSnapshot(ctx context.Context, stdio IO, ro *rootOpts, deps Deps, s 
 	if err != nil {
 		return nil, coreError(err)
 	}
-	sink, err := kubeSink(stdio, ro)
+	sink, done, err := k.sinkFor(stdio, ro)
 	if err != nil {
 		return nil, err
 	}
-	defer sink.Close()
+	defer done()
 	res, err := h.Backup(ctx, s.Dir, backup.CreateOptions{Store: store, Host: s.Kubernetes.Release + "." + s.Kubernetes.Namespace,
 		Installer: buildinfo.Get().Version, Now: deps.now}, sink)
 	if err != nil {
 		return nil, &engine.Error{Code: engine.ExitPreflight, Err: fmt.Errorf("the data snapshot before the upgrade failed, nothing was upgraded: %w", err),
 			Hint: "pass --no-snapshot only if the release's database is backed up another way"}
 	}
-	return &kubeSnapshot{location: res.Location}, nil
+	k.location = res.Location
+	return k, nil
 }
 
 // restore puts the snapshot back into the release (after a failed hop
@@ -64,11 +95,11 @@ func (k *kubeSnapshot) restore(ctx context.Context, stdio IO, ro *rootOpts, deps
 		return fmt.Sprintf("the data snapshot %s could not be read (%v): %s", k.location, err, retry), err
 	}
 	defer st.Remove()
-	sink, err := kubeSink(stdio, ro)
+	sink, done, err := k.sinkFor(stdio, ro)
 	if err != nil {
 		return err.Error(), err
 	}
-	defer sink.Close()
+	defer done()
 	p, err := h.PrepareRestore(ctx, st, instance.Layout{Dir: s.Dir}.Backups(), stamp, sink)
 	if err == nil {
 		err = p.Run(ctx, sink)

@@ -29,6 +29,9 @@ type KubeStatus struct {
 	Version        string `json:"version"`
 	VersionProblem string `json:"version_problem,omitempty"`
 	Healthy        bool   `json:"healthy"`
+	// Unfinished are operations a killed run left (an upgrade's journal),
+	// each with the command that finishes or undoes it.
+	Unfinished []Unfinished `json:"unfinished,omitempty"`
 }
 
 // replicaCounter says how many pods the release's workloads want.
@@ -86,8 +89,9 @@ func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 	if ks.VersionProblem == "" && ks.Version != st.ImageTag {
 		ks.Warnings = append(ks.Warnings, fmt.Sprintf("/info says version %s, but the release pins the image tag %s", ks.Version, st.ImageTag))
 	}
+	ks.Unfinished = unfinished(s.Dir)
 	ks.Healthy = st.State == "deployed" && err == nil && ks.PodsDesired > 0 && ks.PodsReady >= ks.PodsDesired &&
-		ks.Version == st.ImageTag
+		ks.Version == st.ImageTag && len(ks.Unfinished) == 0
 	if opts.JSON {
 		if err := printJSON(opts.IO, ks); err != nil {
 			return err
@@ -106,6 +110,9 @@ func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 			fmt.Fprintf(w, "  version (/info) unknown: %s\n", ks.VersionProblem)
 		} else {
 			fmt.Fprintf(w, "  version (/info) %s\n", ks.Version)
+		}
+		for _, u := range ks.Unfinished {
+			fmt.Fprintf(w, "  unfinished: %s, begun %s, stopped at %s: `%s` finishes or undoes it\n", u.Operation, u.Began.Local().Format(time.DateTime), orDash(u.Step), u.Fix)
 		}
 		for _, warn := range ks.Warnings {
 			fmt.Fprintf(w, "  warning: %s\n", warn)

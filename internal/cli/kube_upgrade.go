@@ -59,14 +59,32 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 			fmt.Fprintf(stdio.Err, format, args...)
 		}
 	}
-	if opts.Resume || opts.Auto || opts.UpdateCompose {
-		return engine.UsageError("--resume, --auto and --update-compose are not implemented for a Kubernetes target")
+	if opts.Auto || opts.UpdateCompose {
+		return engine.UsageError("--auto and --update-compose are not implemented for a Kubernetes target")
+	}
+	if opts.Resume {
+		if opts.Target != "" || opts.Plan {
+			return engine.UsageError("--resume takes no VERSION and no --plan: it finishes or rolls back the interrupted upgrade")
+		}
+		return kubeResume(ctx, opts, s)
 	}
 	k := s.Kubernetes
 	ko := recordedKube(s)
 	h, err := deps.kube(ko, opts.Timeout)
 	if err != nil {
 		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
+	}
+	if !opts.Plan {
+		lock, err := lockDir(s.Dir)
+		if err != nil {
+			return err
+		}
+		defer lock.Release()
+	}
+	// A killed run's upgrade is ended first: what the release runs now may
+	// be its half-made hop.
+	if err := guardUnfinished(s.Dir, nil); err != nil {
+		return err
 	}
 	rev, cur, err := h.Current()
 	if err != nil {
@@ -170,59 +188,134 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 	if _, err := kube.ChartLine(ch); err != nil {
 		return engine.Errorf(engine.ExitPreflight, "", "%v", err)
 	}
-	var snap *kubeSnapshot
-	if !opts.NoSnapshot {
-		if snap, err = takeKubeSnapshot(ctx, opts.IO, opts.Root, opts.Deps, s, h); err != nil {
-			return err
-		}
-		say("Data snapshot before the upgrade: %s\n", snap.location)
-		s.Kubernetes.Snapshot = &state.KubeSnapshot{Location: snap.location, Version: from, Revision: rev}
-		if err := state.Save(s.Dir, s); err != nil {
-			return err
-		}
-	}
+	vals := make([]kube.Values, len(hops))
 	for i, hop := range hops {
-		vals, err := kube.HopValues(cur, hop.To)
-		if err != nil {
+		if vals[i], err = kube.HopValues(cur, hop.To); err != nil {
 			return engine.Errorf(engine.ExitPreflight, "", "%v", err)
 		}
-		if len(hop.Pre) > 0 {
-			say("Hop %d/%d: setting MongoDB's featureCompatibilityVersion to %s before %s ...\n", i+1, len(hops), hop.Pre[len(hop.Pre)-1].FCV, hop.To)
-			if err := kubeSetFCV(ctx, h, kube.ImageTag(cur), hop.Pre); err != nil {
-				return engine.Errorf(engine.ExitFailure, "`"+hint.Appsmith(s.Dir, "status")+"` shows the release; the upgrade can be run again",
-					"%v; nothing of hop %d was applied: release %s runs %s (revision %d)", err, i+1, k.Release, kube.ImageTag(cur), s.Kubernetes.Revision)
-			}
+		cur = vals[i]
+	}
+	u := &kubeUpgrade{opts: opts, s: s, h: h, ch: ch, from: from, to: target, rev: rev, hops: hops, vals: vals, snapshot: !opts.NoSnapshot}
+	started := false
+	u.upgraded = func() bool { return started }
+	plan := u.plan()
+	for i := range plan.Steps {
+		if plan.Steps[i].ID == "helm-upgrade" {
+			run := plan.Steps[i].Run
+			plan.Steps[i].Run = func(ctx context.Context, r engine.Reporter) error { started = true; return run(ctx, r) }
 		}
-		say("Hop %d/%d: helm upgrade %s to %s, waiting until Ready and /info says %s ...\n", i+1, len(hops), k.Release, hop.To, hop.To)
-		res, err := h.UpgradeHop(ctx, ch, vals)
-		if errors.Is(err, kube.ErrHopRolledBack) {
-			_ = recordKube(s, kube.ImageTag(cur), res.Revision, deps)
-			deleted := ""
-			if len(res.Deleted) > 0 {
-				deleted = fmt.Sprintf("; deleted the pods still on %s: %s", hop.To, strings.Join(res.Deleted, ", "))
-			}
-			runs, data := kube.ImageTag(cur), ""
-			if snap != nil {
-				// The new version's backend may have started on the data:
-				// its migrations are not reversible, the snapshot is. It
-				// holds the data of the version before the first hop, so a
-				// later hop's failure takes the release back there too: the
-				// upgrade is all or nothing, as on a host.
-				runs, data = kubeBackToSnapshot(context.WithoutCancel(ctx), opts, s, h, snap, from, rev, i)
-			}
-			return engine.Errorf(engine.ExitNotReady, "`"+"helm history "+k.Release+" -n "+k.Namespace+"` shows the failed revision",
-				"%v%s; the release runs %s again%s", err, deleted, runs, data)
+	}
+	return u.run(ctx, plan, nil)
+}
+
+// run runs (j nil) or rolls back (j an interrupted run's journal) the
+// upgrade's plan and says how it ended.
+func (u *kubeUpgrade) run(ctx context.Context, plan engine.Plan, j *engine.Journal) error {
+	s, k := u.s, u.s.Kubernetes
+	sink, err := kubeSink(u.opts.IO, u.opts.Root)
+	if err != nil {
+		return err
+	}
+	var out engine.Outcome
+	resumed := j != nil
+	if !resumed {
+		meta, merr := u.meta()
+		if merr != nil {
+			return merr
 		}
-		if err != nil {
-			return engine.Errorf(engine.ExitFailure, "", "%v", err)
-		}
-		if err := recordKube(s, hop.To, res.Revision, deps); err != nil {
+		if j, err = engine.Create(instance.Layout{Dir: s.Dir}.Journal(), u.op(), plan, meta); err != nil {
 			return err
 		}
-		cur = vals
+		defer j.Close()
+		out, err = engine.Runner{Sink: sink, Journal: j, OnFailure: engine.RollBackOnFailure}.Run(ctx, plan)
+	} else {
+		out, err = engine.Runner{Sink: sink, Journal: j, OnFailure: engine.RollBackOnFailure}.RollBack(context.WithoutCancel(ctx), plan,
+			"the upgrade to "+u.to+" was interrupted before it was done")
 	}
-	say("Release %s runs %s (revision %d).\n", k.Release, target, s.Kubernetes.Revision)
-	return nil
+	_ = sink.Close()
+	quiet := u.opts.Root.progress == "json" || u.opts.Root.progress == "quiet"
+	switch _, ended := j.Ended(); {
+	case out == engine.OutcomeDone:
+		if !quiet {
+			fmt.Fprintf(u.opts.IO.Err, "Release %s runs %s (revision %d).\n", k.Release, s.Version, k.Revision)
+		}
+		return nil
+	case resumed && ended:
+		// An interrupted run undone (or found to have changed nothing).
+		if !quiet {
+			fmt.Fprintf(u.opts.IO.Err, "The interrupted upgrade to %s was rolled back: release %s runs %s (revision %d)%s.\n", u.to, k.Release, s.Version, k.Revision, u.data)
+		}
+		return nil
+	case out == engine.OutcomeRolledBack:
+		code, hint := engine.ExitCode(err), "`helm history "+k.Release+" -n "+k.Namespace+"` shows the failed revision"
+		if u.hopErr != nil {
+			// A hop that failed, or was interrupted, and was recovered.
+			code, err = engine.ExitNotReady, u.hopErr
+		}
+		if !u.upgraded() {
+			return &engine.Error{Code: code, Err: fmt.Errorf("%w: nothing was upgraded", err), Hint: engineHint(err)}
+		}
+		return engine.Errorf(code, hint, "%v; the release runs %s again (revision %d)%s", err, s.Version, k.Revision, u.data)
+	case !ended:
+		return &engine.Error{Code: engine.ExitFailure, Err: err,
+			Hint: "`" + hint.Appsmith(s.Dir, "upgrade --resume") + "` finishes or undoes this upgrade; `" + hint.Appsmith(s.Dir, "status") + "` shows the release"}
+	}
+	return err
+}
+
+// engineHint is the hint an error carries, if any.
+func engineHint(err error) string {
+	var e *engine.Error
+	if errors.As(err, &e) {
+		return e.Hint
+	}
+	return ""
+}
+
+// kubeResume undoes the Kubernetes upgrade a killed run left unfinished:
+// the release back on the revision it began on (a revision left pending
+// marked failed first), the data snapshot restored when a hop had begun.
+// One whose every hop was done is only closed.
+func kubeResume(ctx context.Context, opts *UpgradeOptions, s *state.State) error {
+	h, err := opts.Deps.kube(recordedKube(s), opts.Timeout)
+	if err != nil {
+		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
+	}
+	lock, err := lockDir(s.Dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	js, err := upgrade.Unfinished(s.Dir)
+	if err != nil {
+		return err
+	}
+	if len(js) == 0 {
+		fmt.Fprintf(opts.IO.Err, "No interrupted upgrade in %s: nothing to do.\n", s.Dir)
+		return nil
+	}
+	j, err := engine.Open(js[len(js)-1].Path())
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	u, err := kubeUpgradeFromJournal(opts, s, h, j)
+	if err != nil {
+		return err
+	}
+	plan := u.plan()
+	last := len(u.hops) - 1
+	if _, ok := j.Done(hopScope(last, u.hops[last]) + "/helm-upgrade"); ok {
+		// Killed after the last hop was verified: only the end is missing.
+		sink, err := kubeSink(opts.IO, opts.Root)
+		if err != nil {
+			return err
+		}
+		_, err = engine.Runner{Sink: sink, Journal: j, OnFailure: engine.RollBackOnFailure}.Resume(ctx, plan)
+		_ = sink.Close()
+		return err
+	}
+	return u.run(ctx, plan, j)
 }
 
 // recordKube records that the release runs version at revision. The tag
@@ -255,6 +348,14 @@ func kubeRollbackRun(ctx context.Context, opts *RollbackOptions, s *state.State)
 	h, err := opts.Deps.kube(ko, opts.Timeout)
 	if err != nil {
 		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
+	}
+	lock, err := lockDir(s.Dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	if err := guardUnfinished(s.Dir, nil); err != nil {
+		return err
 	}
 	var newer *kubeSnapshot
 	if snap := k.Snapshot; snap != nil {
@@ -299,26 +400,4 @@ func kubeRollbackRun(ctx context.Context, opts *RollbackOptions, s *state.State)
 		fmt.Fprintf(opts.IO.Err, "%s; the newer data are kept in %s.\n", msg, newer.location)
 	}
 	return nil
-}
-
-// kubeBackToSnapshot puts the release back where the upgrade began after
-// hop i failed (and was recovered onto the hop before it): back to the
-// revision it started from when that is not where the recovery left it,
-// then the snapshot restored. It returns the version the release runs and
-// what happened to the data.
-func kubeBackToSnapshot(ctx context.Context, opts *UpgradeOptions, s *state.State, h *kube.Helm, snap *kubeSnapshot, from string, rev, i int) (string, string) {
-	runs := s.Version
-	if i > 0 {
-		res, err := h.Rollback(ctx, rev)
-		if err != nil {
-			return runs, fmt.Sprintf("; going back to revision %d (%s), whose data the snapshot holds, failed (%v): the data stay as the failed hop left them; the snapshot is %s, restore it once %s runs: `%s`",
-				rev, from, err, snap.location, from, hint.Appsmith(s.Dir, "restore "+snap.location+" --yes"))
-		}
-		if err := recordKube(s, from, res.Revision, opts.Deps); err != nil {
-			return runs, "; " + err.Error()
-		}
-		runs = from + fmt.Sprintf(" (revision %d's, which the data snapshot was taken on)", rev)
-	}
-	msg, _ := snap.restore(ctx, opts.IO, opts.Root, opts.Deps, s, h)
-	return runs, "; " + msg
 }

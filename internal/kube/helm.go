@@ -285,6 +285,34 @@ func (h *Helm) recover(ctx context.Context, revision int, goodTag, badTag string
 	return res, err
 }
 
+// FailPending marks the release's newest revision failed when a run that
+// was killed left it pending (Helm's lock: no upgrade would start on it,
+// and a rollback would count it as the version to leave). It returns the
+// revision it marked, 0 when none was pending.
+func (h *Helm) FailPending() (int, error) {
+	last, err := h.Cfg.Releases.Last(h.Opts.Release)
+	if err != nil {
+		return 0, fmt.Errorf("release %s: %w", h.Opts.Release, err)
+	}
+	if last.Info == nil || !last.Info.Status.IsPending() {
+		return 0, nil
+	}
+	last.SetStatus(release.StatusFailed, "appsmith-install: the run that made this revision was interrupted")
+	if err := h.Cfg.Releases.Update(last); err != nil {
+		return 0, fmt.Errorf("marking revision %d failed: %w", last.Version, err)
+	}
+	return last.Version, nil
+}
+
+// RevisionTag is the image tag revision n of the release pinned.
+func (h *Helm) RevisionTag(n int) (string, error) {
+	rel, err := h.Cfg.Releases.Get(h.Opts.Release, n)
+	if err != nil {
+		return "", fmt.Errorf("release %s revision %d: %w", h.Opts.Release, n, err)
+	}
+	return ImageTag(rel.Config), nil
+}
+
 // Rollbacker rolls a release back to a revision without waiting.
 type Rollbacker func(ctx context.Context, revision int) error
 

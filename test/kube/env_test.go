@@ -166,6 +166,11 @@ type kubeStatus struct {
 	PodsDesired int    `json:"pods_desired"`
 	Version     string `json:"version"`
 	Healthy     bool   `json:"healthy"`
+	// Unfinished: what a killed run left, with the command that ends it.
+	Unfinished []struct {
+		Operation string `json:"operation"`
+		Fix       string `json:"fix"`
+	} `json:"unfinished"`
 }
 
 func (e *env) status() (kubeStatus, result) {

@@ -101,7 +101,7 @@ func TestUpgradeAsksTheMongoDBThroughExec(t *testing.T) {
 	}
 
 	r = e.must(e.run("upgrade", "v2.0.1", "--yes", "--timeout", "2m", "--progress", "plain"), "upgrade v2.0.1")
-	contains(t, "upgrade's stderr", r.errOut, "setting MongoDB's featureCompatibilityVersion to 5.0 before v1.9.2")
+	contains(t, "upgrade's stderr", r.errOut, "Set MongoDB's featureCompatibilityVersion to 5.0 before v1.9.2")
 	if got := testenv.MongoEval(t, cli, cur.id, "db.adminCommand({getParameter: 1, featureCompatibilityVersion: 1}).featureCompatibilityVersion.version"); !strings.Contains(got, "5.0") {
 		t.Errorf("FCV after the upgrade: %s, want 5.0", got)
 	}
