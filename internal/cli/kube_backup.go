@@ -88,15 +88,12 @@ func kubeBackupRun(ctx context.Context, opts *BackupOptions, s *state.State, mod
 // Kubernetes target's release (kube.Helm.PrepareRestore and Run).
 func kubeRestoreRun(ctx context.Context, opts *RestoreOptions, s *state.State, mode progress.Mode, dec backup.Decrypt) error {
 	stdio, deps := opts.IO, opts.Deps
-	lock, err := lockDir(s.Dir)
+	unlock, err := lockWhole(s.Dir)
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
+	defer unlock()
 	opts.Root.usedDir = s.Dir
-	if err := guardUnfinished(s.Dir, nil); err != nil {
-		return err
-	}
 	if err := backup.CleanStages(s.Dir); err != nil {
 		return err
 	}

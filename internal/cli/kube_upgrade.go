@@ -69,21 +69,22 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 		return kubeResume(ctx, opts, s)
 	}
 	k := s.Kubernetes
-	ko := recordedKube(s)
-	h, err := deps.kube(ko, opts.Timeout)
+	h, err := kubeConnect(deps, s, opts.Timeout)
 	if err != nil {
-		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
-	}
-	if !opts.Plan {
-		lock, err := lockDir(s.Dir)
-		if err != nil {
-			return err
-		}
-		defer lock.Release()
+		return err
 	}
 	// A killed run's upgrade is ended first: what the release runs now may
-	// be its half-made hop.
-	if err := guardUnfinished(s.Dir, nil); err != nil {
+	// be its half-made hop. --plan changes nothing: it takes no lock.
+	if opts.Plan {
+		err = guardUnfinished(s.Dir, nil)
+	} else {
+		var unlock func()
+		unlock, err = lockWhole(s.Dir)
+		if err == nil {
+			defer unlock()
+		}
+	}
+	if err != nil {
 		return err
 	}
 	rev, cur, err := h.Current()
@@ -277,9 +278,9 @@ func engineHint(err error) string {
 // marked failed first), the data snapshot restored when a hop had begun.
 // One whose every hop was done is only closed.
 func kubeResume(ctx context.Context, opts *UpgradeOptions, s *state.State) error {
-	h, err := opts.Deps.kube(recordedKube(s), opts.Timeout)
+	h, err := kubeConnect(opts.Deps, s, opts.Timeout)
 	if err != nil {
-		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
+		return err
 	}
 	lock, err := lockDir(s.Dir)
 	if err != nil {
@@ -344,19 +345,15 @@ func kubeRollbackRun(ctx context.Context, opts *RollbackOptions, s *state.State)
 		return engine.UsageError("on Kubernetes a rollback returns the previous revision's image and values, and the data the last upgrade snapshotted (the newer data are backed up first): pass --yes to go ahead")
 	}
 	k := s.Kubernetes
-	ko := kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release}
-	h, err := opts.Deps.kube(ko, opts.Timeout)
-	if err != nil {
-		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
-	}
-	lock, err := lockDir(s.Dir)
+	h, err := kubeConnect(opts.Deps, s, opts.Timeout)
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-	if err := guardUnfinished(s.Dir, nil); err != nil {
+	unlock, err := lockWhole(s.Dir)
+	if err != nil {
 		return err
 	}
+	defer unlock()
 	var newer *kubeSnapshot
 	if snap := k.Snapshot; snap != nil {
 		if _, err := os.Stat(snap.Location); err == nil {
@@ -400,4 +397,28 @@ func kubeRollbackRun(ctx context.Context, opts *RollbackOptions, s *state.State)
 		fmt.Fprintf(opts.IO.Err, "%s; the newer data are kept in %s.\n", msg, newer.location)
 	}
 	return nil
+}
+
+// kubeConnect is the recorded release's Helm, through the kubeconfig
+// appsmith.yaml names.
+func kubeConnect(deps Deps, s *state.State, timeout time.Duration) (*kube.Helm, error) {
+	h, err := deps.kube(recordedKube(s), timeout)
+	if err != nil {
+		return nil, engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
+	}
+	return h, nil
+}
+
+// lockWhole takes the install dir's lock for a change, and refuses it
+// while a killed run's operation is unfinished (guardUnfinished).
+func lockWhole(dir string) (unlock func(), err error) {
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := guardUnfinished(dir, nil); err != nil {
+		_ = lock.Release()
+		return nil, err
+	}
+	return func() { _ = lock.Release() }, nil
 }

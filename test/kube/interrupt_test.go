@@ -24,23 +24,8 @@ func TestKubeInterruptedHop(t *testing.T) {
 	e.install("v2.0.1")
 	claim := e.claim()
 
-	cmd := exec.Command(binary, "--dir", e.dir, "upgrade", badTag, "--yes", "--timeout", "2m", "--no-snapshot", "--no-db-check")
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "HOME="+filepath.Join(t.TempDir(), "home"), "KUBECONFIG=/nonexistent")
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
-		p, err := e.cs.CoreV1().Pods(e.ns).Get(ctx, podName, metav1.GetOptions{})
-		return err == nil && strings.HasSuffix(p.Spec.Containers[0].Image, ":"+badTag), nil
-	})
-	if err != nil {
-		_ = cmd.Process.Kill()
-		t.Fatalf("the pod never moved to %s: %v\nstderr:\n%s", badTag, err, errOut.String())
-	}
+	cmd, out, errOut, done := e.upgradeUntilBadPod()
+	var err error
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -80,25 +65,11 @@ func TestKubeKilledUpgradeResumes(t *testing.T) {
 	e.install("v2.0.1")
 	claim := e.claim()
 
-	cmd := exec.Command(binary, "--dir", e.dir, "upgrade", badTag, "--yes", "--timeout", "2m", "--no-snapshot", "--no-db-check")
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "HOME="+filepath.Join(t.TempDir(), "home"), "KUBECONFIG=/nonexistent")
-	var errOut bytes.Buffer
-	cmd.Stderr = &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
-		p, err := e.cs.CoreV1().Pods(e.ns).Get(ctx, podName, metav1.GetOptions{})
-		return err == nil && strings.HasSuffix(p.Spec.Containers[0].Image, ":"+badTag), nil
-	})
-	if err != nil {
-		_ = cmd.Process.Kill()
-		t.Fatalf("the pod never moved to %s: %v\nstderr:\n%s", badTag, err, errOut.String())
-	}
+	cmd, _, errOut, done := e.upgradeUntilBadPod()
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait()
+	<-done
 	t.Logf("killed upgrade's stderr:\n%s", errOut.String())
 	if rel := e.last(); rel.Info.Status.String() != "pending-upgrade" || tagOf(rel.Config) != badTag {
 		t.Fatalf("after the kill: revision %d %s on %q, want the hop pending on %s", rel.Version, rel.Info.Status, tagOf(rel.Config), badTag)
@@ -139,4 +110,30 @@ func TestKubeKilledUpgradeResumes(t *testing.T) {
 	}
 	r = e.must(e.run("upgrade", "--resume"), "a second upgrade --resume")
 	contains(t, "a second upgrade --resume", r.errOut, "nothing to do")
+}
+
+// upgradeUntilBadPod starts an upgrade to badTag (no snapshot, no
+// database check: kwok's pods have no exec here) and returns once the pod
+// runs the new tag, mid-hop; done yields the command's end.
+func (e *env) upgradeUntilBadPod() (cmd *exec.Cmd, out, errOut *bytes.Buffer, done chan error) {
+	t := e.t
+	t.Helper()
+	cmd = exec.Command(binary, "--dir", e.dir, "upgrade", badTag, "--yes", "--timeout", "2m", "--no-snapshot", "--no-db-check")
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "HOME="+filepath.Join(t.TempDir(), "home"), "KUBECONFIG=/nonexistent")
+	out, errOut = &bytes.Buffer{}, &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done = make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		p, err := e.cs.CoreV1().Pods(e.ns).Get(ctx, podName, metav1.GetOptions{})
+		return err == nil && strings.HasSuffix(p.Spec.Containers[0].Image, ":"+badTag), nil
+	})
+	if err != nil {
+		_ = cmd.Process.Kill()
+		t.Fatalf("the pod never moved to %s: %v\nstderr:\n%s", badTag, err, errOut.String())
+	}
+	return cmd, out, errOut, done
 }
