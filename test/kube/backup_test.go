@@ -343,3 +343,34 @@ func TestRollbackPutsTheSnapshotBack(t *testing.T) {
 		t.Errorf("a second rollback restored the snapshot again:\n%s", r)
 	}
 }
+
+// An upgrade killed (SIGKILL) after its snapshot and while the new
+// version is out is undone by `upgrade --resume` with the data: the
+// release back on the revision it began on, and the snapshot restored
+// over what the new version did to the database meanwhile.
+func TestKilledUpgradeResumesWithTheSnapshot(t *testing.T) {
+	e, cli := newBackedEnv(t)
+	src := e.hostInstall(backedVersion)
+	e.k.BackExec(t, e.ns, podName, src.id)
+	e.installBacked(src, backedVersion)
+	const table = "appsmith.kill_seed"
+	testenv.SeedRows(t, cli, src.id, table, 120)
+	testenv.MustPGExec(t, cli, src.id, "ALTER TABLE "+table+" OWNER TO appsmith")
+
+	cmd, _, errOut, done := e.upgradeUntilBadPod("--progress", "plain")
+	// The new version "migrates", and the run dies.
+	testenv.MustPGExec(t, cli, src.id, "DELETE FROM "+table+" WHERE id > 7")
+	_ = cmd.Process.Kill()
+	<-done
+	t.Logf("killed upgrade's stderr:\n%s", errOut.String())
+
+	r := e.must(e.run("upgrade", "--resume", "--timeout", "2m", "--progress", "plain"), "upgrade --resume")
+	contains(t, "upgrade --resume", r.errOut, "was rolled back", "runs "+backedVersion, "restored from the snapshot")
+	if n := testenv.CountRows(t, cli, src.id, table); n != 120 {
+		t.Errorf("%d rows after --resume, want the snapshot's 120", n)
+	}
+	if st, r := e.status(); !st.Healthy || st.ImageTag != backedVersion || len(st.Unfinished) != 0 {
+		t.Errorf("status after --resume: %s", r)
+	}
+	e.noSecretLeaks(e.secret(), e.history())
+}

@@ -24,7 +24,7 @@ func TestKubeInterruptedHop(t *testing.T) {
 	e.install("v2.0.1")
 	claim := e.claim()
 
-	cmd, out, errOut, done := e.upgradeUntilBadPod()
+	cmd, out, errOut, done := e.upgradeUntilBadPod("--no-snapshot", "--no-db-check") // kwok's pods have no exec here
 	var err error
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestKubeKilledUpgradeResumes(t *testing.T) {
 	e.install("v2.0.1")
 	claim := e.claim()
 
-	cmd, _, errOut, done := e.upgradeUntilBadPod()
+	cmd, _, errOut, done := e.upgradeUntilBadPod("--no-snapshot", "--no-db-check") // kwok's pods have no exec here
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -112,13 +112,13 @@ func TestKubeKilledUpgradeResumes(t *testing.T) {
 	contains(t, "a second upgrade --resume", r.errOut, "nothing to do")
 }
 
-// upgradeUntilBadPod starts an upgrade to badTag (no snapshot, no
-// database check: kwok's pods have no exec here) and returns once the pod
-// runs the new tag, mid-hop; done yields the command's end.
-func (e *env) upgradeUntilBadPod() (cmd *exec.Cmd, out, errOut *bytes.Buffer, done chan error) {
+// upgradeUntilBadPod starts an upgrade to badTag with more arguments and
+// returns once the pod runs the new tag, mid-hop; done yields the
+// command's end.
+func (e *env) upgradeUntilBadPod(more ...string) (cmd *exec.Cmd, out, errOut *bytes.Buffer, done chan error) {
 	t := e.t
 	t.Helper()
-	cmd = exec.Command(binary, "--dir", e.dir, "upgrade", badTag, "--yes", "--timeout", "2m", "--no-snapshot", "--no-db-check")
+	cmd = exec.Command(binary, append([]string{"--dir", e.dir, "upgrade", badTag, "--yes", "--timeout", "2m"}, more...)...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1", "HOME="+filepath.Join(t.TempDir(), "home"), "KUBECONFIG=/nonexistent")
 	out, errOut = &bytes.Buffer{}, &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, errOut
