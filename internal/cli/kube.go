@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/buildinfo"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/fsutil"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/kube"
 	"github.com/appsmith-install/appsmith-install/internal/progress"
@@ -70,6 +72,7 @@ type KubePlan struct {
 	Namespace       string      `json:"namespace"`
 	Chart           string      `json:"chart,omitempty"`
 	ChartVersion    string      `json:"chart_version,omitempty"`
+	ChartSource     string      `json:"chart_source,omitempty"` // an oci:// chart, exactly as pulled
 	Line            string      `json:"mapping_line"`
 	Version         string      `json:"version"`
 	Image           string      `json:"image"`
@@ -137,17 +140,30 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 	}
 	var line kube.Line
 	var ch *chart.Chart
+	var pulled *kube.OCIChart
 	switch {
 	case ko.Chart == "":
 		if !fl.DryRun {
-			return engine.UsageError("--chart is needed to install: Appsmith's Helm chart as a directory or .tgz (helm pull appsmith/appsmith gets one)")
+			return engine.UsageError("--chart is needed to install: Appsmith's Helm chart as a directory, a .tgz (helm pull appsmith/appsmith gets one) or an oci:// reference")
 		}
 		line, _ = kube.LineOf(kube.DefaultLine)
 		p.Notes = append(p.Notes, "no --chart: the values are those of the official chart's "+kube.DefaultLine+" line; nothing was rendered")
-	case strings.HasPrefix(ko.Chart, "oci://"):
-		return engine.UsageError("--chart %s: pulling from an OCI registry is not implemented yet; pull it first (helm pull %s) and give the .tgz", ko.Chart, ko.Chart)
 	default:
-		c, err := kube.LoadChart(ko.Chart)
+		path := ko.Chart
+		if kube.IsOCI(ko.Chart) {
+			// Pulled aside first: a bad chart changes nothing on disk; a
+			// good one moves into the install dir once the install runs.
+			tmp, err := os.MkdirTemp("", "appsmith-chart-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			if pulled, err = kube.PullChart(ko.Chart, tmp); err != nil {
+				return engine.Errorf(engine.ExitPreflight, "check the reference and that the registry answers (`helm registry login` for one that needs it)", "--chart %s: %v", ko.Chart, err)
+			}
+			path, p.ChartSource = pulled.Path, pulled.Ref
+		}
+		c, err := kube.LoadChart(path)
 		if err != nil {
 			return engine.UsageError("%v", err)
 		}
@@ -197,6 +213,21 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return engine.Errorf(engine.ExitPreflight, "", "install dir %s: %v", o.Dir, err)
 	}
+	source := ""
+	if pulled != nil {
+		// Later upgrades use this very chart, without the registry.
+		local := filepath.Join(o.Dir, "charts", filepath.Base(pulled.Path))
+		b, err := os.ReadFile(pulled.Path)
+		if err == nil {
+			if err = os.MkdirAll(filepath.Dir(local), 0o755); err == nil {
+				err = fsutil.WriteFileAtomic(local, b, 0o644)
+			}
+		}
+		if err != nil {
+			return engine.Errorf(engine.ExitPreflight, "", "keeping the chart %s in %s: %v", pulled.Ref, local, err)
+		}
+		ko.Chart, source = local, pulled.Ref
+	}
 	var cert, key []byte
 	if tlsm != nil && tlsm.KeyPair != nil {
 		cert, key = tlsm.KeyPair.FullchainPEM, tlsm.KeyPair.PrivkeyPEM
@@ -212,7 +243,7 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 		Edition: o.Edition, Registry: o.Registry, Tag: o.Version, Image: p.Image, Version: version,
 		Database: dbKind(o), Redis: redisKind(o), TLS: o.TLS, Domain: o.Domain, Target: targetKubernetes, Status: state.StatusInstalling,
 		Kubernetes: &state.Kubernetes{Kubeconfig: ko.Kubeconfig, Context: ko.Context, Namespace: ko.Namespace,
-			Release: ko.Release, Chart: ko.Chart, Values: ko.ValuesFiles}}
+			Release: ko.Release, Chart: ko.Chart, ChartSource: source, Values: ko.ValuesFiles}}
 	first := engine.Step{ID: "record", Title: "record the target in " + state.Path(o.Dir) + " (as installing)",
 		Run: func(context.Context, engine.Reporter) error { return state.Save(o.Dir, rec) }}
 	last := engine.Step{ID: "record-ready", Title: "record the release's revision, Ready",
@@ -264,12 +295,15 @@ func resolveVersion(ctx context.Context, deps Deps, o install.Options) (string, 
 }
 
 func kubeSteps(p KubePlan, ko kube.Options, o install.Options, tlsm *install.TLSMaterial) []string {
-	steps := []string{
-		"record the target and its settings in " + state.Path(o.Dir) + " as installing, so later commands need no flags",
-		"create the namespace " + p.Namespace + " if it is missing",
-		fmt.Sprintf("create the Secret %s if it is missing, else add only the keys it lacks (%s; the encryption keys are generated once, never regenerated)",
-			ko.SecretName(), strings.Join(p.SecretKeys, ", ")),
+	steps := []string{}
+	if p.ChartSource != "" {
+		steps = append(steps, "keep the chart pulled from "+p.ChartSource+" in "+filepath.Join(o.Dir, "charts")+": upgrades use it, without the registry")
 	}
+	steps = append(steps,
+		"record the target and its settings in "+state.Path(o.Dir)+" as installing, so later commands need no flags",
+		"create the namespace "+p.Namespace+" if it is missing",
+		fmt.Sprintf("create the Secret %s if it is missing, else add only the keys it lacks (%s; the encryption keys are generated once, never regenerated)",
+			ko.SecretName(), strings.Join(p.SecretKeys, ", ")))
 	if tlsm != nil && tlsm.KeyPair != nil {
 		steps = append(steps, "create the kubernetes.io/tls Secret "+ko.TLSSecretName()+" from --cert and --key if it is missing")
 	}
@@ -314,6 +348,9 @@ func printKubePlan(w io.Writer, p KubePlan, asJSON bool) error {
 	chart := "no chart given"
 	if p.Chart != "" {
 		chart = "chart " + p.Chart + " " + p.ChartVersion
+		if p.ChartSource != "" {
+			chart = "chart " + p.ChartSource + " (pulled; kept in the install dir)"
+		}
 	}
 	fmt.Fprintf(w, "  release %s in namespace %s, %s, values of mapping line %s\n", p.Release, p.Namespace, chart, p.Line)
 	for i, s := range p.Steps {

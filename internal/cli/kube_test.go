@@ -128,7 +128,6 @@ func TestKubeRefusals(t *testing.T) {
 		{[]string{"--db", "embedded-postgresql"}, "runs no embedded database"},
 		{[]string{"--namespace", "Bad_NS"}, "invalid --namespace"},
 		{[]string{"--target", "moon"}, "want host or kubernetes"},
-		{[]string{"--chart", "oci://registry.example/appsmith"}, "not implemented yet"},
 	} {
 		args := append([]string{"--target", "kubernetes", "--plan", "--dir", filepath.Join(dir, "i"), "--version", "v1.9.2", "--link-dir", ""}, c.args...)
 		r := run(t, kubeDeps(t), nil, args...)

@@ -33,7 +33,7 @@ func addTargetFlags(fs *pflag.FlagSet) {
 	fs.String("context", "", "--target kubernetes: kubeconfig context (default the current one)")
 	fs.String("namespace", state.DefaultKubeNamespace, "--target kubernetes: namespace of the release (created when missing)")
 	fs.String("release", state.DefaultKubeRelease, "--target kubernetes: Helm release name")
-	fs.String("chart", "", "--target kubernetes: Appsmith's Helm chart, a directory or .tgz (needed to install; --plan without it shows the values of the chart's 3.8 line)")
+	fs.String("chart", "", "--target kubernetes: Appsmith's Helm chart, a directory, a .tgz or oci://host/path/appsmith[:version] (kept in the install dir; needed to install; --plan without it shows the values of the chart's 3.8 line)")
 	fs.StringArray("values", nil, "--target kubernetes: your own values file (repeatable, later wins); the tool's keys win over it")
 	fs.Bool("json", false, "with --target kubernetes --plan: print the plan as JSON")
 }

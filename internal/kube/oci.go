@@ -39,7 +39,7 @@ func PullChart(ref, dir string) (*OCIChart, error) {
 	}
 	c, err := registry.NewClient(opts...)
 	if err != nil {
-		return nil, &FieldError{"chart", ref, err.Error()}
+		return nil, err
 	}
 	repo, tag := name, ""
 	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
@@ -48,19 +48,19 @@ func PullChart(ref, dir string) (*OCIChart, error) {
 	if tag == "" {
 		tags, err := c.Tags(repo)
 		if err != nil {
-			return nil, &FieldError{"chart", ref, "listing its versions: " + err.Error()}
+			return nil, fmt.Errorf("listing the chart's versions: %w", err)
 		}
 		if len(tags) == 0 {
-			return nil, &FieldError{"chart", ref, "the repository has no chart version"}
+			return nil, fmt.Errorf("%s has no chart version", repo)
 		}
 		tag = tags[0]
 	}
 	res, err := c.Pull(repo+":"+tag, registry.PullOptWithChart(true))
 	if err != nil {
-		return nil, &FieldError{"chart", ref, err.Error()}
+		return nil, err
 	}
 	if res.Chart == nil || res.Chart.Meta == nil || len(res.Chart.Data) == 0 {
-		return nil, &FieldError{"chart", ref, "the registry sent no chart"}
+		return nil, fmt.Errorf("%s:%s holds no chart", repo, tag)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err

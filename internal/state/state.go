@@ -98,12 +98,15 @@ const (
 // commands need no flags: which cluster, where, and from which chart.
 // Values files are recorded by path; their content is read again.
 type Kubernetes struct {
-	Kubeconfig string   `yaml:"kubeconfig,omitempty"`
-	Context    string   `yaml:"context,omitempty"`
-	Namespace  string   `yaml:"namespace"`
-	Release    string   `yaml:"release"`
-	Chart      string   `yaml:"chart,omitempty"`
-	Values     []string `yaml:"values,omitempty"`
+	Kubeconfig string `yaml:"kubeconfig,omitempty"`
+	Context    string `yaml:"context,omitempty"`
+	Namespace  string `yaml:"namespace"`
+	Release    string `yaml:"release"`
+	Chart      string `yaml:"chart,omitempty"`
+	// ChartSource is where Chart (then a .tgz in the install dir) was
+	// pulled from: oci://host/path/name:version@sha256:...
+	ChartSource string   `yaml:"chart_source,omitempty"`
+	Values      []string `yaml:"values,omitempty"`
 	// Revision is the Helm revision the last command of this tool left.
 	Revision int `yaml:"revision,omitempty"`
 	// Snapshot is the data snapshot the last upgrade took before its first
