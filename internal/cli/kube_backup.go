@@ -88,12 +88,34 @@ func kubeBackupRun(ctx context.Context, opts *BackupOptions, s *state.State, mod
 // Kubernetes target's release (kube.Helm.PrepareRestore and Run).
 func kubeRestoreRun(ctx context.Context, opts *RestoreOptions, s *state.State, mode progress.Mode, dec backup.Decrypt) error {
 	stdio, deps := opts.IO, opts.Deps
-	unlock, err := lockWhole(s.Dir)
+	timeout, _ := opts.Install.GetDuration("timeout")
+	h, err := kubeConnect(deps, s, timeout)
+	if err != nil {
+		return err
+	}
+	opts.Root.usedDir = s.Dir
+	if opts.Resume {
+		lock, err := lockDir(s.Dir)
+		if err != nil {
+			return err
+		}
+		defer lock.Release()
+		n, err := kubeRecoverRestores(ctx, stdio, opts.Root, s, h)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			fmt.Fprintf(stdio.Err, "No interrupted restore in %s: nothing to do.\n", s.Dir)
+		} else if mode != progress.ModeQuiet && mode != progress.ModeJSON {
+			fmt.Fprintf(stdio.Err, "The interrupted restore was ended (undone, or closed if it had been verified): `%s` shows release %s.\n", hint.Appsmith(s.Dir, "status"), s.Kubernetes.Release)
+		}
+		return nil
+	}
+	unlock, err := lockRecovered(ctx, stdio, opts.Root, s, h)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	opts.Root.usedDir = s.Dir
 	if err := backup.CleanStages(s.Dir); err != nil {
 		return err
 	}
@@ -114,11 +136,6 @@ func kubeRestoreRun(ctx context.Context, opts *RestoreOptions, s *state.State, m
 			return engine.Errorf(engine.ExitUsage, "", "restore cancelled: nothing was changed")
 		}
 	}
-	timeout, _ := opts.Install.GetDuration("timeout")
-	h, err := deps.kube(recordedKube(s), timeout)
-	if err != nil {
-		return engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
-	}
 	work := instance.Layout{Dir: s.Dir}.Backups()
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return err
@@ -136,7 +153,7 @@ func kubeRestoreRun(ctx context.Context, opts *RestoreOptions, s *state.State, m
 	if err != nil {
 		return coreError(err)
 	}
-	if err := p.Run(ctx, sink); err != nil {
+	if err := p.Run(ctx, sink, instance.Layout{Dir: s.Dir}.Journal()); err != nil {
 		return err
 	}
 	if mode != progress.ModeQuiet && mode != progress.ModeJSON {

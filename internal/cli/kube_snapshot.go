@@ -102,7 +102,7 @@ func (k *kubeSnapshot) restore(ctx context.Context, stdio IO, ro *rootOpts, deps
 	defer done()
 	p, err := h.PrepareRestore(ctx, st, instance.Layout{Dir: s.Dir}.Backups(), stamp, sink)
 	if err == nil {
-		err = p.Run(ctx, sink)
+		err = p.Run(ctx, sink, instance.Layout{Dir: s.Dir}.Journal())
 	}
 	if err != nil {
 		return fmt.Sprintf("restoring the data snapshot %s failed (%v): %s", k.location, err, retry), err

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/appsmith-install/appsmith-install/backup"
 	"github.com/appsmith-install/appsmith-install/install"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
 	"github.com/appsmith-install/appsmith-install/internal/hint"
@@ -79,7 +80,7 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 		err = guardUnfinished(s.Dir, nil)
 	} else {
 		var unlock func()
-		unlock, err = lockWhole(s.Dir)
+		unlock, err = lockRecovered(ctx, opts.IO, opts.Root, s, h)
 		if err == nil {
 			defer unlock()
 		}
@@ -287,6 +288,11 @@ func kubeResume(ctx context.Context, opts *UpgradeOptions, s *state.State) error
 		return err
 	}
 	defer lock.Release()
+	// A restore left by a killed run (the upgrade's own snapshot restore,
+	// say) is undone first: the upgrade's undo then starts from whole data.
+	if _, err := kubeRecoverRestores(ctx, opts.IO, opts.Root, s, h); err != nil {
+		return err
+	}
 	js, err := upgrade.Unfinished(s.Dir)
 	if err != nil {
 		return err
@@ -349,7 +355,7 @@ func kubeRollbackRun(ctx context.Context, opts *RollbackOptions, s *state.State)
 	if err != nil {
 		return err
 	}
-	unlock, err := lockWhole(s.Dir)
+	unlock, err := lockRecovered(ctx, opts.IO, opts.Root, s, h)
 	if err != nil {
 		return err
 	}
@@ -409,16 +415,58 @@ func kubeConnect(deps Deps, s *state.State, timeout time.Duration) (*kube.Helm, 
 	return h, nil
 }
 
-// lockWhole takes the install dir's lock for a change, and refuses it
-// while a killed run's operation is unfinished (guardUnfinished).
-func lockWhole(dir string) (unlock func(), err error) {
-	lock, err := lockDir(dir)
+// lockRecovered takes the install dir's lock for a change. A Kubernetes
+// restore a killed run left is undone (or finished) first, as a host's
+// next command does with its restores; any other unfinished operation (an
+// upgrade: `upgrade --resume` ends it) refuses the change.
+func lockRecovered(ctx context.Context, stdio IO, ro *rootOpts, s *state.State, h *kube.Helm) (unlock func(), err error) {
+	lock, err := lockDir(s.Dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := guardUnfinished(dir, nil); err != nil {
+	if _, err = kubeRecoverRestores(ctx, stdio, ro, s, h); err == nil {
+		err = guardUnfinished(s.Dir, nil)
+	}
+	if err != nil {
 		_ = lock.Release()
 		return nil, err
 	}
 	return func() { _ = lock.Release() }, nil
+}
+
+// kubeRecoverRestores undoes, oldest first, the Kubernetes restores whose
+// journal a killed run left open (kube.Helm.RecoverRestore), and says
+// how many. Call it holding the lock.
+func kubeRecoverRestores(ctx context.Context, stdio IO, ro *rootOpts, s *state.State, h *kube.Helm) (int, error) {
+	js, err := backup.Unfinished(s.Dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, old := range js {
+		if old.Meta()["target"] != state.TargetKubernetes {
+			continue
+		}
+		if ro.progress != "json" && ro.progress != "quiet" {
+			fmt.Fprintf(stdio.Err, "An earlier restore into release %s was interrupted: undoing it first.\n", s.Kubernetes.Release)
+		}
+		j, err := engine.Open(old.Path())
+		if err != nil {
+			return n, err
+		}
+		sink, err := kubeSink(stdio, ro)
+		if err != nil {
+			j.Close()
+			return n, err
+		}
+		err = h.RecoverRestore(ctx, j, nested(sink))
+		_ = sink.Close()
+		j.Close()
+		if err != nil {
+			return n, &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("undoing the interrupted restore: %w", err),
+				Hint: "`" + hint.Appsmith(s.Dir, "restore --resume") + "` tries again"}
+		}
+		n++
+	}
+	return n, nil
 }

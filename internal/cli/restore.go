@@ -28,7 +28,9 @@ type RestoreOptions struct {
 	PassphraseFile string
 	IdentityFile   string
 	Yes            bool
-	S3             s3Flags
+	// Resume undoes a Kubernetes restore a killed run left (no ARCHIVE).
+	Resume bool
+	S3     s3Flags
 	// Install are the install flags, for a fresh host (nothing in --dir).
 	Install *pflag.FlagSet
 }
@@ -51,10 +53,19 @@ func NewCmdRestore(f *Factory, runF func(*RestoreOptions) error) *cobra.Command 
 			"On a Kubernetes install (--dir records one) it restores into the release through the API server:\n" +
 			"a snapshot first, then the archive's keys into the Secret, its files onto the data claim, its dump\n" +
 			"into the release's database, a new pod, /info checked; a failing step undoes the ones before it.\n" +
+			"A restore there killed half-way is undone by `appsmith restore --resume`, or first thing by the\n" +
+			"next command that changes the release.\n" +
 			"Reads appsmithctl archives too (appsmith-backup-*.tar.gz and .tar.gz.enc with --passphrase-file).",
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Archive = args[0]
+			switch {
+			case opts.Resume && len(args) > 0:
+				return engine.UsageError("--resume takes no ARCHIVE: it undoes the restore that was interrupted")
+			case !opts.Resume && len(args) == 0:
+				return engine.UsageError("restore needs the ARCHIVE (a file or s3://BUCKET/KEY)")
+			case len(args) == 1:
+				opts.Archive = args[0]
+			}
 			opts.Install = cmd.Flags()
 			if runF != nil {
 				return runF(opts)
@@ -66,6 +77,7 @@ func NewCmdRestore(f *Factory, runF func(*RestoreOptions) error) *cobra.Command 
 	fl.StringVar(&opts.PassphraseFile, "passphrase-file", "", "file holding the archive's passphrase (env "+passphraseEnv+")")
 	fl.StringVar(&opts.IdentityFile, "identity", "", "age identity file (AGE-SECRET-KEY-…) of a --recipient archive")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before replacing the instance's data")
+	fl.BoolVar(&opts.Resume, "resume", false, "Kubernetes: undo a restore that was interrupted (a host's is finished or undone by the next command that changes the instance)")
 	opts.S3.add(fl)
 	// The install's flags, for a fresh host.
 	inst := NewCmdInstall(f, nil).Flags()
@@ -150,6 +162,9 @@ func restoreRun(ctx context.Context, opts *RestoreOptions) error {
 	}
 	if s := kubeRecord(opts.Root, stdio); s != nil {
 		return kubeRestoreRun(ctx, opts, s, mode, dec)
+	}
+	if opts.Resume {
+		return engine.UsageError("--resume is for a Kubernetes install: a host's interrupted restore is finished or undone by the next command that changes the instance (`appsmith start`)")
 	}
 	in, err := locateForChange(ctx, opts.Root, stdio, deps)
 	if engine.ExitCode(err) == engine.ExitNotFound && in != nil && in.dir != "" && in.state == nil && in.c == nil {

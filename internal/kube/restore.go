@@ -3,6 +3,7 @@ package kube
 import (
 	"archive/tar"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/appsmith-install/appsmith-install/backup"
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/fsutil"
 	"github.com/appsmith-install/appsmith-install/internal/stacks"
 )
 
@@ -88,6 +90,11 @@ type RestorePlan struct {
 	snapshot string // dir: stacks/ and the dump of the release before the restore
 	snapDB   backup.DB
 	Stamp    string
+	// entries are the archive's top-level stacks entries the restore
+	// writes (replaceable): the files' undo removes them again.
+	entries []string
+	// keysStep says the plan changes the Secret (the archive has keys).
+	keysStep bool
 }
 
 // Snapshot is where the release's state before the restore is kept.
@@ -160,6 +167,16 @@ func (h *Helm) PrepareRestore(ctx context.Context, st *backup.Staged, work, stam
 			return nil, fmt.Errorf("the archive says it carries the encryption keys, but its docker.env lacks %s", strings.Join(backup.KeyNames(), " or "))
 		}
 	}
+	p.keysStep = len(p.keys) > 0
+	ents, err := os.ReadDir(st.Stacks())
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	for _, e := range ents {
+		if replaceable(e.Name()) {
+			p.entries = append(p.entries, e.Name())
+		}
+	}
 	ok = true
 	return p, nil
 }
@@ -200,7 +217,15 @@ func (p *RestorePlan) takeSnapshot(ctx context.Context, r engine.Reporter) error
 	if p.snapDB, err = backup.Dump(ctx, p.ex, p.pod.Name, p.db, cr); err != nil {
 		return err
 	}
-	return f.Sync()
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	// What the dump holds (its counts), for an undo in a later process.
+	b, err := json.Marshal(p.snapDB)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(p.snapshot, "db.json"), b, 0o600)
 }
 
 type countWriter struct {
@@ -217,23 +242,126 @@ func (c *countWriter) Write(b []byte) (int, error) {
 }
 
 // Run restores: keys, files, database, a new pod, /info; a failing step
-// undoes the ones before it, from the snapshot. The snapshot is removed
-// when the restore is done or fully undone, and kept (and named in the
-// error) when an undo failed.
-func (p *RestorePlan) Run(ctx context.Context, sink engine.Sink) error {
+// undoes the ones before it, from the snapshot. The steps are journaled
+// in journalDir (the install dir's journal): a run killed half-way is
+// finished or undone by RecoverRestore, whose undo reads only what is
+// durable (the snapshot dir, the kept Secret, the journal). The snapshot
+// is removed when the restore is done or fully undone, and kept (and
+// named in the error) when an undo failed.
+func (p *RestorePlan) Run(ctx context.Context, sink engine.Sink, journalDir string) error {
+	plan := p.plan()
+	j, err := engine.Create(journalDir, backup.Op+" into release "+p.h.Opts.Release, plan, p.meta())
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	out, err := engine.Runner{Sink: sink, Journal: j, OnFailure: engine.RollBackOnFailure}.Run(ctx, plan)
+	return p.ended(out, err, j)
+}
+
+func (p *RestorePlan) ended(out engine.Outcome, err error, j *engine.Journal) error {
+	o := p.h.Opts
+	switch out {
+	case engine.OutcomeDone:
+		os.RemoveAll(p.snapshot)
+		return nil
+	case engine.OutcomeRolledBack:
+		os.RemoveAll(p.snapshot)
+		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("restore rolled back, the release runs on its previous data: %w", err),
+			Hint: "nothing of the release changed; `appsmith status` shows it"}
+	}
+	if _, ended := j.Ended(); ended {
+		os.RemoveAll(p.snapshot)
+		return err // nothing had changed
+	}
+	return &engine.Error{Code: engine.ExitFailure, Err: err,
+		Hint: "`appsmith restore --resume` undoes it; the release's files and database before the restore are in " + p.snapshot +
+			" (stacks/ and db.dump), its previous keys in the Secret " + o.SecretName() + "-before-restore-" + p.Stamp}
+}
+
+// meta is what RecoverRestore rebuilds the plan from.
+func (p *RestorePlan) meta() map[string]string {
+	return map[string]string{"target": "kubernetes", "snapshot": p.snapshot, "stamp": p.Stamp, "tag": p.tag, "pod": p.pod.Name,
+		"container": p.pod.Container, "entries": strings.Join(p.entries, ","), "keys": fmt.Sprint(p.keysStep),
+		"version": p.version(), "db_kind": p.dbKind(), "recover": "restore --resume"}
+}
+
+func (p *RestorePlan) version() string {
+	if p.st != nil {
+		return p.st.Manifest.AppsmithVersion
+	}
+	return p.tag
+}
+
+func (p *RestorePlan) dbKind() string {
+	if p.db.Kind != "" {
+		return p.db.Kind
+	}
+	return p.snapDB.Kind
+}
+
+// podNow is the release's pod on the restore's tag to exec in: the one
+// the restore began with may have been replaced, or be starting again.
+func (p *RestorePlan) podNow(ctx context.Context) (string, error) {
+	h, o := p.h, p.h.Opts
+	if err := h.Cluster.WaitReady(ctx, o.Namespace, o.PodSelector(), p.tag, h.timeout()); err != nil {
+		return "", err
+	}
+	pod, err := h.ReadyPod(ctx, p.tag)
+	return pod.Name, err
+}
+
+// database is the release's database, as the snapshot step read it (in
+// a later process: from the snapshot's docker.env and the pod's
+// environment, the same way).
+func (p *RestorePlan) database(ctx context.Context, pod string) (backup.Database, error) {
+	if p.db.URL != "" {
+		return p.db, nil
+	}
+	h := p.h
+	env, err := h.Data.PodEnv(ctx, h.Opts.Namespace, pod, p.pod.Container)
+	if err != nil {
+		return backup.Database{}, err
+	}
+	file, err := stacks.Layout{Root: filepath.Join(p.snapshot, "stacks")}.ReadEnv()
+	if errors.Is(err, os.ErrNotExist) {
+		file, err = stacks.ParseEnv(nil)
+	}
+	if err != nil {
+		return backup.Database{}, err
+	}
+	return backup.DatabaseOf(EffectiveEnv(file, env))
+}
+
+func (p *RestorePlan) plan() engine.Plan {
 	h, o := p.h, p.h.Opts
 	sa := h.Data.(SecretAPI)
-	var oldKeys map[string][]byte
+	kept := o.SecretName() + "-before-restore-" + p.Stamp
 	restart := func(ctx context.Context) error {
-		if err := h.Cluster.DeletePod(ctx, o.Namespace, p.pod.Name); err != nil {
+		pods, err := h.Cluster.Pods(ctx, o.Namespace, o.PodSelector())
+		if err != nil {
 			return err
+		}
+		for _, pod := range pods {
+			if err := h.Cluster.DeletePod(ctx, o.Namespace, pod.Name); err != nil {
+				return err
+			}
 		}
 		return h.Cluster.WaitReady(ctx, o.Namespace, o.PodSelector(), p.tag, h.timeout())
 	}
+	staged := func() error {
+		if p.st == nil {
+			return errors.New("an interrupted restore is not carried forward: it is undone")
+		}
+		return nil
+	}
 	steps := []engine.Step{
 		{ID: "keys", Title: "Put the archive's encryption keys into the Secret " + o.SecretName(),
-			Cause: "the data's datasource credentials are encrypted with them; the previous values are kept in " + o.SecretName() + "-before-restore-" + p.Stamp,
+			Cause: "the data's datasource credentials are encrypted with them; the previous values are kept in " + kept,
 			Run: func(ctx context.Context, _ engine.Reporter) error {
+				if err := staged(); err != nil {
+					return err
+				}
 				cur, _, err := h.Cluster.Secret(ctx, o.Namespace, o.SecretName())
 				if err != nil {
 					return err
@@ -244,15 +372,21 @@ func (p *RestorePlan) Run(ctx context.Context, sink engine.Sink) error {
 						keep[k] = v
 					}
 				}
-				if err := sa.CreateSecret(ctx, o.Namespace, o.SecretName()+"-before-restore-"+p.Stamp, "Opaque", keep); err != nil && !apierrors.IsAlreadyExists(err) {
+				if err := sa.CreateSecret(ctx, o.Namespace, kept, "Opaque", keep); err != nil && !apierrors.IsAlreadyExists(err) {
 					return fmt.Errorf("keeping the previous keys: %w", err)
 				}
-				oldKeys, err = sa.ReplaceSecretKeys(ctx, o.Namespace, o.SecretName(), p.keys)
+				_, err = sa.ReplaceSecretKeys(ctx, o.Namespace, o.SecretName(), p.keys)
 				return err
 			},
+			// From the kept Secret, made before the keys change: durable,
+			// so a later process undoes it the same way.
 			Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-				if oldKeys != nil {
-					if _, err := sa.ReplaceSecretKeys(ctx, o.Namespace, o.SecretName(), oldKeys); err != nil {
+				prev, ok, err := h.Cluster.Secret(ctx, o.Namespace, kept)
+				if err != nil {
+					return err
+				}
+				if ok && len(prev) > 0 {
+					if _, err := sa.ReplaceSecretKeys(ctx, o.Namespace, o.SecretName(), prev); err != nil {
 						return err
 					}
 				}
@@ -262,74 +396,132 @@ func (p *RestorePlan) Run(ctx context.Context, sink engine.Sink) error {
 		{ID: "files", Title: "Replace the files on the data claim with the archive's",
 			Cause: "git-storage and the other stacks files the archive holds; configuration, ssl and ca-certs stay the cluster's",
 			Run: func(ctx context.Context, _ engine.Reporter) error {
+				if err := staged(); err != nil {
+					return err
+				}
 				return pushStacks(ctx, p.ex, p.pod.Name, p.st.Stacks())
 			},
 			Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-				return pushStacksReplacing(ctx, p.ex, p.pod.Name, filepath.Join(p.snapshot, "stacks"), p.st.Stacks())
+				pod, err := p.podNow(ctx)
+				if err != nil {
+					return err
+				}
+				return pushStacksReplacing(ctx, p.ex, pod, filepath.Join(p.snapshot, "stacks"), p.entries)
 			}},
-		{ID: "import", Title: "Import the archive's " + p.db.Kind + " dump into the release's database",
+		{ID: "import", Title: "Import the archive's " + p.dbKind() + " dump into the release's database",
 			Cause: "with the image's own tools through exec, replacing what is there; the counts are checked",
 			Run: func(ctx context.Context, _ engine.Reporter) error {
+				if err := staged(); err != nil {
+					return err
+				}
 				return backup.Import(ctx, p.ex, p.pod.Name, p.db, p.st.Manifest.DB, func() (io.ReadCloser, error) { return os.Open(p.st.DumpPath()) })
 			},
 			Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-				return backup.Import(ctx, p.ex, p.pod.Name, p.db, p.snapDB, func() (io.ReadCloser, error) {
+				pod, err := p.podNow(ctx)
+				if err != nil {
+					return err
+				}
+				db, err := p.database(ctx, pod)
+				if err != nil {
+					return err
+				}
+				var rec backup.DB
+				b, err := os.ReadFile(filepath.Join(p.snapshot, "db.json"))
+				if err == nil {
+					err = json.Unmarshal(b, &rec)
+				}
+				if err != nil {
+					return fmt.Errorf("the snapshot's dump record: %w", err)
+				}
+				return backup.Import(ctx, p.ex, pod, db, rec, func() (io.ReadCloser, error) {
 					return os.Open(filepath.Join(p.snapshot, "db.dump"))
 				})
 			}},
 		{ID: "restart", Title: "Replace pod " + p.pod.Name + " and wait until it is Ready on " + p.tag,
 			Cause: "Appsmith reads the encryption keys at start, and caches what the database held",
 			Run:   func(ctx context.Context, _ engine.Reporter) error { return restart(ctx) },
-			// Nothing to undo here: the keys' undo, the last one, replaces
-			// the pod again once the data and keys are back.
-			Undo: func(context.Context, engine.Reporter, engine.Outputs) error { return nil }},
-		{ID: "verify", Title: "Check /info reports " + p.st.Manifest.AppsmithVersion, ReadOnly: true,
+			// The keys' undo, the last one, replaces the pod again once the
+			// data and keys are back; without a keys step, this one does.
+			Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
+				if p.keysStep {
+					return nil
+				}
+				return restart(ctx)
+			}},
+		{ID: "verify", Title: "Check /info reports " + p.version(), ReadOnly: true,
 			Run: func(ctx context.Context, _ engine.Reporter) error {
 				_, err := VerifyInfo(ctx, h.Cluster, h.Info, o, p.tag, h.timeout())
 				return err
 			}},
 	}
-	if len(p.keys) == 0 {
+	if !p.keysStep {
 		// An archive without keys (--no-encrypt, an upgrade's snapshot):
 		// the Secret's stay, and so does the pod until the restart step.
 		steps = steps[1:]
 	}
-	out, err := engine.Runner{Sink: sink, OnFailure: engine.RollBackOnFailure}.Run(ctx, engine.Plan{Name: "restore into release " + o.Release, Steps: steps})
-	switch out {
-	case engine.OutcomeDone:
+	return engine.Plan{Name: "restore into release " + o.Release, Steps: steps}
+}
+
+// RecoverRestore finishes or undoes the restore a killed run left in
+// journal j: one that had verified the release is only closed; any other
+// is undone from its snapshot (the previous files, database and keys), so
+// the release runs on its previous data again.
+func (h *Helm) RecoverRestore(ctx context.Context, j *engine.Journal, sink engine.Sink) error {
+	m := j.Meta()
+	if m["target"] != "kubernetes" {
+		return fmt.Errorf("%s is not a Kubernetes restore's journal", j.Path())
+	}
+	if h.Data == nil {
+		return errors.New("no way to reach the pods through the API server")
+	}
+	p := &RestorePlan{h: h, tag: m["tag"], pod: Pod{Name: m["pod"], Container: m["container"]}, Stamp: m["stamp"],
+		snapshot: m["snapshot"], keysStep: m["keys"] == "true", ex: h.Data.Execer(h.Opts.Namespace, m["container"])}
+	p.snapDB.Kind = m["db_kind"]
+	if e := m["entries"]; e != "" {
+		p.entries = strings.Split(e, ",")
+	}
+	plan := p.plan()
+	rn := engine.Runner{Sink: sink, Journal: j, OnFailure: engine.RollBackOnFailure}
+	var out engine.Outcome
+	var err error
+	if _, ok := j.Done("verify"); ok {
+		out, err = rn.Resume(ctx, plan)
+	} else {
+		out, err = rn.RollBack(context.WithoutCancel(ctx), plan, "the restore into release "+h.Opts.Release+" was interrupted before it was verified")
+	}
+	if _, ended := j.Ended(); ended {
+		// Finished, undone, or found to have changed nothing.
 		os.RemoveAll(p.snapshot)
 		return nil
-	case engine.OutcomeRolledBack:
-		os.RemoveAll(p.snapshot)
-		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("restore rolled back, the release runs on its previous data: %w", err),
-			Hint: "nothing of the release changed; `appsmith status` shows it"}
 	}
-	return &engine.Error{Code: engine.ExitFailure, Err: err,
-		Hint: "the release's files and database before the restore are in " + p.snapshot + " (stacks/ and db.dump); its previous keys in the Secret " + o.SecretName() + "-before-restore-" + p.Stamp}
+	if out == engine.OutcomeFailed && err != nil {
+		return fmt.Errorf("%w; the release's files and database before the restore are in %s", err, p.snapshot)
+	}
+	return err
 }
 
 // pushStacks writes the replaceable entries of the local stacks dir src
 // into the pod's StacksDir, each removed there first.
 func pushStacks(ctx context.Context, ex backup.Execer, pod, src string) error {
-	return pushStacksReplacing(ctx, ex, pod, src, "")
+	return pushStacksReplacing(ctx, ex, pod, src, nil)
 }
 
 // pushStacksReplacing is pushStacks that also removes the replaceable
-// entries of also (an undo removes what the restore wrote).
-func pushStacksReplacing(ctx context.Context, ex backup.Execer, pod, src, also string) error {
+// entries named also (an undo removes what the restore wrote).
+func pushStacksReplacing(ctx context.Context, ex backup.Execer, pod, src string, also []string) error {
 	names := map[string]bool{}
-	for _, d := range []string{src, also} {
-		if d == "" {
-			continue
+	ents, err := os.ReadDir(src)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	for _, e := range ents {
+		if replaceable(e.Name()) {
+			names[e.Name()] = true
 		}
-		ents, err := os.ReadDir(d)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		for _, e := range ents {
-			if replaceable(e.Name()) {
-				names[e.Name()] = true
-			}
+	}
+	for _, n := range also {
+		if replaceable(n) {
+			names[n] = true
 		}
 	}
 	if len(names) == 0 {

@@ -111,7 +111,18 @@ func (f fakeDataStdin) Execer(string, string) backup.Execer { return f.ex }
 // database, the snapshot's files onto the claim, the previous keys into
 // the Secret, and the pod is replaced again to start on them; the
 // snapshot is removed once all of that is done.
-func TestRestoreRollsBack(t *testing.T) {
+// restoreWorld is a release on v1.9.2 whose pod's exec is a fakePod, and
+// a prepared restore of an archive with keys, files and a dump.
+type restoreWorld struct {
+	h       *Helm
+	pod     *fakePod
+	before  map[string][]byte
+	deleted *atomic.Int32
+	p       *RestorePlan
+}
+
+func newRestoreWorld(t *testing.T) restoreWorld {
+	t.Helper()
 	ctx := context.Background()
 	h, pods, cs := newHelm(t, nil)
 	ch := loadStandin(t)
@@ -122,7 +133,7 @@ func TestRestoreRollsBack(t *testing.T) {
 	before, _, _ := h.Cluster.Secret(ctx, h.Opts.Namespace, h.Opts.SecretName())
 	ready := readyOn("v1.9.2")
 	pods.pods = ready.pods
-	var deleted atomic.Int32
+	deleted := &atomic.Int32{}
 	pods.delete = func(string, string) error { deleted.Add(1); return nil }
 	if _, err := cs.CoreV1().Pods(h.Opts.Namespace).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "appsmith-0"},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "appsmith", Env: []corev1.EnvVar{
@@ -145,39 +156,114 @@ func TestRestoreRollsBack(t *testing.T) {
 	os.MkdirAll(filepath.Dir(st.DumpPath()), 0o700)
 	os.WriteFile(st.DumpPath(), []byte("dump of the archive's data"), 0o600)
 
-	work := t.TempDir()
-	p, err := h.PrepareRestore(ctx, st, work, "20260101t000000z", engine.SinkFunc(func(engine.Event) {}))
+	p, err := h.PrepareRestore(ctx, st, t.TempDir(), "20260101t000000z", engine.SinkFunc(func(engine.Event) {}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = p.Run(ctx, engine.SinkFunc(func(engine.Event) {}))
+	return restoreWorld{h: h, pod: pod, before: before, deleted: deleted, p: p}
+}
+
+// previous checks the release is on its previous data, files and keys,
+// and the snapshot is gone.
+func (w restoreWorld) previous(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	if w.pod.db != "the release's data" {
+		t.Errorf("the database holds %q after the rollback", w.pod.db)
+	}
+	if !strings.Contains(w.pod.files, "cluster.json") || strings.Contains(w.pod.files, "archive.json") {
+		t.Errorf("the claim's files after the rollback came from the wrong place: %q", w.pod.files)
+	}
+	after, _, _ := w.h.Cluster.Secret(ctx, w.h.Opts.Namespace, w.h.Opts.SecretName())
+	for _, k := range backup.KeyNames() {
+		if !bytes.Equal(after[k], w.before[k]) {
+			t.Errorf("%s is not the release's own after the rollback", k)
+		}
+	}
+	if _, err := os.Stat(w.p.Snapshot()); !os.IsNotExist(err) {
+		t.Errorf("the snapshot is left after a complete rollback: %v", err)
+	}
+}
+
+func TestRestoreRollsBack(t *testing.T) {
+	ctx := context.Background()
+	w := newRestoreWorld(t)
+	h, p := w.h, w.p
+	err := p.Run(ctx, engine.SinkFunc(func(engine.Event) {}), t.TempDir())
 	var ee *engine.Error
 	if !errors.As(err, &ee) || !strings.Contains(err.Error(), "rolled back") {
 		t.Fatalf("Run: %v, want a rolled back restore", err)
 	}
-	if pod.db != "the release's data" {
-		t.Errorf("the database holds %q after the rollback", pod.db)
-	}
-	if !strings.Contains(pod.files, "cluster.json") || strings.Contains(pod.files, "archive.json") {
-		t.Errorf("the claim's files after the rollback came from the wrong place: %q", pod.files)
-	}
-	after, _, _ := h.Cluster.Secret(ctx, h.Opts.Namespace, h.Opts.SecretName())
-	for _, k := range backup.KeyNames() {
-		if !bytes.Equal(after[k], before[k]) {
-			t.Errorf("%s is not the release's own after the rollback", k)
-		}
-	}
-	if n := deleted.Load(); n != 2 {
+	w.previous(t)
+	if n := w.deleted.Load(); n != 2 {
 		t.Errorf("the pod was replaced %d times, want 2 (restart, then the undo's)", n)
 	}
-	if _, err := os.Stat(p.Snapshot()); !os.IsNotExist(err) {
-		t.Errorf("the snapshot is left after a complete rollback: %v", err)
-	}
 	kept, _, _ := h.Cluster.Secret(ctx, h.Opts.Namespace, h.Opts.SecretName()+"-before-restore-20260101t000000z")
-	if !bytes.Equal(kept["APPSMITH_ENCRYPTION_PASSWORD"], before["APPSMITH_ENCRYPTION_PASSWORD"]) {
+	if !bytes.Equal(kept["APPSMITH_ENCRYPTION_PASSWORD"], w.before["APPSMITH_ENCRYPTION_PASSWORD"]) {
 		t.Error("the previous keys were not kept beside")
 	}
 }
+
+// A restore killed while it replaced the pod (the keys, files and
+// database already the archive's) is undone by RecoverRestore in a later
+// process from what is durable alone: the snapshot dir, the kept Secret
+// and the journal, with a plan rebuilt from the journal's meta.
+func TestRecoverRestoreUndoesAKilledRun(t *testing.T) {
+	ctx := context.Background()
+	w := newRestoreWorld(t)
+	h, p := w.h, w.p
+	jdir := t.TempDir()
+	plan := p.plan()
+	j, err := engine.Create(jdir, backup.Op+" into release "+h.Opts.Release, plan, p.meta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range plan.Steps {
+		if err := j.Append(engine.Record{Type: engine.RecStart, Step: s.Key()}); err != nil {
+			t.Fatal(err)
+		}
+		if s.ID == "restart" {
+			break // killed here
+		}
+		if err := s.Run(ctx, nopReporter{}); err != nil {
+			t.Fatalf("%s: %v", s.ID, err)
+		}
+		if err := j.Append(engine.Record{Type: engine.RecDone, Step: s.Key()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	if w.pod.db != "the archive's data" {
+		t.Fatalf("the killed run did not import: %q", w.pod.db)
+	}
+	// A later process: nothing of p's memory, only what is on disk.
+	open, err := engine.Unfinished(jdir)
+	if err != nil || len(open) != 1 {
+		t.Fatalf("unfinished journals: %d (%v)", len(open), err)
+	}
+	j, err = engine.Open(open[0].Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := h.RecoverRestore(ctx, j, engine.SinkFunc(func(engine.Event) {})); err != nil {
+		t.Fatal(err)
+	}
+	w.previous(t)
+	if _, ended := j.Ended(); !ended {
+		t.Error("the journal is still open after the recovery")
+	}
+	if open, _ := engine.Unfinished(jdir); len(open) != 0 {
+		t.Errorf("%d journals still unfinished", len(open))
+	}
+}
+
+type nopReporter struct{}
+
+func (nopReporter) Progress(string, string, int64, int64) {}
+func (nopReporter) Log(string)                            {}
+func (nopReporter) Warn(string)                           {}
+func (nopReporter) Output(string, string)                 {}
 
 // A restore of another version's data is refused before anything, the
 // snapshot included, is done.

@@ -374,3 +374,74 @@ func TestKilledUpgradeResumesWithTheSnapshot(t *testing.T) {
 	}
 	e.noSecretLeaks(e.secret(), e.history())
 }
+
+// A restore into the release killed (SIGKILL, the engine's failpoint)
+// right after its import — the Secret's keys, the claim's files and the
+// database already the archive's — is named by status (an upgrade's plan
+// refuses on top of it; a change would undo it first), and is undone by
+// `restore --resume` from what is on disk alone: the rows, the files and
+// the keys are the release's again.
+func TestKilledRestoreIsUndone(t *testing.T) {
+	e, cli := newBackedEnv(t)
+	src := e.hostInstall(backedVersion)
+	e.k.BackExec(t, e.ns, podName, src.id)
+	e.installBacked(src, backedVersion)
+	const table = "appsmith.restore_seed"
+	testenv.SeedRows(t, cli, src.id, table, 100)
+	testenv.MustPGExec(t, cli, src.id, "ALTER TABLE "+table+" OWNER TO appsmith")
+	pass := filepath.Join(t.TempDir(), "pass")
+	os.WriteFile(pass, []byte("correct horse battery staple\n"), 0o600)
+	r := e.must(e.run("backup", "--to", t.TempDir(), "--passphrase-file", pass), "backup of the cluster")
+	archive := strings.TrimSpace(r.out)
+
+	// The release moves on: fewer rows, a new file, another salt.
+	testenv.MustPGExec(t, cli, src.id, "DELETE FROM "+table+" WHERE id > 50")
+	after := filepath.Join(instance.Layout{Dir: src.dir}.Stacks().GitStorageDir(), "after.json")
+	if err := os.WriteFile(after, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.cs.CoreV1().Secrets(e.ns).Get(t.Context(), secretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Data["APPSMITH_ENCRYPTION_SALT"] = []byte("rotated-salt-0001")
+	if _, err := e.cs.CoreV1().Secrets(e.ns).Update(t.Context(), s, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	e.extraEnv = []string{"APPSMITH_INSTALL_FAILPOINT=done:import"}
+	r = e.run("restore", archive, "--passphrase-file", pass, "--yes", "--progress", "plain", "--timeout", "2m")
+	e.extraEnv = nil
+	if r.code != 137 {
+		t.Fatalf("the restore was not killed at its failpoint:\n%s", r)
+	}
+	if n := testenv.CountRows(t, cli, src.id, table); n != 100 {
+		t.Fatalf("%d rows when the restore died, want the archive's 100 (the import was done)", n)
+	}
+	st, r := e.status()
+	if st.Healthy || len(st.Unfinished) != 1 || !strings.Contains(st.Unfinished[0].Fix, "restore --resume") {
+		t.Errorf("status after the kill: want the unfinished restore and its command:\n%s", r)
+	}
+	r = e.run("upgrade", "--plan")
+	if r.code != 3 || !strings.Contains(r.errOut, "restore --resume") {
+		t.Errorf("upgrade --plan after the kill: want exit 3 naming restore --resume:\n%s", r)
+	}
+
+	r = e.must(e.run("restore", "--resume", "--progress", "plain", "--timeout", "2m"), "restore --resume")
+	if n := testenv.CountRows(t, cli, src.id, table); n != 50 {
+		t.Errorf("%d rows after the undo, want the release's 50", n)
+	}
+	if _, err := os.Stat(after); err != nil {
+		t.Errorf("the release's own file is gone after the undo: %v", err)
+	}
+	if got := e.secret()["APPSMITH_ENCRYPTION_SALT"]; string(got) != "rotated-salt-0001" {
+		t.Error("the Secret's salt is not the release's after the undo")
+	}
+	if st, r := e.status(); !st.Healthy || len(st.Unfinished) != 0 {
+		t.Errorf("status after the undo: %s", r)
+	}
+	if left, _ := filepath.Glob(filepath.Join(e.dir, "backups", ".kube-restore-*")); len(left) != 0 {
+		t.Errorf("the restore's snapshot is left: %v", left)
+	}
+	e.noSecretLeaks(e.secret(), e.history())
+}

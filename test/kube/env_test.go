@@ -50,6 +50,8 @@ type env struct {
 	info  *infoServer
 	// outputs is everything the binary printed, to look for secrets in.
 	outputs bytes.Buffer
+	// extraEnv goes into the environment of the binary's runs.
+	extraEnv []string
 }
 
 func newEnv(t *testing.T) *env {
@@ -114,7 +116,7 @@ func (e *env) runIn(dir string, args ...string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, append([]string{"--dir", dir}, args...)...)
 	home := filepath.Join(e.t.TempDir(), "home")
-	cmd.Env = append(os.Environ(), "AWS_EC2_METADATA_DISABLED=true", "NO_COLOR=1", "HOME="+home, "KUBECONFIG=/nonexistent")
+	cmd.Env = append(append(os.Environ(), "AWS_EC2_METADATA_DISABLED=true", "NO_COLOR=1", "HOME="+home, "KUBECONFIG=/nonexistent"), e.extraEnv...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
