@@ -44,21 +44,36 @@ func set(v Values, key string, value any) {
 
 // The keys this tool writes, named once.
 const (
-	keyRegistry    = "image.registry"
-	keyRepository  = "image.repository"
-	keyTag         = "image.tag"
-	keyAutoupdate  = "autoupdate.enabled"
-	keyWorkload    = "workload.kind"
-	keyAutoscaling = "autoscaling.enabled"
-	keyPersistence = "persistence.enabled"
-	keyPVCKeep     = "persistence.annotations"
-	keySecretName  = "secretName"
-	keyAppConfig   = "applicationConfig"
-	keyMongoDB     = "mongodb.enabled"
-	keyRedis       = "redis.enabled"
-	keyIngress     = "ingress"
-	keyCACert      = "customCAcert"
+	keyRegistry   = "image.registry"
+	keyRepository = "image.repository"
+	keyTag        = "image.tag"
+	// The deprecated _image keys: see oldImageWhy.
+	keyOldRegistry   = "_image.registry"
+	keyOldRepository = "_image.repository"
+	keyAutoupdate    = "autoupdate.enabled"
+	keyWorkload      = "workload.kind"
+	keyAutoscaling   = "autoscaling.enabled"
+	keyPersistence   = "persistence.enabled"
+	keyPVCKeep       = "persistence.annotations"
+	keySecretName    = "secretName"
+	keyAppConfig     = "applicationConfig"
+	keyMongoDB       = "mongodb.enabled"
+	keyRedis         = "redis.enabled"
+	keyIngress       = "ingress"
+	keyCACert        = "customCAcert"
 )
+
+// oldImageWhy is why the registry and repository go into the deprecated
+// `_image` keys too. Chart templates before Appsmith's image-merge fix
+// (PR #41765, spring 2026; the deployment.yaml of the 3.7 line's MongoDB
+// operator preview has the old code) build the image from `_image`
+// alone, with `index.docker.io/appsmith/appsmith-ee` as its default, and
+// ignore `image.registry` and `image.repository`: a CE install or a mirror
+// would silently run the EE image from Docker Hub. Later templates merge
+// `_image` over `image`, so the same values in both keys give the same
+// image either way. `_image.tag` is never written: those templates fall
+// back to `image.tag`, the key every hop pins.
+const oldImageWhy = "charts before Appsmith's image-merge fix (the 3.7 line) take them from `_image` alone and ignore `image.*`; later ones merge `_image` over `image`, so equal values work on both (`_image.tag` is never written: both fall back to `image.tag`)"
 
 // ResourcePolicyKeep is the annotation that makes Helm leave an object in
 // place on uninstall and on an upgrade that drops it.
@@ -70,17 +85,19 @@ const ResourcePolicyKeep = "helm.sh/resource-policy"
 // Deployment with autoscaling; the defaults snapshot: the image string,
 // /api/v1/health probes, APPSMITH_ENABLE_EMBEDDED_DB=0, data claim).
 var rows38 = []Row{
-	{"--edition", keyRepository, "`appsmith/appsmith-ce` or `appsmith/appsmith-ee`",
+	{"--edition", keyRepository + ", " + keyOldRepository, "`appsmith/appsmith-ce` or `appsmith/appsmith-ee`, in both keys: " + oldImageWhy,
 		func(in Input, _ Options, v Values, _ map[string]string) {
 			set(v, keyRepository, "appsmith/appsmith-"+in.Edition)
+			set(v, keyOldRepository, "appsmith/appsmith-"+in.Edition)
 		}},
-	{"--registry", keyRegistry, "the mirror, else `index.docker.io` written out (the chart's default)",
+	{"--registry", keyRegistry + ", " + keyOldRegistry, "the mirror, else `index.docker.io` written out (the chart's default), in both keys",
 		func(in Input, _ Options, v Values, _ map[string]string) {
 			r := in.Registry
 			if r == "" {
 				r = dockerHub
 			}
 			set(v, keyRegistry, r)
+			set(v, keyOldRegistry, r)
 		}},
 	{"--version", keyTag, "always a `v` tag (latest is resolved to the newest release first); the deprecated `_image.*` keys, which the chart merges over `image.*`, are refused in values files",
 		func(in Input, _ Options, v Values, _ map[string]string) { set(v, keyTag, in.Version) }},
@@ -173,12 +190,12 @@ func setIngress(v Values, host, secret string, certManager bool) {
 	})
 }
 
-// Lines are the supported chart lines. 3.7 shares 3.8's rows: the 3.8.1
-// sources date the one change they name (the MongoDB operator preview,
-// which this mapping leaves off) to 3.7.0; the 3.7 files were not compared
-// key by key, and the README says so.
+// Lines are the supported chart lines. 3.7 shares 3.8's rows: compared
+// key by key (3.7.0's values and schema, the 3.7-era templates against
+// 3.8.1's), the keys this tool writes and their defaults are the same but
+// for how the image is built (oldImageWhy), which the rows cover for both.
 var Lines = []Line{
-	{Version: "3.7", Read: "3.8.1 sources; 3.7 is taken to share their keys (3.7.0 is the line those sources date the MongoDB operator preview to), not compared key by key", Rows: rows38},
+	{Version: "3.7", Read: "3.7.0 values and schema, the 3.7-era deployment.yaml (MongoDB operator preview) and the 3.8.1 sources, key by key: the same keys and defaults but the image, which these templates build from `_image` alone (both keys are written); no 3.7.1+ Chart.yaml was to be found", Rows: rows38},
 	{Version: "3.8", Read: "values.yaml, templates and helm-unittest suites at chart 3.8.1", Rows: rows38},
 }
 

@@ -108,6 +108,47 @@ func TestRenderGenerated(t *testing.T) {
 	}
 }
 
+// On a 3.7 chart, whose templates take the image's registry and
+// repository from the deprecated _image alone, the generated values still
+// give the edition and mirror asked for, with the pinned tag (the values
+// write both keys; image.* alone would give Docker Hub's EE image there).
+func TestRender37Image(t *testing.T) {
+	ch := loadStandin(t)
+	ch.Metadata.Version = "3.7.0"
+	l, err := ChartLine(ch)
+	if err != nil || l.Version != "3.7" {
+		t.Fatalf("line %v (%v)", l.Version, err)
+	}
+	g, err := Generate(l, Input{Edition: "ce", Version: "v1.9.2", Registry: "127.0.0.1:5000"}, Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	image := func(vals Values) any {
+		m, err := Render(ch, vals, Defaults())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dig(docs(t, m)["StatefulSet/appsmith"], "spec", "template", "spec", "containers", 0, "image")
+	}
+	if got := image(g.Values); got != "127.0.0.1:5000/appsmith/appsmith-ce:v1.9.2" {
+		t.Errorf("3.7 chart image %v", got)
+	}
+	hop, err := HopValues(g.Values, "v1.9.38")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := image(hop); got != "127.0.0.1:5000/appsmith/appsmith-ce:v1.9.38" {
+		t.Errorf("3.7 chart image after a hop %v", got)
+	}
+	// Without the _image keys, the 3.7 templates ignore image.*: what the
+	// values guard against.
+	bare := merge(Values{}, g.Values)
+	delete(bare, "_image")
+	if got := image(bare); got != "index.docker.io/appsmith/appsmith-ee:v1.9.2" {
+		t.Errorf("the stand-in's 3.7 templates do not model the old image code: %v", got)
+	}
+}
+
 // TestStandinMirrorsChart: the stand-in behaves as the official chart on
 // the keys the tool's checks are about (its helm-unittest cases).
 func TestStandinMirrorsChart(t *testing.T) {

@@ -31,10 +31,18 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if .Values.serviceAccount.create }}{{ default (include "appsmith.fullname" .) .Values.serviceAccount.name }}{{ else }}{{ default "default" .Values.serviceAccount.name }}{{ end }}
 {{- end }}
 
-{{/* The image: the deprecated _image merged over image (its keys win), as in the official 3.8 chart. */}}
+{{/* The image: the deprecated _image merged over image (its keys win), as in the official 3.8 chart.
+     A 3.7 version of this chart builds it as the official 3.7-era templates did, before the
+     image-merge fix: registry and repository from _image alone (image.* ignored), the tag from
+     _image.tag, else image.tag. */}}
 {{- define "appsmith.image" -}}
+{{- if hasPrefix "3.7." .Chart.Version -}}
+{{- $old := .Values._image | default dict -}}
+{{ $old.registry | default "index.docker.io" }}/{{ $old.repository | default "appsmith/appsmith-ee" }}:{{ $old.tag | default .Values.image.tag | default "latest" }}
+{{- else -}}
 {{- $img := merge (deepCopy (.Values._image | default dict)) (deepCopy .Values.image) -}}
 {{ $img.registry }}/{{ $img.repository }}:{{ $img.tag | default "latest" }}
+{{- end -}}
 {{- end }}
 
 {{- define "appsmith.pullPolicy" -}}
