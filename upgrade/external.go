@@ -75,10 +75,15 @@ func FitExternalMongo(hops []Hop, data MongoData) ([]Hop, []string, error) {
 				return nil, nil, &ExternalMongoError{Server: data.Version, To: h.To, Need: need}
 			}
 		}
-		if fcv == "" {
-			continue // not readable: nothing to set from
-		}
 		start, floor := releases.StartFCV(v), releases.FCVFloor(v)
+		if fcv == "" {
+			// Not readable (a user without clusterMonitor): nothing to set
+			// from, but a release that crash-loops below its FCV is named.
+			if start != "" {
+				notes = append(notes, fmt.Sprintf("the data's featureCompatibilityVersion could not be read: %s starts only on data at FCV %s or newer; check it (db.adminCommand({getParameter: 1, featureCompatibilityVersion: 1})) before the upgrade", h.To, start))
+			}
+			continue
+		}
 		want := start
 		switch {
 		case floor == "":
@@ -99,7 +104,10 @@ func FitExternalMongo(hops []Hop, data MongoData) ([]Hop, []string, error) {
 		if want == start {
 			why = fmt.Sprintf("%s starts only on data at FCV %s or newer (it crash-loops on older): set it on the running MongoDB %s first (%s runs on it too)", h.To, want, data.Server, h.From)
 		}
-		h.Pre = append(h.Pre, DBStep{Kind: SetFCV, FCV: want, Why: why})
+		// Only a release's start floor must be met; a floor it raises
+		// the data to itself is set as a courtesy, and a MongoDB that
+		// refuses it (a managed service sets FCV itself) warns instead.
+		h.Pre = append(h.Pre, DBStep{Kind: SetFCV, FCV: want, Why: why, Optional: want != start})
 		fcv = want
 	}
 	return out, notes, nil
@@ -113,8 +121,18 @@ func RunSetFCV(ctx context.Context, ex Execer, id, fcv string) error {
 	if releases.CompareFCV(fcv, "7.0") >= 0 {
 		cmd = fmt.Sprintf(`db.adminCommand({setFeatureCompatibilityVersion: "%s", confirm: true})`, fcv)
 	}
-	_, err := mongoEval(ctx, ex, id, cmd)
-	return err
+	if _, err := mongoEval(ctx, ex, id, cmd); err != nil {
+		return err
+	}
+	// A refused command may print {ok: 0} and still exit 0: read it back.
+	got, err := ReadFCV(ctx, ex, id)
+	if err != nil {
+		return err
+	}
+	if releases.MongoMajor(got) != fcv {
+		return fmt.Errorf("MongoDB's featureCompatibilityVersion is %q after setting it to %s", got, fcv)
+	}
+	return nil
 }
 
 // StreamExecer is a pod's exec (or a container's) as it streams.

@@ -50,6 +50,9 @@ type DBStep struct {
 	Kind string `json:"kind"`
 	FCV  string `json:"fcv"`
 	Why  string `json:"why"`
+	// Optional: a set-fcv the next release does not need to start (it
+	// raises FCV itself); one the server refuses only warns.
+	Optional bool `json:"optional,omitempty"`
 }
 
 // Path is the upgrade from the running version to target, hop by hop,

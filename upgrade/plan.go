@@ -197,7 +197,14 @@ func fcvStep(d instance.ReadyDocker, c instance.Target, s DBStep) engine.Step {
 	// Setting FCV to the running server's own major leaves data the old
 	// image still runs on: nothing to undo.
 	return engine.Step{ID: "set-fcv", Title: "Set MongoDB's featureCompatibilityVersion to " + s.FCV, Cause: s.Why, ReadOnly: true,
-		Run: func(ctx context.Context, _ engine.Reporter) error { return RunSetFCV(ctx, d, c.Serving(), s.FCV) }}
+		Run: func(ctx context.Context, r engine.Reporter) error {
+			err := RunSetFCV(ctx, d, c.Serving(), s.FCV)
+			if err != nil && s.Optional {
+				r.Warn(fmt.Sprintf("MongoDB did not take featureCompatibilityVersion %s (%v): the new release raises it itself where it can", s.FCV, err))
+				return nil
+			}
+			return err
+		}}
 }
 
 func mongoEval(ctx context.Context, d Execer, id string, expr string) (string, error) {

@@ -153,6 +153,7 @@ func kubeRestoreRun(ctx context.Context, opts *RestoreOptions, s *state.State, m
 	if err != nil {
 		return coreError(err)
 	}
+	p.ResumeHint = hint.Appsmith(s.Dir, "restore --resume")
 	if err := p.Run(ctx, sink, instance.Layout{Dir: s.Dir}.Journal()); err != nil {
 		return err
 	}

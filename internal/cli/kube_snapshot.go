@@ -102,6 +102,9 @@ func (k *kubeSnapshot) restore(ctx context.Context, stdio IO, ro *rootOpts, deps
 	defer done()
 	p, err := h.PrepareRestore(ctx, st, instance.Layout{Dir: s.Dir}.Backups(), stamp, sink)
 	if err == nil {
+		// Within an upgrade's undo, or a rollback: --resume of either
+		// undoes this restore first.
+		p.ResumeHint = hint.Appsmith(s.Dir, "restore --resume")
 		err = p.Run(ctx, sink, instance.Layout{Dir: s.Dir}.Journal())
 	}
 	if err != nil {

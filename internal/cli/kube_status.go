@@ -155,11 +155,18 @@ func kubeUninstallRun(opts *UninstallOptions, s *state.State) error {
 			kube.DataPVC(s.Kubernetes.Release), s.Kubernetes.Release+"-appsmith-secrets")
 	}
 	k := s.Kubernetes
-	ko := kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace, Release: k.Release}
-	h, err := opts.Deps.kube(ko, 0)
+	ko := recordedKube(s)
+	h, err := kubeConnect(opts.Deps, s, 0)
 	if err != nil {
-		return engine.Errorf(engine.ExitFailure, "check the kubeconfig "+s.Dir+"/appsmith.yaml names", "connecting to the cluster: %v", err)
+		return err
 	}
+	// An interrupted restore is undone first; an interrupted upgrade
+	// refuses: its `--resume` needs the release.
+	unlock, err := lockRecovered(context.Background(), opts.IO, opts.Root, s, h)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	res, err := h.Uninstall()
 	if err != nil {
 		return engine.Errorf(engine.ExitFailure, "", "%v", err)

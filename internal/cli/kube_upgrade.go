@@ -198,16 +198,8 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 		cur = vals[i]
 	}
 	u := &kubeUpgrade{opts: opts, s: s, h: h, ch: ch, from: from, to: target, rev: rev, hops: hops, vals: vals, snapshot: !opts.NoSnapshot}
-	started := false
-	u.upgraded = func() bool { return started }
-	plan := u.plan()
-	for i := range plan.Steps {
-		if plan.Steps[i].ID == "helm-upgrade" {
-			run := plan.Steps[i].Run
-			plan.Steps[i].Run = func(ctx context.Context, r engine.Reporter) error { started = true; return run(ctx, r) }
-		}
-	}
-	return u.run(ctx, plan, nil)
+	u.upgraded = u.revisionMade
+	return u.run(ctx, u.plan(), nil)
 }
 
 // run runs (j nil) or rolls back (j an interrupted run's journal) the

@@ -90,15 +90,17 @@ func kubeUpgradeFromJournal(opts *UpgradeOptions, s *state.State, h *kube.Helm, 
 	if out, ok := j.Done("snapshot"); ok {
 		u.location = out["location"]
 	}
-	u.upgraded = func() bool {
-		for i, hop := range u.hops {
-			if j.Started(hopScope(i, hop) + "/helm-upgrade") {
-				return true
-			}
-		}
-		return false
-	}
+	u.upgraded = u.revisionMade
 	return u, nil
+}
+
+// revisionMade reports whether a hop made a revision: only then can a
+// new version have run on the data, and the snapshot need to go back
+// (restoring it otherwise would only lose what was written since). When
+// Helm cannot be asked, it says yes: restoring is the safe side.
+func (u *kubeUpgrade) revisionMade() bool {
+	st, err := u.h.Status()
+	return err != nil || st.Revision > u.rev
 }
 
 func (u *kubeUpgrade) plan() engine.Plan {
@@ -113,15 +115,22 @@ func (u *kubeUpgrade) plan() engine.Plan {
 		for _, db := range hop.Pre {
 			steps = append(steps, engine.Step{ID: "set-fcv", Scope: scope, ReadOnly: true,
 				Title: "Set MongoDB's featureCompatibilityVersion to " + db.FCV + " before " + hop.To, Cause: db.Why,
-				Run: func(ctx context.Context, _ engine.Reporter) error {
-					return kubeSetFCV(ctx, u.h, hop.From, []upgrade.DBStep{db})
+				Run: func(ctx context.Context, r engine.Reporter) error {
+					err := kubeSetFCV(ctx, u.h, hop.From, []upgrade.DBStep{db})
+					if err != nil && db.Optional {
+						r.Warn(fmt.Sprintf("%v: %s raises it itself where it can", err, hop.To))
+						return nil
+					}
+					return err
 				}})
 		}
 		steps = append(steps, engine.Step{ID: "helm-upgrade", Scope: scope,
 			Title: fmt.Sprintf("helm upgrade %s to %s (revision %d), until Ready and /info says %s", u.s.Kubernetes.Release, hop.To, u.rev+i+1, hop.To),
 			Cause: hop.Why,
 			Run:   func(ctx context.Context, r engine.Reporter) error { return u.upgradeHop(ctx, r, i) },
-			Undo:  func(ctx context.Context, r engine.Reporter, _ engine.Outputs) error { return u.undoHop(ctx, r, i) }})
+			Undo: func(ctx context.Context, r engine.Reporter, out engine.Outputs) error {
+				return u.undoHop(ctx, r, i, out)
+			}})
 	}
 	return engine.Plan{Name: u.op() + " (Kubernetes release " + u.s.Kubernetes.Release + ")", Steps: steps}
 }
@@ -174,10 +183,12 @@ func (u *kubeUpgrade) upgradeHop(ctx context.Context, r engine.Reporter, i int) 
 // undoHop takes the release back to the revision hop i started from
 // (rev+i: every hop before it made one), unless it is there already (the
 // hop failed and was recovered, or never began) or the hop was verified
-// and no snapshot will put the data back: a version's migrations are
-// one-way, and its image must not go back over them. A revision a killed
-// run left pending is marked failed first.
-func (u *kubeUpgrade) undoHop(ctx context.Context, r engine.Reporter, i int) error {
+// (out holds its revision: the step finished) and no snapshot will put
+// the data back: a version's migrations are one-way, and its image must
+// not go back over them. A hop killed before it was verified is always
+// taken back. A revision a killed run left pending is marked failed
+// first. Run twice, it finds the release where the first run left it.
+func (u *kubeUpgrade) undoHop(ctx context.Context, r engine.Reporter, i int, out engine.Outputs) error {
 	hop := u.hops[i]
 	st, err := u.h.Status()
 	if err != nil {
@@ -187,10 +198,11 @@ func (u *kubeUpgrade) undoHop(ctx context.Context, r engine.Reporter, i int) err
 	if !pending && st.ImageTag == hop.From && st.State == "deployed" {
 		return recordKube(u.s, hop.From, st.Revision, u.opts.Deps)
 	}
-	if !pending && !u.snapshot && st.ImageTag == hop.To && st.State == "deployed" {
-		return nil
+	if !u.snapshot && out["revision"] != "" && !pending && st.ImageTag == hop.To && st.State == "deployed" {
+		r.Log(fmt.Sprintf("%s was verified and no snapshot puts the data back: the release stays on it", hop.To))
+		return recordKube(u.s, hop.To, st.Revision, u.opts.Deps)
 	}
-	if n, err := u.h.FailPending(); err != nil {
+	if n, err := u.h.FailPending(u.rev, hop.To); err != nil {
 		return err
 	} else if n > 0 {
 		r.Log(fmt.Sprintf("revision %d was left pending by the interrupted run: marked failed", n))

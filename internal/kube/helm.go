@@ -18,6 +18,7 @@ import (
 	"helm.sh/helm/v3/pkg/storage/driver"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/releases"
 )
 
 // LoadChart reads a chart directory or .tgz. An oci:// reference is
@@ -287,14 +288,16 @@ func (h *Helm) recover(ctx context.Context, revision int, goodTag, badTag string
 
 // FailPending marks the release's newest revision failed when a run that
 // was killed left it pending (Helm's lock: no upgrade would start on it,
-// and a rollback would count it as the version to leave). It returns the
-// revision it marked, 0 when none was pending.
-func (h *Helm) FailPending() (int, error) {
+// and a rollback would count it as the version to leave) — only one made
+// after revision after on tag: a pending revision of another Helm client
+// (a CI job still running) is not this tool's to end. It returns the
+// revision it marked, 0 when none.
+func (h *Helm) FailPending(after int, tag string) (int, error) {
 	last, err := h.Cfg.Releases.Last(h.Opts.Release)
 	if err != nil {
 		return 0, fmt.Errorf("release %s: %w", h.Opts.Release, err)
 	}
-	if last.Info == nil || !last.Info.Status.IsPending() {
+	if last.Info == nil || !last.Info.Status.IsPending() || last.Version <= after || ImageTag(last.Config) != tag {
 		return 0, nil
 	}
 	last.SetStatus(release.StatusFailed, "appsmith-install: the run that made this revision was interrupted")
@@ -368,11 +371,21 @@ func previous(hist []*release.Release, cur *release.Release) int {
 		default:
 			continue
 		}
-		if ImageTag(r.Config) != ImageTag(cur.Config) {
+		if t := ImageTag(r.Config); t != ImageTag(cur.Config) && !newer(t, ImageTag(cur.Config)) {
 			best = r.Version
 		}
 	}
 	return best
+}
+
+// newer reports a release tag newer than cur. "Back one" never goes
+// forward: after an upgrade undone as a whole, the history still holds
+// its hops' revisions, superseded, on newer tags than the one the release
+// went back to, and their images would run over older data.
+func newer(tag, cur string) bool {
+	a, ok1 := releases.Parse(tag)
+	b, ok2 := releases.Parse(cur)
+	return ok1 && ok2 && a.GreaterThan(b)
 }
 
 // Recover is the sequence that brings a release back from a bad tag:

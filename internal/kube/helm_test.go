@@ -12,6 +12,7 @@ import (
 	"helm.sh/helm/v3/pkg/chartutil"
 	helmkube "helm.sh/helm/v3/pkg/kube"
 	kubefake "helm.sh/helm/v3/pkg/kube/fake"
+	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
 	corev1 "k8s.io/api/core/v1"
@@ -371,5 +372,74 @@ func TestInterruptedHopRecovered(t *testing.T) {
 	}
 	if s, _ := h.Status(); s.ImageTag != "v1.9.2" || s.State != "deployed" {
 		t.Errorf("status %+v", s)
+	}
+}
+
+// After an upgrade undone as a whole (v1.9.2 → v1.9.38 → back to
+// revision 1's v1.9.2), the history holds v1.9.38 superseded after the
+// revision the release runs: back one never goes forward to it (its image
+// would run over the older data); with nothing older, it is refused.
+func TestRollbackNeverGoesForward(t *testing.T) {
+	ctx := context.Background()
+	h, _, _ := newHelm(t, nil)
+	ch := loadStandin(t)
+	g, vals := values(t, "v1.9.2")
+	if _, err := h.Install(ctx, ch, g, vals, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, vals = values(t, "v1.9.38")
+	if _, err := h.UpgradeHop(ctx, ch, vals); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Rollback(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := h.Status(); s.ImageTag != "v1.9.2" || s.Revision != 3 {
+		t.Fatalf("after the undo: %+v", s)
+	}
+	_, err := h.Rollback(ctx, 0)
+	if err == nil || !strings.Contains(err.Error(), "no revision before 3") {
+		t.Errorf("back one after an undone upgrade: %v, want refused", err)
+	}
+	if s, _ := h.Status(); s.ImageTag != "v1.9.2" {
+		t.Errorf("the release moved to %s", s.ImageTag)
+	}
+}
+
+// FailPending ends only the pending revision of this tool's run: made
+// after the revision the upgrade began on, on the hop's tag.
+func TestFailPending(t *testing.T) {
+	ctx := context.Background()
+	h, _, _ := newHelm(t, nil)
+	ch := loadStandin(t)
+	g, vals := values(t, "v1.9.2")
+	if _, err := h.Install(ctx, ch, g, vals, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, vals = values(t, "v1.9.38")
+	if _, err := h.UpgradeHop(ctx, ch, vals); err != nil {
+		t.Fatal(err)
+	}
+	last, err := h.Cfg.Releases.Last(h.Opts.Release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last.SetStatus(release.StatusPendingUpgrade, "killed")
+	if err := h.Cfg.Releases.Update(last); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		after int
+		tag   string
+	}{{2, "v1.9.38"}, {1, "v1.99"}} {
+		if n, err := h.FailPending(c.after, c.tag); err != nil || n != 0 {
+			t.Errorf("FailPending(%d, %s) marked %d (%v): not this run's", c.after, c.tag, n, err)
+		}
+	}
+	if n, err := h.FailPending(1, "v1.9.38"); err != nil || n != 2 {
+		t.Fatalf("FailPending(1, v1.9.38): %d %v, want revision 2", n, err)
+	}
+	if s, _ := h.Status(); s.State != "failed" {
+		t.Errorf("revision 2 is %s, want failed", s.State)
 	}
 }

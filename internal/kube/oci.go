@@ -6,8 +6,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
+	"github.com/Masterminds/semver/v3"
 	"helm.sh/helm/v3/pkg/registry"
 
 	"github.com/appsmith-install/appsmith-install/internal/fsutil"
@@ -41,35 +43,60 @@ func PullChart(ref, dir string) (*OCIChart, error) {
 	if err != nil {
 		return nil, err
 	}
-	repo, tag := name, ""
-	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
-		repo, tag = name[:i], name[i+1:]
-	}
-	if tag == "" {
-		tags, err := c.Tags(repo)
-		if err != nil {
-			return nil, fmt.Errorf("listing the chart's versions: %w", err)
+	pull := name // a digest names the manifest exactly: pulled as it is
+	repo, _, _ := strings.Cut(name, "@")
+	if !strings.Contains(name, "@") {
+		tag := ""
+		if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+			repo, tag = name[:i], name[i+1:]
 		}
-		if len(tags) == 0 {
-			return nil, fmt.Errorf("%s has no chart version", repo)
+		if tag == "" {
+			if tag, err = newestRelease(c, repo); err != nil {
+				return nil, err
+			}
 		}
-		tag = tags[0]
+		pull = repo + ":" + tag
+	} else if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
 	}
-	res, err := c.Pull(repo+":"+tag, registry.PullOptWithChart(true))
+	res, err := c.Pull(pull, registry.PullOptWithChart(true))
 	if err != nil {
 		return nil, err
 	}
 	if res.Chart == nil || res.Chart.Meta == nil || len(res.Chart.Data) == 0 {
-		return nil, fmt.Errorf("%s:%s holds no chart", repo, tag)
+		return nil, fmt.Errorf("%s holds no chart", pull)
+	}
+	meta := res.Chart.Meta
+	if !safeName.MatchString(meta.Name) || !safeName.MatchString(meta.Version) {
+		return nil, fmt.Errorf("%s: the chart calls itself %q version %q, which cannot name a file", pull, meta.Name, meta.Version)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, fmt.Sprintf("%s-%s.tgz", res.Chart.Meta.Name, res.Chart.Meta.Version))
+	path := filepath.Join(dir, fmt.Sprintf("%s-%s.tgz", meta.Name, meta.Version))
 	if err := fsutil.WriteFileAtomic(path, res.Chart.Data, 0o644); err != nil {
 		return nil, err
 	}
-	return &OCIChart{Path: path, Ref: "oci://" + repo + ":" + tag + "@" + res.Manifest.Digest, Version: res.Chart.Meta.Version}, nil
+	return &OCIChart{Path: path, Ref: "oci://" + repo + ":" + meta.Version + "@" + res.Manifest.Digest, Version: meta.Version}, nil
+}
+
+// safeName is what a chart's name and version may be to name the file
+// the chart is kept in (what the registry sends is not trusted to).
+var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+
+// newestRelease is the newest version tag of the chart repository that is
+// not a prerelease, as `helm pull` without --devel takes.
+func newestRelease(c *registry.Client, repo string) (string, error) {
+	tags, err := c.Tags(repo)
+	if err != nil {
+		return "", fmt.Errorf("listing the chart's versions: %w", err)
+	}
+	for _, t := range tags { // newest first
+		if v, err := semver.StrictNewVersion(strings.ReplaceAll(t, "_", "+")); err == nil && v.Prerelease() == "" {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("%s has no released chart version (name one: oci://%s:VERSION)", repo, repo)
 }
 
 func loopback(host string) bool {

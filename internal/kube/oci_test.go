@@ -34,6 +34,18 @@ func TestPullChart(t *testing.T) {
 	if err != nil || ch.Metadata.Version != "3.8.1" || got.Version != "3.8.1" {
 		t.Errorf("3.8.1: %+v, loaded %v (%v)", got, ch, err)
 	}
+	// A prerelease is newer, but only a release is taken unless named;
+	// a digest pulls that very manifest.
+	kubetest.PushChart(t, reg.Host(), "../../test/charts/appsmith", "3.9.0-rc.1")
+	got, err = PullChart(repo, dir)
+	if err != nil || got.Version != "3.8.2" {
+		t.Errorf("newest with a prerelease about: %+v %v", got, err)
+	}
+	digest := got.Ref[strings.LastIndex(got.Ref, "@"):]
+	got, err = PullChart(repo+digest, t.TempDir())
+	if err != nil || got.Version != "3.8.2" || !strings.HasSuffix(got.Ref, digest) {
+		t.Errorf("by digest %s: %+v %v", digest, got, err)
+	}
 	empty := t.TempDir()
 	if _, err := PullChart("oci://"+reg.Host()+"/charts/nothing", empty); err == nil {
 		t.Error("a repository with no chart was pulled")

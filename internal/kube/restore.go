@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -95,6 +96,9 @@ type RestorePlan struct {
 	entries []string
 	// keysStep says the plan changes the Secret (the archive has keys).
 	keysStep bool
+	// ResumeHint is the command that undoes this restore if it is left
+	// half-way, with the install dir (the caller knows it).
+	ResumeHint string
 }
 
 // Snapshot is where the release's state before the restore is kept.
@@ -274,8 +278,12 @@ func (p *RestorePlan) ended(out engine.Outcome, err error, j *engine.Journal) er
 		os.RemoveAll(p.snapshot)
 		return err // nothing had changed
 	}
+	resume := p.ResumeHint
+	if resume == "" {
+		resume = "appsmith restore --resume"
+	}
 	return &engine.Error{Code: engine.ExitFailure, Err: err,
-		Hint: "`appsmith restore --resume` undoes it; the release's files and database before the restore are in " + p.snapshot +
+		Hint: "`" + resume + "` undoes it; the release's files and database before the restore are in " + p.snapshot +
 			" (stacks/ and db.dump), its previous keys in the Secret " + o.SecretName() + "-before-restore-" + p.Stamp}
 }
 
@@ -301,14 +309,40 @@ func (p *RestorePlan) dbKind() string {
 }
 
 // podNow is the release's pod on the restore's tag to exec in: the one
-// the restore began with may have been replaced, or be starting again.
+// the restore began with may have been replaced, or be starting again. A
+// Ready one is preferred; an undo needs only its container running (the
+// restored data may be what keeps it from Ready), so after a short wait
+// any pod on the tag will do: exec says if it is not running.
 func (p *RestorePlan) podNow(ctx context.Context) (string, error) {
 	h, o := p.h, p.h.Opts
-	if err := h.Cluster.WaitReady(ctx, o.Namespace, o.PodSelector(), p.tag, h.timeout()); err != nil {
-		return "", err
+	deadline := time.Now().Add(min(h.timeout(), 30*time.Second))
+	for {
+		pods, err := h.Cluster.Pods(ctx, o.Namespace, o.PodSelector())
+		if err != nil {
+			return "", err
+		}
+		any := ""
+		for _, pod := range pods {
+			if TagOf(pod.Image) != p.tag {
+				continue
+			}
+			if pod.Ready {
+				return pod.Name, nil
+			}
+			any = pod.Name
+		}
+		if time.Now().After(deadline) {
+			if any != "" {
+				return any, nil
+			}
+			return "", fmt.Errorf("release %s has no pod on %s to put the previous data back through", o.Release, p.tag)
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(time.Second):
+		}
 	}
-	pod, err := h.ReadyPod(ctx, p.tag)
-	return pod.Name, err
 }
 
 // database is the release's database, as the snapshot step read it (in
@@ -406,7 +440,15 @@ func (p *RestorePlan) plan() engine.Plan {
 				if err != nil {
 					return err
 				}
-				return pushStacksReplacing(ctx, p.ex, pod, filepath.Join(p.snapshot, "stacks"), p.entries)
+				if err := pushStacksReplacing(ctx, p.ex, pod, filepath.Join(p.snapshot, "stacks"), p.entries); err != nil {
+					return err
+				}
+				if p.keysStep {
+					return nil // the keys' undo, the last one, replaces the pod
+				}
+				// The last undo without a keys step: the pod starts again on
+				// the data and files put back.
+				return restart(ctx)
 			}},
 		{ID: "import", Title: "Import the archive's " + p.dbKind() + " dump into the release's database",
 			Cause: "with the image's own tools through exec, replacing what is there; the counts are checked",
@@ -440,14 +482,9 @@ func (p *RestorePlan) plan() engine.Plan {
 		{ID: "restart", Title: "Replace pod " + p.pod.Name + " and wait until it is Ready on " + p.tag,
 			Cause: "Appsmith reads the encryption keys at start, and caches what the database held",
 			Run:   func(ctx context.Context, _ engine.Reporter) error { return restart(ctx) },
-			// The keys' undo, the last one, replaces the pod again once the
-			// data and keys are back; without a keys step, this one does.
-			Undo: func(ctx context.Context, _ engine.Reporter, _ engine.Outputs) error {
-				if p.keysStep {
-					return nil
-				}
-				return restart(ctx)
-			}},
+			// Nothing here: the last undo (the keys', else the files')
+			// replaces the pod once everything is back.
+			Undo: func(context.Context, engine.Reporter, engine.Outputs) error { return nil }},
 		{ID: "verify", Title: "Check /info reports " + p.version(), ReadOnly: true,
 			Run: func(ctx context.Context, _ engine.Reporter) error {
 				_, err := VerifyInfo(ctx, h.Cluster, h.Info, o, p.tag, h.timeout())

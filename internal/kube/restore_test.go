@@ -119,9 +119,13 @@ type restoreWorld struct {
 	before  map[string][]byte
 	deleted *atomic.Int32
 	p       *RestorePlan
+	// dbAtDelete is what the database held at each pod replacement.
+	dbAtDelete *[]string
 }
 
-func newRestoreWorld(t *testing.T) restoreWorld {
+func newRestoreWorld(t *testing.T) restoreWorld { return newRestoreWorldKeys(t, true) }
+
+func newRestoreWorldKeys(t *testing.T, keys bool) restoreWorld {
 	t.Helper()
 	ctx := context.Background()
 	h, pods, cs := newHelm(t, nil)
@@ -134,25 +138,37 @@ func newRestoreWorld(t *testing.T) restoreWorld {
 	ready := readyOn("v1.9.2")
 	pods.pods = ready.pods
 	deleted := &atomic.Int32{}
-	pods.delete = func(string, string) error { deleted.Add(1); return nil }
+	var dbAtDelete []string
+	var pod *fakePod
+	pods.delete = func(string, string) error {
+		deleted.Add(1)
+		pod.mu.Lock()
+		dbAtDelete = append(dbAtDelete, pod.db)
+		pod.mu.Unlock()
+		return nil
+	}
 	if _, err := cs.CoreV1().Pods(h.Opts.Namespace).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "appsmith-0"},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "appsmith", Env: []corev1.EnvVar{
 			{Name: "APPSMITH_DB_URL", Value: "mongodb://appsmith:pw@mongo.example:27017/appsmith"}}}}}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	pod := &fakePod{db: "the release's data"}
+	pod = &fakePod{db: "the release's data"}
 	h.Data = fakeDataStdin{API: &API{Client: cs}, ex: stdinExec{p: pod, execFunc: pod.exec(stacksTar(t, map[string]string{"git-storage/cluster.json": "{}"}))}}
 	// /info says v1.9.2 until the pod is replaced, then something else.
 	info := appsmithServer(t, http.StatusOK, "v1.9.2")
 	lying := appsmithServer(t, http.StatusOK, "v1.9.3")
 	h.Info = infoSwitch{first: info, then: lying, switched: func() bool { return deleted.Load() > 0 }}
 
-	st := &backup.Staged{Dir: t.TempDir(), Manifest: backup.Manifest{Mode: backup.ModeOnline, AppsmithVersion: "v1.9.2", KeysIncluded: true,
+	st := &backup.Staged{Dir: t.TempDir(), Manifest: backup.Manifest{Mode: backup.ModeOnline, AppsmithVersion: "v1.9.2", KeysIncluded: keys,
 		DB: backup.DB{Kind: backup.DBMongo, External: true, Dump: backup.MongoDump}}}
 	os.MkdirAll(filepath.Join(st.Stacks(), "configuration"), 0o700)
 	os.MkdirAll(filepath.Join(st.Stacks(), "git-storage"), 0o700)
 	os.WriteFile(filepath.Join(st.Stacks(), "git-storage", "archive.json"), []byte("{}"), 0o600)
-	os.WriteFile(filepath.Join(st.Stacks(), "configuration", "docker.env"), []byte("APPSMITH_ENCRYPTION_PASSWORD=archive-pw\nAPPSMITH_ENCRYPTION_SALT=archive-salt\n"), 0o600)
+	env := "APPSMITH_ENCRYPTION_PASSWORD=archive-pw\nAPPSMITH_ENCRYPTION_SALT=archive-salt\n"
+	if !keys {
+		env = ""
+	}
+	os.WriteFile(filepath.Join(st.Stacks(), "configuration", "docker.env"), []byte(env), 0o600)
 	os.MkdirAll(filepath.Dir(st.DumpPath()), 0o700)
 	os.WriteFile(st.DumpPath(), []byte("dump of the archive's data"), 0o600)
 
@@ -160,7 +176,7 @@ func newRestoreWorld(t *testing.T) restoreWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return restoreWorld{h: h, pod: pod, before: before, deleted: deleted, p: p}
+	return restoreWorld{h: h, pod: pod, before: before, deleted: deleted, p: p, dbAtDelete: &dbAtDelete}
 }
 
 // previous checks the release is on its previous data, files and keys,
@@ -201,6 +217,22 @@ func TestRestoreRollsBack(t *testing.T) {
 	kept, _, _ := h.Cluster.Secret(ctx, h.Opts.Namespace, h.Opts.SecretName()+"-before-restore-20260101t000000z")
 	if !bytes.Equal(kept["APPSMITH_ENCRYPTION_PASSWORD"], w.before["APPSMITH_ENCRYPTION_PASSWORD"]) {
 		t.Error("the previous keys were not kept beside")
+	}
+}
+
+// Without keys in the archive (an upgrade's snapshot, --no-encrypt) the
+// Secret is not touched, and the pod is replaced last in the rollback
+// too: after the database and the files are back, so it starts on them.
+func TestRestoreWithoutKeysRollsBackThenRestarts(t *testing.T) {
+	w := newRestoreWorldKeys(t, false)
+	err := w.p.Run(context.Background(), engine.SinkFunc(func(engine.Event) {}), t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "rolled back") {
+		t.Fatalf("Run: %v, want a rolled back restore", err)
+	}
+	w.previous(t)
+	got := *w.dbAtDelete
+	if len(got) != 2 || got[len(got)-1] != "the release's data" {
+		t.Errorf("the database at each pod replacement: %q; want two, the last on the release's data", got)
 	}
 }
 
