@@ -340,7 +340,7 @@ func (h *Helm) Rollback(ctx context.Context, revision int) (HopResult, error) {
 	}
 	if revision <= 0 {
 		if revision = previous(hist, cur); revision < 1 {
-			return HopResult{}, fmt.Errorf("release %s has no revision before %d that ran another version than %s", h.Opts.Release, cur.Version, ImageTag(cur.Config))
+			return HopResult{}, fmt.Errorf("release %s has no revision before %d that ran an older version than %s (a rollback never moves to a newer one: `appsmith upgrade` does, through its checks)", h.Opts.Release, cur.Version, ImageTag(cur.Config))
 		}
 	}
 	var target *release.Release

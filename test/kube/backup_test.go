@@ -312,7 +312,8 @@ func TestFailedHopRestoresTheSnapshot(t *testing.T) {
 // `rollback` after an upgrade puts back the data the upgrade snapshotted
 // (the newer data backed up first). The pod's exec reaches the stand-in's
 // database; its /info is the test's server, which answers the pod's tag,
-// so the release can go v1.99 → v2.0.1 → back.
+// so the release can go v1.99 → v2.0.1 → back (and no further: back is
+// never forward).
 func TestRollbackPutsTheSnapshotBack(t *testing.T) {
 	e, cli := newBackedEnv(t)
 	src := e.hostInstall(backedVersion)
@@ -337,10 +338,18 @@ func TestRollbackPutsTheSnapshotBack(t *testing.T) {
 	if newer, _ := filepath.Glob(filepath.Join(e.dir, "backups", "appsmith-*-v2.0.1.tar.zst")); len(newer) != 1 {
 		t.Errorf("the newer data were not kept: %v", newer)
 	}
-	// Put back once: a second rollback has no snapshot of its version.
-	r = e.must(e.run("rollback", "--yes", "--timeout", "2m", "--progress", "plain"), "second rollback")
-	if strings.Contains(r.errOut, "restored from the snapshot") {
-		t.Errorf("a second rollback restored the snapshot again:\n%s", r)
+	// A second rollback has nowhere older to go: the revision before is
+	// v2.0.1's, and a rollback never moves forward (its image would run
+	// over v1.99's data past the upgrade's checks). Nothing changes.
+	r = e.run("rollback", "--yes", "--timeout", "2m", "--progress", "plain")
+	if r.code == 0 || !strings.Contains(r.errOut, "never moves to a newer one") || strings.Contains(r.errOut, "restored from the snapshot") {
+		t.Errorf("a second rollback: want a refusal that names going forward, nothing restored:\n%s", r)
+	}
+	if st, r := e.status(); !st.Healthy || st.ImageTag != "v1.99" {
+		t.Errorf("the second rollback moved the release: %s", r)
+	}
+	if n := testenv.CountRows(t, cli, src.id, table); n != 200 {
+		t.Errorf("%d rows after the second rollback, want 200", n)
 	}
 }
 
