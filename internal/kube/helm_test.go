@@ -381,16 +381,7 @@ func TestInterruptedHopRecovered(t *testing.T) {
 // would run over the older data); with nothing older, it is refused.
 func TestRollbackNeverGoesForward(t *testing.T) {
 	ctx := context.Background()
-	h, _, _ := newHelm(t, nil)
-	ch := loadStandin(t)
-	g, vals := values(t, "v1.9.2")
-	if _, err := h.Install(ctx, ch, g, vals, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	_, vals = values(t, "v1.9.38")
-	if _, err := h.UpgradeHop(ctx, ch, vals); err != nil {
-		t.Fatal(err)
-	}
+	h := upgradedOnce(t)
 	if _, err := h.Rollback(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -409,17 +400,7 @@ func TestRollbackNeverGoesForward(t *testing.T) {
 // FailPending ends only the pending revision of this tool's run: made
 // after the revision the upgrade began on, on the hop's tag.
 func TestFailPending(t *testing.T) {
-	ctx := context.Background()
-	h, _, _ := newHelm(t, nil)
-	ch := loadStandin(t)
-	g, vals := values(t, "v1.9.2")
-	if _, err := h.Install(ctx, ch, g, vals, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	_, vals = values(t, "v1.9.38")
-	if _, err := h.UpgradeHop(ctx, ch, vals); err != nil {
-		t.Fatal(err)
-	}
+	h := upgradedOnce(t)
 	last, err := h.Cfg.Releases.Last(h.Opts.Release)
 	if err != nil {
 		t.Fatal(err)
@@ -442,4 +423,22 @@ func TestFailPending(t *testing.T) {
 	if s, _ := h.Status(); s.State != "failed" {
 		t.Errorf("revision 2 is %s, want failed", s.State)
 	}
+}
+
+// upgradedOnce is a release installed on v1.9.2 and upgraded to v1.9.38:
+// revisions 1 and 2.
+func upgradedOnce(t *testing.T) *Helm {
+	t.Helper()
+	ctx := context.Background()
+	h, _, _ := newHelm(t, nil)
+	ch := loadStandin(t)
+	g, vals := values(t, "v1.9.2")
+	if _, err := h.Install(ctx, ch, g, vals, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, vals = values(t, "v1.9.38")
+	if _, err := h.UpgradeHop(ctx, ch, vals); err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

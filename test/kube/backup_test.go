@@ -37,6 +37,21 @@ func newBackedEnv(t *testing.T) (*env, *client.Client) {
 	return e, cli
 }
 
+// newSeededRelease is a release installed on version whose pod's exec
+// reaches a host install of backedVersion (its /info is the test's
+// server, which answers the pod's tag), with n rows seeded in table,
+// owned by Appsmith's role as the backend's tables are.
+func newSeededRelease(t *testing.T, version, table string, n int) (*env, *client.Client, *hostInstance) {
+	t.Helper()
+	e, cli := newBackedEnv(t)
+	src := e.hostInstall(backedVersion)
+	e.k.BackExec(t, e.ns, podName, src.id)
+	e.installBacked(src, version)
+	testenv.SeedRows(t, cli, src.id, table, n)
+	testenv.MustPGExec(t, cli, src.id, "ALTER TABLE "+table+" OWNER TO appsmith")
+	return e, cli, src
+}
+
 // hostInstance is a host install of the stand-in through the binary: a
 // real container, its stacks on this machine.
 type hostInstance struct {
@@ -263,13 +278,8 @@ func TestBackupFromClusterRestoresOnHost(t *testing.T) {
 // upgrade. (The pod's exec reaches the stand-in's database; its /info is
 // the test's server, which answers the pod's tag.)
 func TestFailedHopRestoresTheSnapshot(t *testing.T) {
-	e, cli := newBackedEnv(t)
-	src := e.hostInstall(backedVersion)
-	e.k.BackExec(t, e.ns, podName, src.id)
-	e.installBacked(src, "v1.9.2")
 	const table = "appsmith.hop_seed"
-	testenv.SeedRows(t, cli, src.id, table, 300)
-	testenv.MustPGExec(t, cli, src.id, "ALTER TABLE "+table+" OWNER TO appsmith")
+	e, cli, src := newSeededRelease(t, "v1.9.2", table, 300)
 
 	done := make(chan result, 1)
 	go func() { done <- e.run("upgrade", badTag, "--yes", "--timeout", "20s", "--progress", "plain") }()
@@ -315,13 +325,8 @@ func TestFailedHopRestoresTheSnapshot(t *testing.T) {
 // so the release can go v1.99 → v2.0.1 → back (and no further: back is
 // never forward).
 func TestRollbackPutsTheSnapshotBack(t *testing.T) {
-	e, cli := newBackedEnv(t)
-	src := e.hostInstall(backedVersion)
-	e.k.BackExec(t, e.ns, podName, src.id)
-	e.installBacked(src, "v1.99")
 	const table = "appsmith.rollback_seed"
-	testenv.SeedRows(t, cli, src.id, table, 200)
-	testenv.MustPGExec(t, cli, src.id, "ALTER TABLE "+table+" OWNER TO appsmith")
+	e, cli, src := newSeededRelease(t, "v1.99", table, 200)
 
 	e.must(e.run("upgrade", "v2.0.1", "--yes", "--timeout", "2m", "--progress", "plain"), "upgrade v2.0.1")
 	testenv.MustPGExec(t, cli, src.id, "DELETE FROM "+table+" WHERE id > 10")
@@ -358,13 +363,8 @@ func TestRollbackPutsTheSnapshotBack(t *testing.T) {
 // release back on the revision it began on, and the snapshot restored
 // over what the new version did to the database meanwhile.
 func TestKilledUpgradeResumesWithTheSnapshot(t *testing.T) {
-	e, cli := newBackedEnv(t)
-	src := e.hostInstall(backedVersion)
-	e.k.BackExec(t, e.ns, podName, src.id)
-	e.installBacked(src, backedVersion)
 	const table = "appsmith.kill_seed"
-	testenv.SeedRows(t, cli, src.id, table, 120)
-	testenv.MustPGExec(t, cli, src.id, "ALTER TABLE "+table+" OWNER TO appsmith")
+	e, cli, src := newSeededRelease(t, backedVersion, table, 120)
 
 	cmd, _, errOut, done := e.upgradeUntilBadPod("--progress", "plain")
 	// The new version "migrates", and the run dies.
@@ -391,13 +391,8 @@ func TestKilledUpgradeResumesWithTheSnapshot(t *testing.T) {
 // `restore --resume` from what is on disk alone: the rows, the files and
 // the keys are the release's again.
 func TestKilledRestoreIsUndone(t *testing.T) {
-	e, cli := newBackedEnv(t)
-	src := e.hostInstall(backedVersion)
-	e.k.BackExec(t, e.ns, podName, src.id)
-	e.installBacked(src, backedVersion)
 	const table = "appsmith.restore_seed"
-	testenv.SeedRows(t, cli, src.id, table, 100)
-	testenv.MustPGExec(t, cli, src.id, "ALTER TABLE "+table+" OWNER TO appsmith")
+	e, cli, src := newSeededRelease(t, backedVersion, table, 100)
 	pass := filepath.Join(t.TempDir(), "pass")
 	os.WriteFile(pass, []byte("correct horse battery staple\n"), 0o600)
 	r := e.must(e.run("backup", "--to", t.TempDir(), "--passphrase-file", pass), "backup of the cluster")
