@@ -312,7 +312,7 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 		t.Errorf("rollback without --yes: exit %d %s", r.code, r.errOut)
 	}
 	r = run(t, deps, nil, "rollback", "--yes", "--dir", dir)
-	if r.code != 0 || !strings.Contains(r.errOut, "[appsmith-0]") {
+	if r.code != 0 || !strings.Contains(r.errOut, "pods deleted (still on v1.9.38): appsmith-0") {
 		t.Fatalf("rollback: exit %d %s", r.code, r.errOut)
 	}
 	if s, _ := state.Load(dir); s.Version != "v1.9.2" || s.Kubernetes.Revision != 3 {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -298,6 +297,14 @@ func kubeResume(ctx context.Context, opts *UpgradeOptions, s *state.State) error
 		return err
 	}
 	defer j.Close()
+	if strings.HasPrefix(j.Op(), upgrade.RollbackOp+" ") {
+		ro := &RollbackOptions{IO: opts.IO, Deps: opts.Deps, Root: opts.Root, Yes: true, Timeout: opts.Timeout}
+		b, err := kubeRollbackFromJournal(ro, s, h, j)
+		if err != nil {
+			return err
+		}
+		return b.run(ctx, j)
+	}
 	u, err := kubeUpgradeFromJournal(opts, s, h, j)
 	if err != nil {
 		return err
@@ -329,72 +336,6 @@ func recordKube(s *state.State, version string, revision int, deps Deps) error {
 		s.Image = s.Image[:i+1] + version
 	}
 	return state.Save(s.Dir, s)
-}
-
-// kubeRollbackRun goes back one Helm revision with the same recovery a
-// failed hop gets: roll back without waiting, delete the pods still on
-// the newer tag, wait for Ready on the older one. The data go back too
-// when the last upgrade left a snapshot of the version rolled back to:
-// the newer data are backed up first (kept in the install dir's backups),
-// then the snapshot is restored. Without one, the data stay as the newer
-// version left them, and the command says so.
-func kubeRollbackRun(ctx context.Context, opts *RollbackOptions, s *state.State) error {
-	if !opts.Yes {
-		return engine.UsageError("on Kubernetes a rollback returns the previous revision's image and values, and the data the last upgrade snapshotted (the newer data are backed up first): pass --yes to go ahead")
-	}
-	k := s.Kubernetes
-	h, err := kubeConnect(opts.Deps, s, opts.Timeout)
-	if err != nil {
-		return err
-	}
-	unlock, err := lockRecovered(ctx, opts.IO, opts.Root, s, h)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	var newer *kubeSnapshot
-	if snap := k.Snapshot; snap != nil {
-		if _, err := os.Stat(snap.Location); err == nil {
-			if newer, err = takeKubeSnapshot(ctx, opts.IO, opts.Root, opts.Deps, s, h); err != nil {
-				return err
-			}
-		}
-	}
-	res, err := h.Rollback(ctx, 0)
-	if err != nil {
-		return engine.Errorf(engine.ExitFailure, "`helm history "+k.Release+" -n "+k.Namespace+"` shows the revisions", "%v", err)
-	}
-	st, err := h.Status()
-	if err != nil {
-		return err
-	}
-	if err := recordKube(s, st.ImageTag, st.Revision, opts.Deps); err != nil {
-		return err
-	}
-	quiet := opts.Root.progress == "json" || opts.Root.progress == "quiet"
-	if !quiet {
-		fmt.Fprintf(opts.IO.Err, "Release %s is back on revision %d's %s (now revision %d); pods deleted: %v\n", k.Release, res.RolledBackTo, st.ImageTag, st.Revision, res.Deleted)
-	}
-	snap := k.Snapshot
-	if newer == nil || snap.Version != st.ImageTag {
-		if !quiet {
-			fmt.Fprintf(opts.IO.Err, "The data stay as the newer version left them: no upgrade snapshot of %s to put back.\n", st.ImageTag)
-		}
-		return nil
-	}
-	msg, err := (&kubeSnapshot{location: snap.Location}).restore(context.WithoutCancel(ctx), opts.IO, opts.Root, opts.Deps, s, h)
-	if err != nil {
-		return &engine.Error{Code: engine.ExitFailure, Err: fmt.Errorf("release %s runs %s again, but %s", k.Release, st.ImageTag, msg),
-			Hint: "the newer data are kept in " + newer.location}
-	}
-	k.Snapshot = nil // put back: a second rollback does not put it back again
-	if err := state.Save(s.Dir, s); err != nil {
-		return err
-	}
-	if !quiet {
-		fmt.Fprintf(opts.IO.Err, "%s; the newer data are kept in %s.\n", msg, newer.location)
-	}
-	return nil
 }
 
 // kubeConnect is the recorded release's Helm, through the kubeconfig

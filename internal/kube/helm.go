@@ -327,6 +327,25 @@ func (h *Helm) rollbacker() Rollbacker {
 	}
 }
 
+// Previous is the revision (and its tag) `rollback` goes back to: see
+// previous.
+func (h *Helm) Previous() (int, string, error) {
+	cur, err := action.NewStatus(h.Cfg).Run(h.Opts.Release)
+	if err != nil {
+		return 0, "", fmt.Errorf("release %s: %w", h.Opts.Release, err)
+	}
+	hist, err := action.NewHistory(h.Cfg).Run(h.Opts.Release)
+	if err != nil {
+		return 0, "", err
+	}
+	rev := previous(hist, cur)
+	if rev < 1 {
+		return 0, "", fmt.Errorf("release %s has no revision before %d that ran an older version than %s (a rollback never moves to a newer one: `appsmith upgrade` does, through its checks)", h.Opts.Release, cur.Version, ImageTag(cur.Config))
+	}
+	tag, err := h.RevisionTag(rev)
+	return rev, tag, err
+}
+
 // Rollback goes back to the previous version (see previous; or to revision when > 0)
 // and waits for Ready on its tag, the same recovery a failed hop gets.
 func (h *Helm) Rollback(ctx context.Context, revision int) (HopResult, error) {

@@ -330,7 +330,30 @@ func TestRollbackPutsTheSnapshotBack(t *testing.T) {
 
 	e.must(e.run("upgrade", "v2.0.1", "--yes", "--timeout", "2m", "--progress", "plain"), "upgrade v2.0.1")
 	testenv.MustPGExec(t, cli, src.id, "DELETE FROM "+table+" WHERE id > 10")
-	r := e.must(e.run("rollback", "--yes", "--timeout", "2m", "--progress", "plain"), "rollback")
+
+	// A rollback killed inside its restore (the snapshot's rows already
+	// imported, v1.99 running) is undone by `upgrade --resume`: the restore
+	// first, then the rollback, so v2.0.1 runs on its own data again — the
+	// older image never stays on the newer data.
+	e.extraEnv = []string{"APPSMITH_INSTALL_FAILPOINT=done:import"}
+	r := e.run("rollback", "--yes", "--timeout", "2m", "--progress", "plain")
+	e.extraEnv = nil
+	if r.code != 137 {
+		t.Fatalf("the rollback was not killed at its failpoint:\n%s", r)
+	}
+	if st, r := e.status(); st.Healthy || len(st.Unfinished) == 0 {
+		t.Errorf("status after the killed rollback: %s", r)
+	}
+	r = e.must(e.run("upgrade", "--resume", "--timeout", "2m", "--progress", "plain"), "upgrade --resume after the killed rollback")
+	contains(t, "upgrade --resume", r.errOut, "undoing it first", "rollback to v1.99 was undone")
+	if n := testenv.CountRows(t, cli, src.id, table); n != 10 {
+		t.Errorf("%d rows after the undone rollback, want v2.0.1's 10", n)
+	}
+	if st, r := e.status(); !st.Healthy || st.ImageTag != "v2.0.1" || len(st.Unfinished) != 0 {
+		t.Errorf("not healthy on v2.0.1 after the undone rollback: %s", r)
+	}
+
+	r = e.must(e.run("rollback", "--yes", "--timeout", "2m", "--progress", "plain"), "rollback")
 	if !strings.Contains(r.errOut, "restored from the snapshot") {
 		t.Errorf("rollback does not say the data went back:\n%s", r)
 	}
@@ -340,7 +363,7 @@ func TestRollbackPutsTheSnapshotBack(t *testing.T) {
 	if st, r := e.status(); !st.Healthy || st.ImageTag != "v1.99" {
 		t.Errorf("not healthy on v1.99 after the rollback: %s", r)
 	}
-	if newer, _ := filepath.Glob(filepath.Join(e.dir, "backups", "appsmith-*-v2.0.1.tar.zst")); len(newer) != 1 {
+	if newer, _ := filepath.Glob(filepath.Join(e.dir, "backups", "appsmith-*-v2.0.1.tar.zst")); len(newer) != 2 { // one per rollback run
 		t.Errorf("the newer data were not kept: %v", newer)
 	}
 	// A second rollback has nowhere older to go: the revision before is
