@@ -51,10 +51,6 @@ func (k *kubeSnapshot) sinkFor(stdio IO, ro *rootOpts) (engine.Sink, func(), err
 	return sink, func() { _ = sink.Close() }, nil
 }
 
-func takeKubeSnapshot(ctx context.Context, stdio IO, ro *rootOpts, deps Deps, s *state.State, h *kube.Helm) (*kubeSnapshot, error) {
-	return (&kubeSnapshot{}).take(ctx, stdio, ro, deps, s, h)
-}
-
 // take takes the snapshot into the install dir's backups.
 func (k *kubeSnapshot) take(ctx context.Context, stdio IO, ro *rootOpts, deps Deps, s *state.State, h *kube.Helm) (*kubeSnapshot, error) {
 	dir := instance.Layout{Dir: s.Dir}.Backups()
