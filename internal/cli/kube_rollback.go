@@ -64,7 +64,7 @@ func (b *kubeRollback) plan() engine.Plan {
 			Run: func(ctx context.Context, r engine.Reporter) error {
 				snap, err := (&kubeSnapshot{sink: reporterSink{r}}).take(ctx, b.opts.IO, b.opts.Root, b.opts.Deps, b.s, b.h)
 				if err != nil {
-					return err
+					return &engine.Error{Code: engine.ExitPreflight, Err: err, Hint: "the release was not changed; `appsmith status` shows what its pods say"}
 				}
 				b.newerData = snap.location
 				r.Output("location", snap.location)

@@ -69,8 +69,7 @@ func (k *kubeSnapshot) take(ctx context.Context, stdio IO, ro *rootOpts, deps De
 	res, err := h.Backup(ctx, s.Dir, backup.CreateOptions{Store: store, Host: s.Kubernetes.Release + "." + s.Kubernetes.Namespace,
 		Installer: buildinfo.Get().Version, Now: deps.now}, sink)
 	if err != nil {
-		return nil, &engine.Error{Code: engine.ExitPreflight, Err: fmt.Errorf("the data snapshot before the upgrade failed, nothing was upgraded: %w", err),
-			Hint: "pass --no-snapshot only if the release's database is backed up another way"}
+		return nil, fmt.Errorf("the data snapshot of release %s failed: %w", s.Kubernetes.Release, err)
 	}
 	k.location = res.Location
 	return k, nil

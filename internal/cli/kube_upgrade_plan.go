@@ -138,7 +138,8 @@ func (u *kubeUpgrade) plan() engine.Plan {
 func (u *kubeUpgrade) takeSnapshot(ctx context.Context, r engine.Reporter) error {
 	snap, err := (&kubeSnapshot{sink: reporterSink{r}}).take(ctx, u.opts.IO, u.opts.Root, u.opts.Deps, u.s, u.h)
 	if err != nil {
-		return err
+		return &engine.Error{Code: engine.ExitPreflight, Err: err,
+			Hint: "pass --no-snapshot only if the release's database is backed up another way"}
 	}
 	u.location = snap.location
 	r.Output("location", snap.location)
