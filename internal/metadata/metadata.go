@@ -112,7 +112,11 @@ func Fetch(ctx context.Context, provider string, o Options) (Metadata, error) {
 			m.Provider = provider
 			return m, nil
 		}
-		last = err
+		// An attempt the overall deadline cut short says less than the
+		// answer before it (a gateway page, a bad JSON): that one is kept.
+		if last == nil || ctx.Err() == nil {
+			last = err
+		}
 		var p *permanent
 		if errors.As(err, &p) {
 			return Metadata{}, p.err

@@ -164,10 +164,10 @@ func TestDigitalOceanRetriesTimeoutsAndBadJSON(t *testing.T) {
 	}
 	bad := metadatafake.DigitalOcean(`<html>gateway</html>`)
 	defer bad.Close()
-	// fast's whole budget (20s): a permanent error ends the fetch at once,
-	// and a loaded machine's slow answer is retried, not taken for it; a
-	// regression that retried bad JSON would end in a timeout instead.
+	// Retried until Wait (a gateway page may come and go at boot), then
+	// named: the error is the answer, not the attempt the deadline cut.
 	o := fast(bad.URL)
+	o.Wait, o.RequestTimeout = 3*time.Second, time.Second
 	if _, err := metadata.Fetch(context.Background(), metadata.DigitalOcean, o); err == nil || !strings.Contains(err.Error(), "not a JSON object") {
 		t.Fatalf("err = %v", err)
 	}
