@@ -197,7 +197,6 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 		cur = vals[i]
 	}
 	u := &kubeUpgrade{opts: opts, s: s, h: h, ch: ch, from: from, to: target, rev: rev, hops: hops, vals: vals, snapshot: !opts.NoSnapshot}
-	u.upgraded = u.revisionMade
 	return u.run(ctx, u.plan(), nil)
 }
 
@@ -245,8 +244,8 @@ func (u *kubeUpgrade) run(ctx context.Context, plan engine.Plan, j *engine.Journ
 			// A hop that failed, or was interrupted, and was recovered.
 			code, err = engine.ExitNotReady, u.hopErr
 		}
-		if !u.upgraded() {
-			return &engine.Error{Code: code, Err: fmt.Errorf("%w: nothing was upgraded", err), Hint: engineHint(err)}
+		if !u.revisionMade() {
+			return &engine.Error{Code: code, Err: fmt.Errorf("%w: nothing was upgraded", err), Hint: engine.HintOf(err)}
 		}
 		return engine.Errorf(code, hint, "%v; the release runs %s again (revision %d)%s", err, s.Version, k.Revision, u.data)
 	case !ended:
@@ -254,15 +253,6 @@ func (u *kubeUpgrade) run(ctx context.Context, plan engine.Plan, j *engine.Journ
 			Hint: "`" + hint.Appsmith(s.Dir, "upgrade --resume") + "` finishes or undoes this upgrade; `" + hint.Appsmith(s.Dir, "status") + "` shows the release"}
 	}
 	return err
-}
-
-// engineHint is the hint an error carries, if any.
-func engineHint(err error) string {
-	var e *engine.Error
-	if errors.As(err, &e) {
-		return e.Hint
-	}
-	return ""
 }
 
 // kubeResume undoes the Kubernetes upgrade a killed run left unfinished:

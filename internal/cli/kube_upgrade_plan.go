@@ -50,9 +50,6 @@ type kubeUpgrade struct {
 	vals     []kube.Values // per hop; nil when resumed
 	snapshot bool
 	location string // the snapshot once taken (or the journal's)
-	// upgraded reports whether any hop's helm upgrade began: only then
-	// can the data have changed, and the snapshot be put back.
-	upgraded func() bool
 	// data says what happened to the data in the rollback.
 	data string
 	// hopErr is the failed hop's own error (recovered by UpgradeHop): an
@@ -90,7 +87,6 @@ func kubeUpgradeFromJournal(opts *UpgradeOptions, s *state.State, h *kube.Helm, 
 	if out, ok := j.Done("snapshot"); ok {
 		u.location = out["location"]
 	}
-	u.upgraded = u.revisionMade
 	return u, nil
 }
 
@@ -152,7 +148,7 @@ func (u *kubeUpgrade) restoreSnapshot(ctx context.Context, r engine.Reporter, ou
 	if loc == "" {
 		loc = u.location
 	}
-	if loc == "" || !u.upgraded() {
+	if loc == "" || !u.revisionMade() {
 		return nil // never taken, or nothing changed since
 	}
 	msg, err := (&kubeSnapshot{location: loc, sink: reporterSink{r}}).restore(ctx, u.opts.IO, u.opts.Root, u.opts.Deps, u.s, u.h)
