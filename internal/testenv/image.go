@@ -79,7 +79,8 @@ func (img Image) standinConfig() (spec.Config, error) {
 }
 
 // builtAt is fixed so the same Image always has the same digest, in this
-// process and the next, and the engine stores each image once.
+// process and the next, and the engine stores each layer once. (A registry
+// pushes it with its own label: see RegistryLabel.)
 var builtAt = time.Date(2023, 1, 2, 3, 4, 5, 0, time.UTC)
 
 var images struct {
@@ -164,6 +165,26 @@ func buildImage(binary string, img Image) (v1.Image, error) {
 	}
 	images.built[img] = i
 	return i, nil
+}
+
+// RegistryLabel is the one label of a stand-in image as a Registry serves
+// it; its value is the registry's host. It makes the image ID of every
+// registry's copy its own (Registry.push says why); BuildImage has no label.
+const RegistryLabel = "io.appsmith-install.testenv.registry"
+
+// withLabel is i with the label key=value added to its config; the layers
+// are i's.
+func withLabel(i v1.Image, key, value string) (v1.Image, error) {
+	cf, err := i.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	if cf.Config.Labels == nil {
+		cf.Config.Labels = map[string]string{}
+	}
+	cf.Config.Labels[key] = value
+	return mutate.ConfigFile(i, cf)
 }
 
 // tarEntry is one file, directory or symlink of a layer.

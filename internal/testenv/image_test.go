@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -146,11 +147,57 @@ func TestRegistryPushAndStandardSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := pulled.Digest()
-	want, _ := BuildImage(t, Image{Repo: "appsmith/appsmith-ee", Tag: "latest", Version: LatestVersion}).Digest()
-	if got != want {
-		t.Errorf("registry serves %s, built %s", got, want)
+	// The registry serves the built image with its own label and the same layers.
+	built := BuildImage(t, Image{Repo: "appsmith/appsmith-ee", Tag: "latest", Version: LatestVersion})
+	if got, want := layerDigests(t, pulled), layerDigests(t, built); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("registry serves layers %v, built %v", got, want)
 	}
+	cf, err := pulled.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := cf.Config.Labels; len(l) != 1 || l[RegistryLabel] != reg.Host() {
+		t.Errorf("served labels %v, want only %s=%s", l, RegistryLabel, reg.Host())
+	}
+	wantCf, _ := built.ConfigFile()
+	cf.Config.Labels = nil
+	if !reflect.DeepEqual(cf, wantCf) {
+		t.Errorf("served config %+v differs from the built %+v beyond the label", cf, wantCf)
+	}
+
+	// Another registry's copy is another image, so the engine keeps the
+	// two apart and one test's cleanup cannot remove another test's image.
+	other := StartRegistry(t)
+	oref, err := name.ParseReference(other.Push(t, Image{Repo: "appsmith/appsmith-ee", Tag: "latest", Version: LatestVersion}), name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opulled, err := remote.Image(oref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d1, _ := pulled.ConfigName()
+	d2, _ := opulled.ConfigName()
+	if d1 == d2 {
+		t.Errorf("two registries serve the same image ID %s", d1)
+	}
+}
+
+func layerDigests(t *testing.T, img v1.Image) []string {
+	t.Helper()
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds []string
+	for _, l := range ls {
+		d, err := l.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, d.String())
+	}
+	return ds
 }
 
 func TestStandinBinaryIsCached(t *testing.T) {

@@ -63,6 +63,14 @@ func (r *Registry) push(binary string, img Image) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Each registry serves its own copy, one label apart. Built alike,
+	// the images of every test's registry would share one image ID in the
+	// engine, and one test's RemoveFromEngineOnCleanup (untagging its last
+	// tag with PruneChildren) could delete the image right after another
+	// test's pull had tagged the same ID: "No such image" in that test.
+	if i, err = withLabel(i, RegistryLabel, r.host); err != nil {
+		return "", err
+	}
 	ref := r.Ref(img.Repo, img.Tag)
 	tag, err := name.NewTag(ref, name.Insecure)
 	if err != nil {

@@ -370,14 +370,15 @@ func testFreshInstall(t *testing.T, cli *client.Client, ref string) {
 		t.Errorf("healthcheck = %d %q", code, out)
 	}
 
-	// The image config as the engine sees it.
+	// The image config as the engine sees it: no label but the registry's.
 	insp, err := cli.ImageInspect(context.Background(), ref)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := insp.Config
+	regHost, _, _ := strings.Cut(ref, "/")
 	if cfg == nil || cfg.Healthcheck == nil || cfg.Healthcheck.Interval != 15*time.Second || cfg.Healthcheck.StartPeriod != 45*time.Second ||
-		len(cfg.Entrypoint) != 1 || cfg.Entrypoint[0] != "/opt/appsmith/entrypoint.sh" || len(cfg.Labels) != 0 {
+		len(cfg.Entrypoint) != 1 || cfg.Entrypoint[0] != "/opt/appsmith/entrypoint.sh" || len(cfg.Labels) != 1 || cfg.Labels[RegistryLabel] != regHost {
 		t.Errorf("image config = %+v", cfg)
 	}
 
