@@ -2,7 +2,8 @@
 # Builds the Kubernetes control plane the Kubernetes-target tests start on
 # 127.0.0.1 (internal/testenv StartKube): etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler and kwok, the fake-node controller
-# that stands in for kubelets. They come from the pinned tools modules under
+# that stands in for kubelets, and a real kubelet (the tier that runs the
+# stand-in images in containers: internal/testenv WithKubelet). They come from the pinned tools modules under
 # tools/kube/ (one module per binary group, so each keeps its upstream
 # dependency versions: kubernetes 1.34 and kwok 0.8 want different k8s.io
 # libraries, and etcd's server wants newer ones than kubernetes pins).
@@ -14,7 +15,7 @@
 # below: bump it when this script builds anything differently), and a second
 # run only prints the path.
 # stdout: that directory (bin/etcd, bin/kube-apiserver,
-# bin/kube-controller-manager, bin/kube-scheduler, bin/kwok) and nothing
+# bin/kube-controller-manager, bin/kube-scheduler, bin/kubelet, bin/kwok) and nothing
 # else; progress and the build's duration go to stderr.
 #
 # Usage: scripts/kube-tools.sh [--path]   (--path: print the path, build nothing)
@@ -25,11 +26,11 @@ say() { printf 'kube-tools: %s\n' "$*" >&2; }
 self=$(readlink -f "${BASH_SOURCE[0]}")
 repo=$(cd "$(dirname "$self")/.." && pwd)
 tools=$repo/tools/kube
-layout=1
+layout=2
 hash=$( { echo "layout $layout"; cat "$tools"/*/go.mod "$tools"/*/go.sum; } | sha256sum | cut -c1-16)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/appsmith-install
 out=$cache/kube-tools-$hash
-bins=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+bins=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kwok)
 
 # kwok v0.8.0's local exec (what a kwok pod's exec runs) never closes the
 # command's stdin pipe, so a command that reads stdin to its end (tar -x,
@@ -125,7 +126,8 @@ kld+=" -X $cbv.gitTreeState=clean -X $cbv.buildDate=1970-01-01T00:00:00Z"
 build "$tools/kubernetes" "$work/out/bin/" "$kld" \
 	k8s.io/kubernetes/cmd/kube-apiserver \
 	k8s.io/kubernetes/cmd/kube-controller-manager \
-	k8s.io/kubernetes/cmd/kube-scheduler
+	k8s.io/kubernetes/cmd/kube-scheduler \
+	k8s.io/kubernetes/cmd/kubelet
 
 build_kwok "$work/out/bin/kwok"
 

@@ -7,7 +7,11 @@
 # stand-in image (pg-rootfs.sh: debootstrap + postgresql-15, once, cached);
 # versitygw, the S3 gateway the S3 store is tested against with real
 # signatures (built with go into $(go env GOPATH)/bin, where the tests look
-# for it). Safe to run again and again.
+# for it); and the parts of the real-kubelet Kubernetes tier besides the
+# kubelet itself (kube-tools.sh builds that): containerd and runc come with
+# docker.io, the CNI plugins (bridge, host-local, loopback) with
+# containernetworking-plugins, `ip` with iproute2. Safe to run again and
+# again.
 set -euo pipefail
 
 say() { printf 'test-tools: %s\n' "$*" >&2; }
@@ -32,6 +36,8 @@ command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v age >/dev/null 2>&1 || missing+=(age)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
+[[ -x /usr/lib/cni/bridge ]] || missing+=(containernetworking-plugins)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 
 # The rootfs build installs debootstrap itself when it is missing.
 pg_rootfs() { bash "$(dirname "${BASH_SOURCE[0]}")/pg-rootfs.sh" >/dev/null; }

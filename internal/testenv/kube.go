@@ -57,14 +57,30 @@ type Kube struct {
 	// tests with -v, never asserted).
 	StartedIn time.Duration
 
+	// Node is the plane's one node: KubeNodeName (kwok) or
+	// KubeletNodeName (WithKubelet).
+	Node string
+
 	api   *kubeAPI
-	procs []*kubeProc // in start order
+	procs []*kubeProc  // in start order
+	node  *kubeletNode // WithKubelet's node, nil for kwok's
 }
 
 // KubeOption changes the plane StartKube returns.
 type KubeOption func(*kubeConfig)
 
-type kubeConfig struct{ neverReady string }
+type kubeConfig struct {
+	neverReady string
+	kubelet    bool
+}
+
+// key names the shared plane cfg asks for.
+func (c kubeConfig) key() string {
+	if c.kubelet {
+		return c.neverReady + "+kubelet"
+	}
+	return c.neverReady
+}
 
 // WithNeverReady sets the never-ready marker (letters, digits, '.', '_'
 // and '-'); planes with different markers are different planes.
@@ -134,6 +150,12 @@ func StartKube(tb testing.TB, opts ...KubeOption) *Kube {
 	if !markerRE.MatchString(cfg.neverReady) {
 		tb.Fatalf("testenv: never-ready marker %q: want letters, digits, '.', '_' or '-'", cfg.neverReady)
 	}
+	if cfg.kubelet {
+		// Optional tier, under CI too: the reason is printed.
+		if why := kubeletMissing(); why != "" {
+			tb.Skipf("testenv: the real-kubelet tier is skipped: this machine lacks %s", why)
+		}
+	}
 	bins, err := kubeTools()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -149,9 +171,9 @@ func StartKube(tb testing.TB, opts ...KubeOption) *Kube {
 		if kubePlanes.byKey == nil {
 			kubePlanes.byKey = map[string]*kubeShare{}
 		}
-		if s = kubePlanes.byKey[cfg.neverReady]; s == nil {
+		if s = kubePlanes.byKey[cfg.key()]; s == nil {
 			s = &kubeShare{}
-			kubePlanes.byKey[cfg.neverReady] = s
+			kubePlanes.byKey[cfg.key()] = s
 		}
 	}
 	kubePlanes.mu.Unlock()

@@ -29,7 +29,9 @@ type kubePKI struct {
 	kwokCert, kwokKey      string // paths: kwok's kubelet-like server
 }
 
-func newKubePKI(dir string) (*kubePKI, error) {
+// nodeIPs are addresses of a kubelet node beside 127.0.0.1 (kwok's), which
+// the node's serving certificate names too.
+func newKubePKI(dir string, nodeIPs ...net.IP) (*kubePKI, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -90,7 +92,7 @@ func newKubePKI(dir string) (*kubePKI, error) {
 	// the node's address, 127.0.0.1, where kwok serves them.
 	kwokCert, kwokKey, err := issue(&x509.Certificate{
 		Subject:     pkix.Name{CommonName: KubeNodeName},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		IPAddresses: append([]net.IP{net.ParseIP("127.0.0.1")}, nodeIPs...),
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	})
 	if err != nil {

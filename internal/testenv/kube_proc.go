@@ -20,6 +20,7 @@ type kubeProc struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has been reaped
 	err  error         // Wait's result, set before done closes
+	once sync.Once     // stop: a kubelet node's teardown stops some first
 }
 
 // starts are performed by one goroutine locked to its OS thread for the
@@ -88,7 +89,9 @@ func (p *kubeProc) exited() error {
 
 // stop asks the process group to end and kills it if it has not within
 // a grace period (etcd and the apiserver flush on SIGTERM).
-func (p *kubeProc) stop() {
+func (p *kubeProc) stop() { p.once.Do(p.stopNow) }
+
+func (p *kubeProc) stopNow() {
 	pgid := p.cmd.Process.Pid
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
 	select {

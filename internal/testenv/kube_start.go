@@ -29,7 +29,17 @@ const kubeStartTimeout = 5 * time.Minute
 func startKube(dir, bins string, cfg kubeConfig) (k *Kube, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), kubeStartTimeout)
 	defer cancel()
-	k = &Kube{Dir: dir, NeverReady: cfg.neverReady}
+	k = &Kube{Dir: dir, NeverReady: cfg.neverReady, Node: KubeNodeName}
+	var bridge string
+	var subnet int
+	var nodeIPs []net.IP
+	if cfg.kubelet {
+		k.Node = KubeletNodeName
+		if bridge, subnet, err = newKubeletNet(); err != nil {
+			return k, err
+		}
+		nodeIPs = append(nodeIPs, net.ParseIP(fmt.Sprintf("10.89.%d.1", subnet)))
+	}
 	began := time.Now()
 	defer func() {
 		if err != nil {
@@ -38,7 +48,7 @@ func startKube(dir, bins string, cfg kubeConfig) (k *Kube, err error) {
 			err = fmt.Errorf("%w\n%s", err, logs)
 		}
 	}()
-	pki, err := newKubePKI(dir)
+	pki, err := newKubePKI(dir, nodeIPs...)
 	if err != nil {
 		return k, fmt.Errorf("certificates: %w", err)
 	}
@@ -98,7 +108,7 @@ func startKube(dir, bins string, cfg kubeConfig) (k *Kube, err error) {
 	if err := os.WriteFile(k.Kubeconfig, pki.kubeconfig(k.Server), 0o600); err != nil {
 		return k, err
 	}
-	if err := k.bootstrap(ctx); err != nil {
+	if err := k.bootstrap(ctx, !cfg.kubelet); err != nil {
 		return k, err
 	}
 
@@ -115,37 +125,14 @@ func startKube(dir, bins string, cfg kubeConfig) (k *Kube, err error) {
 	); err != nil {
 		return k, err
 	}
-	kwokConfig := filepath.Join(dir, "kwok.yaml")
-	if err := os.WriteFile(kwokConfig, []byte(strings.ReplaceAll(kwokStages, "NEVER_READY_MARKER", cfg.neverReady)), 0o600); err != nil {
+	if cfg.kubelet {
+		if err := k.startKubelet(dir, bins, pki, bridge, subnet, ports[3]); err != nil {
+			return k, err
+		}
+	} else if err := k.startKwok(dir, bins, pki, cfg, ports[3]); err != nil {
 		return k, err
 	}
-	kwokHome := filepath.Join(dir, "kwok-home")
-	if err := os.MkdirAll(kwokHome, 0o700); err != nil {
-		return k, err
-	}
-	kwokAddr := "127.0.0.1:" + strconv.Itoa(ports[3])
-	podBin, err := podBinDir(dir)
-	if err != nil {
-		return k, err
-	}
-	// HOME: kwok also loads ~/.kwok/kwok.yaml when there is one. PATH:
-	// exec commands are looked up there first (kube_podexec.go).
-	if err := k.run(dir, "kwok", bin("kwok"), []string{"HOME=" + kwokHome, "PATH=" + podBin + string(os.PathListSeparator) + os.Getenv("PATH")},
-		"--kubeconfig="+k.Kubeconfig, "--config="+kwokConfig,
-		"--manage-all-nodes=true", "--node-ip=127.0.0.1", "--cidr="+kubePodRange,
-		"--server-address="+kwokAddr, "--node-port="+strconv.Itoa(ports[3]),
-		"--tls-cert-file="+pki.kwokCert, "--tls-private-key-file="+pki.kwokKey,
-		"--enable-crds="+strings.Join(kwokCRDKinds, ","),
-		// kwok renews the node's Lease only when told to: without one the
-		// node lifecycle controller marks the node not Ready after its
-		// 50s grace period, and kwok's node-initialize stage then drops
-		// the node's addresses, so the API server can no longer reach
-		// kwok for a pod's port-forward, exec or logs.
-		"--node-lease-duration-seconds=40",
-	); err != nil {
-		return k, err
-	}
-	if err := k.waitFor(ctx, "node "+KubeNodeName+" to be Ready and untainted (kwok, node lifecycle controller)", k.nodeSchedulable); err != nil {
+	if err := k.waitFor(ctx, "node "+k.Node+" to be Ready and untainted", k.nodeSchedulable); err != nil {
 		return k, err
 	}
 	// The service-account controller runs in the controller-manager: pods
@@ -161,6 +148,42 @@ func startKube(dir, bins string, cfg kubeConfig) (k *Kube, err error) {
 	}
 	k.StartedIn = time.Since(began).Round(time.Millisecond)
 	return k, nil
+}
+
+// startKwok starts kwok, the fake kubelet of KubeNodeName.
+func (k *Kube) startKwok(dir, bins string, pki *kubePKI, cfg kubeConfig, port int) error {
+	bin := func(name string) string { return filepath.Join(bins, name) }
+	kwokConfig := filepath.Join(dir, "kwok.yaml")
+	if err := os.WriteFile(kwokConfig, []byte(strings.ReplaceAll(kwokStages, "NEVER_READY_MARKER", cfg.neverReady)), 0o600); err != nil {
+		return err
+	}
+	kwokHome := filepath.Join(dir, "kwok-home")
+	if err := os.MkdirAll(kwokHome, 0o700); err != nil {
+		return err
+	}
+	kwokAddr := "127.0.0.1:" + strconv.Itoa(port)
+	podBin, err := podBinDir(dir)
+	if err != nil {
+		return err
+	}
+	// HOME: kwok also loads ~/.kwok/kwok.yaml when there is one. PATH:
+	// exec commands are looked up there first (kube_podexec.go).
+	if err := k.run(dir, "kwok", bin("kwok"), []string{"HOME=" + kwokHome, "PATH=" + podBin + string(os.PathListSeparator) + os.Getenv("PATH")},
+		"--kubeconfig="+k.Kubeconfig, "--config="+kwokConfig,
+		"--manage-all-nodes=true", "--node-ip=127.0.0.1", "--cidr="+kubePodRange,
+		"--server-address="+kwokAddr, "--node-port="+strconv.Itoa(port),
+		"--tls-cert-file="+pki.kwokCert, "--tls-private-key-file="+pki.kwokKey,
+		"--enable-crds="+strings.Join(kwokCRDKinds, ","),
+		// kwok renews the node's Lease only when told to: without one the
+		// node lifecycle controller marks the node not Ready after its
+		// 50s grace period, and kwok's node-initialize stage then drops
+		// the node's addresses, so the API server can no longer reach
+		// kwok for a pod's port-forward, exec or logs.
+		"--node-lease-duration-seconds=40",
+	); err != nil {
+		return err
+	}
+	return nil
 }
 
 func (k *Kube) run(dir, name, bin string, env []string, args ...string) error {
@@ -196,7 +219,7 @@ func (k *Kube) waitFor(ctx context.Context, what string, check func(context.Cont
 
 // bootstrap creates what a cluster installer would: the default
 // StorageClass and the fake node kwok manages.
-func (k *Kube) bootstrap(ctx context.Context) error {
+func (k *Kube) bootstrap(ctx context.Context, kwok bool) error {
 	sc := map[string]any{
 		"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
 		"metadata": map[string]any{
@@ -207,6 +230,9 @@ func (k *Kube) bootstrap(ctx context.Context) error {
 	}
 	if err := k.api.create(ctx, "/apis/storage.k8s.io/v1/storageclasses", sc); err != nil {
 		return err
+	}
+	if !kwok {
+		return nil // a kubelet registers its node itself
 	}
 	if err := k.installKwokCRDs(ctx); err != nil {
 		return err
@@ -236,7 +262,7 @@ func (k *Kube) nodeSchedulable(ctx context.Context) error {
 			Conditions []struct{ Type, Status string }
 		}
 	}
-	if _, err := k.api.get(ctx, "/api/v1/nodes/"+KubeNodeName, &node); err != nil {
+	if _, err := k.api.get(ctx, "/api/v1/nodes/"+k.Node, &node); err != nil {
 		return err
 	}
 	ready := false
@@ -255,6 +281,9 @@ func (k *Kube) nodeSchedulable(ctx context.Context) error {
 // stop removes the hostPath volumes' directories the plane made, then
 // stops the components, last started first.
 func (k *Kube) stop() {
+	if k.node != nil {
+		k.node.teardown(k)
+	}
 	if k.api != nil {
 		k.removeHostPathVolumes()
 	}
@@ -271,6 +300,19 @@ const hostPathPVDir = "/tmp/hostpath_pv/"
 func (k *Kube) removeHostPathVolumes() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	paths, err := k.hostPathVolumes(ctx)
+	if err != nil {
+		return
+	}
+	for _, p := range paths {
+		_ = os.RemoveAll(p)
+	}
+	_ = os.Remove(hostPathPVDir) // only if no other plane's volume is there
+}
+
+// hostPathVolumes are the directories of the plane's volumes the hostPath
+// provisioner made.
+func (k *Kube) hostPathVolumes(ctx context.Context) ([]string, error) {
 	var list struct {
 		Items []struct {
 			Spec struct {
@@ -279,14 +321,15 @@ func (k *Kube) removeHostPathVolumes() {
 		}
 	}
 	if _, err := k.api.get(ctx, "/api/v1/persistentvolumes", &list); err != nil {
-		return
+		return nil, err
 	}
+	var paths []string
 	for _, pv := range list.Items {
 		if hp := pv.Spec.HostPath; hp != nil && strings.HasPrefix(filepath.Clean(hp.Path), hostPathPVDir) {
-			_ = os.RemoveAll(hp.Path)
+			paths = append(paths, hp.Path)
 		}
 	}
-	_ = os.Remove(hostPathPVDir) // only if no other plane's volume is there
+	return paths, nil
 }
 
 func etcdHealthy(ctx context.Context, url string) error {

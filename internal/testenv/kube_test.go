@@ -208,3 +208,16 @@ func ptrValue[T any](p *T) T {
 	}
 	return *p
 }
+
+func TestUnescapeMount(t *testing.T) {
+	for in, want := range map[string]string{
+		`/tmp/a`:             `/tmp/a`,
+		`/tmp/with\040space`: `/tmp/with space`,
+		`/tmp/tab\011x\134y`: "/tmp/tab\tx\\y",
+		`/tmp/short\04`:      `/tmp/short\04`,
+	} {
+		if got := unescapeMount(in); got != want {
+			t.Errorf("unescapeMount(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

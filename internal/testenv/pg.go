@@ -30,8 +30,7 @@ var pgConn = []string{"-h", "/var/run/postgresql", "-U", "postgres"}
 // printed, unaligned and without headers: one row a line, columns split by
 // "|".
 func PGExec(ctx context.Context, cli *client.Client, containerID, sql string) (string, error) {
-	cmd := append([]string{"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA"}, pgConn...)
-	out, errs, code, err := Exec(ctx, cli, containerID, strings.NewReader(sql), append(cmd, "-d", PGDatabase)...)
+	out, errs, code, err := Exec(ctx, cli, containerID, strings.NewReader(sql), PSQL()...)
 	if err != nil {
 		return "", err
 	}
@@ -39,6 +38,12 @@ func PGExec(ctx context.Context, cli *client.Client, containerID, sql string) (s
 		return "", fmt.Errorf("psql %.80q: exit %d: %s", sql, code, strings.TrimSpace(string(errs)))
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// PSQL is PGExec's command line, to run where a container is reached some
+// other way (a pod's exec): it reads the statements on stdin.
+func PSQL() []string {
+	return append(append([]string{"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA"}, pgConn...), "-d", PGDatabase)
 }
 
 // MustPGExec is PGExec that ends the test on an error.

@@ -56,7 +56,16 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	k := testenv.StartKube(t, testenv.WithNeverReady(badTag))
+	e := newEnvOn(t, testenv.StartKube(t, testenv.WithNeverReady(badTag)))
+	e.pushTags(append(testenv.StandardVersions, lyingTag)...)
+	e.startInfoServer()
+	return e
+}
+
+// newEnvOn is a test's world on the plane k, its registry serving nothing
+// yet.
+func newEnvOn(t *testing.T, k *testenv.Kube) *env {
+	t.Helper()
 	cfg, err := clientcmd.BuildConfigFromFlags("", k.Kubeconfig)
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +80,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{t: t, k: k, cs: cs, ns: k.Namespace(t), reg: testenv.StartRegistry(t),
 		dir: filepath.Join(t.TempDir(), "appsmith"), chart: chart}
-	e.pushTags(append(testenv.StandardVersions, lyingTag)...)
-	e.startInfoServer()
+	k.TrustRegistry(t, e.reg)
 	return e
 }
 
