@@ -2,11 +2,12 @@
 # Builds the Kubernetes control plane the Kubernetes-target tests start on
 # 127.0.0.1 (internal/testenv StartKube): etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler and kwok, the fake-node controller
-# that stands in for kubelets, and a real kubelet (the tier that runs the
-# stand-in images in containers: internal/testenv WithKubelet). They come from the pinned tools modules under
-# tools/kube/ (one module per binary group, so each keeps its upstream
-# dependency versions: kubernetes 1.34 and kwok 0.8 want different k8s.io
-# libraries, and etcd's server wants newer ones than kubernetes pins).
+# that stands in for kubelets, and a real kubelet (the optional tier that
+# runs the stand-in images in containers: internal/testenv WithKubelet).
+# They come from the pinned tools modules under tools/kube/ (one module per
+# binary group, so each keeps its upstream dependency versions: kubernetes
+# 1.34 and kwok 0.8 want different k8s.io libraries, and etcd's server wants
+# newer ones than kubernetes pins).
 #
 # The builds take many minutes on two cores (the apiserver alone is most of
 # it), so they run once: the result is cached under
@@ -15,8 +16,8 @@
 # below: bump it when this script builds anything differently), and a second
 # run only prints the path.
 # stdout: that directory (bin/etcd, bin/kube-apiserver,
-# bin/kube-controller-manager, bin/kube-scheduler, bin/kubelet, bin/kwok) and nothing
-# else; progress and the build's duration go to stderr.
+# bin/kube-controller-manager, bin/kube-scheduler, bin/kubelet, bin/kwok)
+# and nothing else; progress and the build's duration go to stderr.
 #
 # Usage: scripts/kube-tools.sh [--path]   (--path: print the path, build nothing)
 set -euo pipefail
