@@ -36,8 +36,6 @@ command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v age >/dev/null 2>&1 || missing+=(age)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
-[[ -x /usr/lib/cni/bridge ]] || missing+=(containernetworking-plugins)
-command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 
 # The rootfs build installs debootstrap itself when it is missing.
 pg_rootfs() { bash "$(dirname "${BASH_SOURCE[0]}")/pg-rootfs.sh" >/dev/null; }
@@ -74,4 +72,35 @@ if ! command -v cloud-init >/dev/null 2>&1; then
 	fi
 fi
 # --- end cloud-init
+
+# --- the optional real-kubelet tier (internal/testenv WithKubelet): its
+# parts are installed when they can be; when they cannot, the tier's test
+# skips, and this says why here, where CI's log shows it (go test shows a
+# skip's reason only with -v).
+kubelet_missing=()
+[[ -x /usr/lib/cni/bridge ]] || kubelet_missing+=(containernetworking-plugins)
+command -v ip >/dev/null 2>&1 || kubelet_missing+=(iproute2)
+if [[ ${#kubelet_missing[@]} -gt 0 ]] && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+	say "installing ${kubelet_missing[*]} (the real-kubelet tier)"
+	log=${TMPDIR:-/tmp}/appsmith-install-kubelet-apt.log
+	{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${kubelet_missing[@]}"; } >"$log" 2>&1 ||
+		tail -n 5 "$log" >&2
+fi
+why=""
+if [[ $(id -u) -ne 0 ]]; then
+	why="not root"
+else
+	for p in containerd containerd-shim-runc-v2 runc ctr ip /usr/lib/cni/bridge /usr/lib/cni/host-local /usr/lib/cni/loopback; do
+		command -v "$p" >/dev/null 2>&1 || why+=" $p"
+	done
+	[[ -z $why ]] || why="missing$why"
+	probe=tkprobe$$
+	if [[ -z $why ]] && ! ip link add "$probe" type bridge >/dev/null 2>&1; then
+		why="no right to make a network bridge"
+	fi
+	ip link delete "$probe" >/dev/null 2>&1 || true
+fi
+if [[ -n $why ]]; then
+	say "the real-kubelet Kubernetes tier will be skipped: $why"
+fi
 exit $status

@@ -67,8 +67,16 @@ func kubeletMissing() string {
 		}
 	}
 	if len(missing) > 0 {
-		return strings.Join(missing, ", ") + " (scripts/test-tools.sh installs them on Debian)"
+		return strings.Join(missing, ", ") + " (on Debian, `make engine tools` installs them)"
 	}
+	// Root in a container may still be refused network devices.
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	probe := "tkprobe" + hex.EncodeToString(b)
+	if err := ipCmd("link", "add", probe, "type", "bridge"); err != nil {
+		return "the right to make a network bridge (" + err.Error() + ")"
+	}
+	_ = ipCmd("link", "delete", probe)
 	return ""
 }
 
