@@ -84,10 +84,11 @@ snapshot: release-tools
 
 ## bench: the benchmarks, as a table (never a timed assertion)
 # Benchmarks print a table; they never assert timings.
-bench: engine
+bench: engine tools kube-tools
 	bash scripts/compose-tool.sh
 	{ AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./test/e2e; \
-	  $(GO) test -count=1 -timeout 60m -run '^$$' -bench . -benchtime 1x ./test/bench; } | $(GO) run ./test/bench/table
+	  $(GO) test -count=1 -timeout 60m -run '^$$' -bench . -benchtime 1x ./test/bench; \
+	  $(GO) test -count=1 -timeout 30m -run '^$$' -bench . -benchtime 1x ./test/kube; } | $(GO) run ./test/bench/table
 
 ## demo: install the stand-in Appsmith end to end and keep it
 # Installs the stand-in Appsmith image end to end and prints its status; the

@@ -77,7 +77,7 @@ func (e *env) hostInstall(version string) *hostInstance {
 	return h
 }
 
-func (h *hostInstance) env(t *testing.T) *stacks.EnvFile {
+func (h *hostInstance) env(t testing.TB) *stacks.EnvFile {
 	t.Helper()
 	env, err := instance.Layout{Dir: h.dir}.Stacks().ReadEnv()
 	if err != nil {

@@ -40,7 +40,7 @@ const (
 // env is one test's world: the shared plane, a namespace of its own, a
 // registry of its own serving the tags, and an install dir.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	k     *testenv.Kube
 	cs    kubernetes.Interface
 	ns    string
@@ -64,7 +64,7 @@ func newEnv(t *testing.T) *env {
 
 // newEnvOn is a test's world on the plane k, its registry serving nothing
 // yet.
-func newEnvOn(t *testing.T, k *testenv.Kube) *env {
+func newEnvOn(t testing.TB, k *testenv.Kube) *env {
 	t.Helper()
 	cfg, err := clientcmd.BuildConfigFromFlags("", k.Kubeconfig)
 	if err != nil {

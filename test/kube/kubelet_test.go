@@ -55,11 +55,7 @@ func TestRealKubeletUpgradeKeepsData(t *testing.T) {
 	// The official chart's probes run once a minute; a user's values may
 	// make them faster, as these do (a startup long enough for initdb).
 	values := filepath.Join(t.TempDir(), "probes.yaml")
-	if err := os.WriteFile(values, []byte(`probes:
-  startupProbe: {periodSeconds: 2, failureThreshold: 90}
-  readinessProbe: {periodSeconds: 2, failureThreshold: 3}
-  livenessProbe: {periodSeconds: 10, failureThreshold: 6}
-`), 0o600); err != nil {
+	if err := os.WriteFile(values, []byte(fastProbes), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	e.must(e.run(e.installArgs(good, "--yes", "--progress", "plain", "--timeout", "4m", "--values", values,

@@ -31,6 +31,9 @@ var targets = map[string]string{
 	// save + load of the same images.
 	"time-ratio":        "≤ 1.1",
 	"size-ratio-images": "≤ 1.1",
+	// Kubernetes on a real kubelet (issue 14): a hop's snapshot and checks
+	// beside a bare `helm upgrade --wait` of the same release.
+	"hop-over-helm-ms": "",
 }
 
 // yardsticks are measured for comparison only: no target is theirs.
@@ -45,9 +48,11 @@ func main() {
 		line := sc.Text()
 		f := strings.Fields(line)
 		if len(f) < 3 || !strings.HasPrefix(f[0], "Benchmark") {
+			// A benchmark's log (--- BENCH and its lines) is context; only
+			// FAIL lines fail the table.
 			if strings.HasPrefix(line, "FAIL") || strings.HasPrefix(line, "---") || strings.Contains(line, "_test.go:") {
 				fmt.Fprintln(os.Stderr, line)
-				failed = true
+				failed = failed || strings.HasPrefix(line, "FAIL") || strings.HasPrefix(line, "--- FAIL")
 			}
 			continue
 		}
