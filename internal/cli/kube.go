@@ -192,6 +192,9 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 	p.Version = version
 	p.Image = fmt.Sprintf("%v/%v:%v", dig(vals, "image", "registry"), dig(vals, "image", "repository"), version)
 	if ch != nil {
+		if err := kubeDependencies(ch, vals, ko.Chart); err != nil {
+			return err
+		}
 		manifest, err := kube.Render(ch, vals, ko)
 		if err != nil {
 			return engine.Errorf(engine.ExitPreflight, "check the chart and your --values files", "%v", err)
@@ -392,4 +395,20 @@ func redisKind(o install.Options) string {
 		return "external"
 	}
 	return "chart-redis"
+}
+
+// kubeDependencies refuses a chart that lacks subcharts the values turn on
+// (kube.MissingDependencies says why): nothing has changed yet.
+func kubeDependencies(ch *chart.Chart, vals kube.Values, chartFlag string) error {
+	missing, err := kube.MissingDependencies(ch, vals)
+	if err != nil {
+		return engine.Errorf(engine.ExitPreflight, "check the chart and your --values files", "%v", err)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return engine.Errorf(engine.ExitPreflight,
+		"use the published chart (oci://… or its .tgz), or run `helm dependency build "+chartFlag+"`; or turn them off: --redis-url for redis, --db-url for mongodb, `<name>: {enabled: false}` in a --values file",
+		"--chart %s: the chart has no %s, which the values turn on (its charts/ directory lacks them): Appsmith's pod would wait for them forever",
+		chartFlag, strings.Join(missing, ", "))
 }

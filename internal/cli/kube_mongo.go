@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/appsmith-install/appsmith-install/internal/engine"
+	"github.com/appsmith-install/appsmith-install/internal/hint"
 	"github.com/appsmith-install/appsmith-install/internal/kube"
 	"github.com/appsmith-install/appsmith-install/upgrade"
 )
@@ -20,7 +21,7 @@ import (
 // (upgrade.FitExternalMongo). A MongoDB that cannot be asked refuses the
 // upgrade unless --no-db-check says its checks are the user's. On a
 // refusal the hops come back as they were, for --plan to show.
-func kubeFitMongo(ctx context.Context, rdb kube.ReleaseDB, dberr error, hops []upgrade.Hop, to string, skip bool) ([]upgrade.Hop, *upgrade.MongoData, []string, error) {
+func kubeFitMongo(ctx context.Context, dir string, rdb kube.ReleaseDB, dberr error, hops []upgrade.Hop, to string, skip bool) ([]upgrade.Hop, *upgrade.MongoData, []string, error) {
 	need := ""
 	for _, h := range hops {
 		if h.NeedsExternalMongo != "" && versionLess(need, h.NeedsExternalMongo) {
@@ -33,10 +34,13 @@ func kubeFitMongo(ctx context.Context, rdb kube.ReleaseDB, dberr error, hops []u
 	if skip {
 		return hops, nil, []string{fmt.Sprintf("--no-db-check: the MongoDB was not asked; %s needs %s or newer, and the featureCompatibilityVersion each release expects is yours to set", to, need)}, nil
 	}
-	var data upgrade.MongoData
-	if dberr == nil {
-		data, dberr = upgrade.ReadExternalMongo(ctx, rdb.Exec, rdb.Pod.Name)
+	if dberr != nil {
+		// Not even which database: no Ready pod to read the environment of.
+		return hops, nil, nil, &engine.Error{Code: engine.ExitPreflight,
+			Err:  fmt.Errorf("could not tell which database the release runs (a MongoDB must be %s or newer for %s): %v: nothing was changed", need, to, dberr),
+			Hint: "the database is read through a Ready pod's exec: the release needs one (`" + hint.Appsmith(dir, "status") + "` shows its pods) and pods/exec allowed in the namespace; or, if the database is yours to check, pass --no-db-check"}
 	}
+	data, dberr := upgrade.ReadExternalMongo(ctx, rdb.Exec, rdb.Pod.Name)
 	if dberr != nil {
 		return hops, nil, nil, &engine.Error{Code: engine.ExitPreflight,
 			Err:  fmt.Errorf("could not ask the release's MongoDB its version through a pod's exec (%v); %s needs %s or newer: nothing was changed", dberr, to, need),

@@ -68,6 +68,33 @@ func TestKubePlanWithoutCluster(t *testing.T) {
 	}
 }
 
+// A checkout of the chart without its subcharts (no `helm dependency
+// build`) is refused while the values turn one on, naming it and the ways
+// out, before anything is written; with the subchart turned off it plans.
+func TestKubeChartWithoutItsSubcharts(t *testing.T) {
+	chart := filepath.Join(t.TempDir(), "appsmith")
+	if err := os.CopyFS(chart, os.DirFS(standinChart)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(chart, "charts")); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "appsmith")
+	r := run(t, kubeDeps(t), nil, "--target", "kubernetes", "--plan", "--dir", dir, "--chart", chart, "--link-dir", "")
+	if r.code != 3 || !strings.Contains(r.errOut, "has no redis") || !strings.Contains(r.errOut, "helm dependency build "+chart) ||
+		!strings.Contains(r.errOut, "--redis-url") {
+		t.Fatalf("want exit 3 naming redis and helm dependency build: exit %d\n%s", r.code, r.errOut)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused plan created %s", dir)
+	}
+	r = run(t, kubeDeps(t), nil, "--target", "kubernetes", "--plan", "--dir", dir, "--chart", chart, "--link-dir", "",
+		"--redis-url", "redis://redis.example:6379")
+	if r.code != 0 || strings.Contains(r.out, "redis-master") {
+		t.Fatalf("with --redis-url: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+}
+
 // install.yaml holds the target and its settings beside the install's own
 // keys; each loader reads its own, and a host install refuses the target's.
 func TestKubeConfigFile(t *testing.T) {
@@ -197,14 +224,14 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil || r.code != 4 || st.Healthy || st.State != "deployed" || st.Pods != 0 {
 		t.Errorf("status with no pod: exit %d, %+v (%v)", r.code, st, err)
 	}
-	first := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "appsmith-first", Namespace: "tools", Labels: map[string]string{"app.kubernetes.io/instance": "appsmith"}},
+	first := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "appsmith-first", Namespace: "tools", Labels: map[string]string{"app.kubernetes.io/name": "appsmith", "app.kubernetes.io/instance": "appsmith"}},
 		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "appsmith", Image: "index.docker.io/appsmith/appsmith-ee:v1.9.2"}}},
 		Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
 	if _, err := cs.CoreV1().Pods("tools").Create(context.Background(), first, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	one := int32(1)
-	set := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "appsmith", Namespace: "tools", Labels: map[string]string{"app.kubernetes.io/instance": "appsmith"}},
+	set := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "appsmith", Namespace: "tools", Labels: map[string]string{"app.kubernetes.io/name": "appsmith", "app.kubernetes.io/instance": "appsmith"}},
 		Spec: appsv1.StatefulSetSpec{Replicas: &one}}
 	if _, err := cs.AppsV1().StatefulSets("tools").Create(context.Background(), set, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -260,7 +287,7 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	// The MongoDB is asked and the data snapshotted through the pods'
 	// exec, which this fake cluster has not: each refused in turn, naming
 	// the flag that takes it on, nothing upgraded; --plan says so.
-	if up.Database != "external-mongodb" || up.Mongo != nil || !strings.Contains(up.Refused, "could not ask the release's MongoDB") {
+	if up.Database != "external-mongodb" || up.Mongo != nil || !strings.Contains(up.Refused, "could not tell which database the release runs") {
 		t.Errorf("upgrade plan without a way into the pods: %+v", up)
 	}
 	r = run(t, deps, nil, "upgrade", "v1.9.38", "--yes", "--dir", dir)
@@ -297,12 +324,12 @@ func TestKubeInstallRecordsTarget(t *testing.T) {
 	}
 	// rollback: back to revision 1's tag, as revision 3, after deleting
 	// the pod still on the newer tag (the client-go fake holds one).
-	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "appsmith-0", Namespace: "tools", Labels: map[string]string{"app.kubernetes.io/instance": "appsmith"}},
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "appsmith-0", Namespace: "tools", Labels: map[string]string{"app.kubernetes.io/name": "appsmith", "app.kubernetes.io/instance": "appsmith"}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "appsmith", Image: "index.docker.io/appsmith/appsmith-ee:v1.9.38"}}}}
 	if _, err := cs.CoreV1().Pods("tools").Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	ready := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "appsmith-old", Namespace: "tools", Labels: map[string]string{"app.kubernetes.io/instance": "appsmith"}},
+	ready := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "appsmith-old", Namespace: "tools", Labels: map[string]string{"app.kubernetes.io/name": "appsmith", "app.kubernetes.io/instance": "appsmith"}},
 		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "appsmith", Image: "index.docker.io/appsmith/appsmith-ee:v1.9.2"}}},
 		Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
 	if _, err := cs.CoreV1().Pods("tools").Create(context.Background(), ready, metav1.CreateOptions{}); err != nil {

@@ -126,7 +126,7 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 	case err != nil:
 		return engine.Errorf(engine.ExitPreflight, "", "%v", err)
 	}
-	hops, mongo, notes, refusal := kubeFitMongo(ctx, rdb, dberr, hops, target, opts.NoDBCheck)
+	hops, mongo, notes, refusal := kubeFitMongo(ctx, s.Dir, rdb, dberr, hops, target, opts.NoDBCheck)
 	if refusal != nil && !opts.Plan {
 		return refusal
 	}
@@ -193,6 +193,9 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 	for i, hop := range hops {
 		if vals[i], err = kube.HopValues(cur, hop.To); err != nil {
 			return engine.Errorf(engine.ExitPreflight, "", "%v", err)
+		}
+		if err := kubeDependencies(ch, vals[i], k.Chart); err != nil {
+			return err
 		}
 		cur = vals[i]
 	}

@@ -146,10 +146,12 @@ func TestHTTPPort(t *testing.T) {
 }
 
 // TestDesired: a StatefulSet's replicas, or the HPA's count for the
-// Deployment it scales.
+// Deployment it scales; a subchart's workload (Bitnami's Redis, labelled
+// with the release too) is not Appsmith's.
 func TestDesired(t *testing.T) {
 	ctx := context.Background()
-	lbl := map[string]string{"app.kubernetes.io/instance": "appsmith"}
+	lbl := map[string]string{"app.kubernetes.io/name": "appsmith", "app.kubernetes.io/instance": "appsmith"}
+	redis := map[string]string{"app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "appsmith"}
 	two, one := int32(2), int32(1)
 	cs := fake.NewClientset(
 		&appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "appsmith", Namespace: "appsmith", Labels: lbl}, Spec: appsv1.StatefulSetSpec{Replicas: &two}},
@@ -158,6 +160,7 @@ func TestDesired(t *testing.T) {
 			Spec:   autoscalingv2.HorizontalPodAutoscalerSpec{ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{Kind: "Deployment", Name: "scaled"}, MinReplicas: &two},
 			Status: autoscalingv2.HorizontalPodAutoscalerStatus{DesiredReplicas: 3}},
 		&appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: "appsmith"}, Spec: appsv1.StatefulSetSpec{Replicas: &two}},
+		&appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "appsmith-redis-master", Namespace: "appsmith", Labels: redis}, Spec: appsv1.StatefulSetSpec{Replicas: &one}},
 	)
 	n, err := (&API{Client: cs}).Desired(ctx, "appsmith", Defaults().PodSelector())
 	if err != nil || n != 5 {

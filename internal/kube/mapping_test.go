@@ -130,6 +130,8 @@ func TestUserValuesRefused(t *testing.T) {
 		{"autoupdate:\n  enabled: true\n", "autoupdate.enabled"},
 		{"image:\n  tag: latest\n", "image.tag"},
 		{"image:\n  tag: v1.9.1\n", "image.tag"},
+		{"fullnameOverride: mine\n", "fullnameOverride"},
+		{"nameOverride: mine\n", "nameOverride"},
 	} {
 		f := filepath.Join(dir, "v.yaml")
 		if err := os.WriteFile(f, []byte(c.text), 0o644); err != nil {
@@ -144,7 +146,7 @@ func TestUserValuesRefused(t *testing.T) {
 	// What the pin allows: the same tag, _image empty, auto-update off,
 	// and keys the tool sets (reported, then overridden).
 	f := filepath.Join(dir, "ok.yaml")
-	text := "_image: {}\nautoupdate:\n  enabled: false\nimage:\n  tag: v1.9.2\npersistence:\n  size: 50Gi\n"
+	text := "_image: {}\nautoupdate:\n  enabled: false\nimage:\n  tag: v1.9.2\npersistence:\n  size: 50Gi\nnameOverride: \"\"\n"
 	if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -99,6 +99,15 @@ func Fullname(release string) string {
 // first pod: the one holding /appsmith-stacks.
 func DataPVC(release string) string { return "data-" + Fullname(release) + "-0" }
 
-// PodSelector selects the release's Appsmith pods (the chart's selector
-// labels).
-func (o Options) PodSelector() string { return "app.kubernetes.io/instance=" + o.Release }
+// PodSelector selects the release's Appsmith pods and workloads: the
+// chart's selector labels, both of them. The instance label alone also
+// matches the subcharts' (Bitnami's Redis, MongoDB and PostgreSQL label
+// theirs with the release too), whose pods never run the Appsmith tag.
+func (o Options) PodSelector() string {
+	return "app.kubernetes.io/name=" + ChartName + ",app.kubernetes.io/instance=" + o.Release
+}
+
+// ChartName is the official chart's name, which its appsmith.name (the
+// selector's name label) is without a nameOverride (LoadUserValues
+// refuses one).
+const ChartName = "appsmith"

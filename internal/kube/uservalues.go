@@ -52,6 +52,14 @@ func checkUserValues(file string, m Values, version string) error {
 			return &ValuesError{file, "_image", "the deprecated _image keys override image.* in the chart: remove them"}
 		}
 	}
+	// The tool finds the release's claim (data-<fullname>-0), workload and
+	// pods by the names and labels the chart derives from the release
+	// name; an override would move them out of its sight.
+	for _, k := range []string{"fullnameOverride", "nameOverride"} {
+		if v, ok := m[k]; ok && v != nil && v != "" {
+			return &ValuesError{file, k, "renames the chart's objects and labels, which the tool finds by the release name: remove it (name the release with --release)"}
+		}
+	}
 	if au, ok := m["autoupdate"].(map[string]any); ok {
 		if on, _ := au["enabled"].(bool); on {
 			return &ValuesError{file, "autoupdate.enabled", "true would let the chart's imago CronJob move the image tag hourly, behind the pin: remove it (upgrades go through `appsmith upgrade`)"}

@@ -16,9 +16,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
-// pauseRef is the kubelet node's sandbox image, imported into its
-// containerd by the plane (it is never pulled).
-const pauseRef = "testenv.invalid/pause:3.10"
+// The kubelet node's sandbox image, imported into its containerd by the
+// plane (it is never pulled). A test may run it as a workload that only
+// runs (a subchart's stand-in, say): every kubelet node has it.
+const (
+	PauseRegistry   = "testenv.invalid"
+	PauseRepository = "pause"
+	PauseTag        = "3.10"
+	pauseRef        = PauseRegistry + "/" + PauseRepository + ":" + PauseTag
+)
 
 // importPause builds kubepause into an image and imports it.
 func (nd *kubeletNode) importPause(ctx context.Context) error {

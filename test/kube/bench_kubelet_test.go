@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -29,10 +30,7 @@ func BenchmarkKubeletHop(b *testing.B) {
 		for _, tag := range []string{"v2.0.1", "v2.2.0", "v2.2.1"} {
 			e.reg.Push(b, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: tag, RealPostgres: true})
 		}
-		values := filepath.Join(b.TempDir(), "probes.yaml")
-		if err := os.WriteFile(values, []byte(fastProbes), 0o600); err != nil {
-			b.Fatal(err)
-		}
+		values := kubeletValues(b)
 		b.StartTimer()
 		start := time.Now()
 		e.must(e.run(e.installArgs("v2.0.1", "--yes", "--progress", "quiet", "--timeout", "4m", "--values", values,
@@ -71,13 +69,24 @@ func BenchmarkKubeletHop(b *testing.B) {
 	b.ReportMetric(float64(((hop - bare) / n).Milliseconds()), "hop-over-helm-ms")
 }
 
-// fastProbes are the official chart's probes made faster through its
-// probes.* values (a startup long enough for initdb).
-const fastProbes = `probes:
+// kubeletValues is the user's values file of a release on the kubelet
+// tier: the official chart's probes made faster through its probes.*
+// values (a startup long enough for initdb), and the Redis subchart's image
+// (Bitnami's cannot be pulled here) one the node has, which only runs.
+func kubeletValues(tb testing.TB) string {
+	f := filepath.Join(tb.TempDir(), "kubelet-values.yaml")
+	text := fmt.Sprintf(`probes:
   startupProbe: {periodSeconds: 2, failureThreshold: 90}
   readinessProbe: {periodSeconds: 2, failureThreshold: 3}
   livenessProbe: {periodSeconds: 10, failureThreshold: 6}
-`
+redis:
+  image: {registry: %q, repository: %q, tag: %q}
+`, testenv.PauseRegistry, testenv.PauseRepository, testenv.PauseTag)
+	if err := os.WriteFile(f, []byte(text), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
 
 // benchRows is data for the snapshot to carry: 20,000 rows of ~100 bytes.
 const benchRows = `CREATE TABLE appsmith.bench (id bigserial PRIMARY KEY, body text NOT NULL);

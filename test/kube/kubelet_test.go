@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,11 +51,9 @@ func TestRealKubeletUpgradeKeepsData(t *testing.T) {
 		e.reg.Push(t, img)
 	}
 	// The official chart's probes run once a minute; a user's values may
-	// make them faster, as these do (a startup long enough for initdb).
-	values := filepath.Join(t.TempDir(), "probes.yaml")
-	if err := os.WriteFile(values, []byte(fastProbes), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	// make them faster, as these do. The chart's Redis subchart runs too:
+	// a workload and a pod of the release that are not Appsmith's.
+	values := kubeletValues(t)
 	e.must(e.run(e.installArgs(good, "--yes", "--progress", "plain", "--timeout", "4m", "--values", values,
 		"--db-url", "postgresql://appsmith:kubelet-tier-pw@localhost:5432/appsmith")...), "install "+good)
 
