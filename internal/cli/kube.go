@@ -206,7 +206,9 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 		p.Notes = append(p.Notes, "no --db-url: the chart's MongoDB subchart (Bitnami) holds the data")
 	}
 	if o.TLS == install.TLSLetsEncrypt {
-		p.Notes = append(p.Notes, "--tls letsencrypt: cert-manager must run in the cluster to issue "+ko.TLSSecretName())
+		// The chart's certManager adds only kubernetes.io/tls-acme, which
+		// cert-manager acts on with a default issuer alone.
+		p.Notes = append(p.Notes, "--tls letsencrypt: cert-manager must run in the cluster, with a default issuer (ingress-shim's --default-issuer-name) or one named in a --values file (ingress.annotations: {cert-manager.io/cluster-issuer: NAME}), to issue "+ko.TLSSecretName())
 	}
 	if fl.DryRun {
 		p.Notes = append(p.Notes, "the cluster was not looked at: the namespace, Secrets and release are not checked, and may exist")

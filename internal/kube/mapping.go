@@ -149,7 +149,7 @@ var rows38 = []Row{
 				set(v, keyAppConfig+".APPSMITH_DISABLE_TELEMETRY", "true")
 			}
 		}},
-	{"--tls letsencrypt --domain D", keyIngress + ".*", "`enabled`, `hosts: [{host: D}]`, `tls`, `certManager: true`, `certManagerTls: [{hosts: [D], secretName: <release>-appsmith-tls}]` (cert-manager must run in the cluster); `APPSMITH_CUSTOM_DOMAIN` stays empty: TLS ends at the ingress",
+	{"--tls letsencrypt --domain D", keyIngress + ".*", "`enabled`, `hosts: [{host: D}]`, `tls`, `certManager: true`, `certManagerTls: [{hosts: [D], secretName: <release>-appsmith-tls}]` (cert-manager must run in the cluster with a default issuer, or one named in `ingress.annotations` of a `--values` file: the chart adds only `kubernetes.io/tls-acme`); `APPSMITH_CUSTOM_DOMAIN` stays empty: TLS ends at the ingress",
 		func(in Input, o Options, v Values, _ map[string]string) {
 			if tlsMode(in) == "letsencrypt" {
 				setIngress(v, in.Domain, o.TLSSecretName(), true)
