@@ -163,7 +163,9 @@ func (k *Kube) startKubelet(dir, bins string, pki *kubePKI, bridge string, subne
 	}
 	// restrict_oom_score_adj: containerd may not lower a score below its
 	// own here (the tests may run in a container); the rest keeps
-	// everything of this containerd under the plane's directory.
+	// everything of this containerd under the plane's directory, the
+	// pods' network namespaces included (the teardown's unmount frees
+	// any the kubelet had not torn down yet, and their veths with them).
 	ctdConf := fmt.Sprintf(`version = 2
 root = %q
 state = %q
@@ -174,6 +176,7 @@ state = %q
 [plugins."io.containerd.grpc.v1.cri"]
   restrict_oom_score_adj = true
   disable_apparmor = true
+  netns_mounts_under_state_dir = true
   sandbox_image = %q
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = %q
