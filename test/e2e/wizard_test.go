@@ -84,7 +84,7 @@ func TestWizardInstallsInATerminal(t *testing.T) {
 	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.38"})
 	exitFile := filepath.Join(t.TempDir(), "exit")
 	// Flags pre-fill the wizard; it still asks everything.
-	cmd := fmt.Sprintf("%s --dir %s --registry %s --edition ce --version v1.9.2 --container-name %s --http-port %d --https-port %d --bind-address 127.0.0.1 --link-dir %s; echo $? > %s; sleep 600",
+	cmd := fmt.Sprintf("%s --dir %s --registry %s --edition ce --version v1.9.2 --container-name %s --http-port %d --https-port %d --bind-address 127.0.0.1 --link-dir %s; echo $? > %[8]s.tmp && mv %[8]s.tmp %[8]s; sleep 600",
 		binary, e.dir, e.reg.Host(), e.name, e.http, e.https, e.linkDir, exitFile)
 	m := newTmuxSized(t, 120, 40, "TERM=xterm-256color "+cmd)
 
@@ -139,7 +139,7 @@ func TestWizardInstallsInATerminal(t *testing.T) {
 	// Second run: the wizard sees the install and offers its status, and
 	// no upgrade (there is no upgrade command yet).
 	exit2 := exitFile + "2"
-	m2 := newTmux(t, fmt.Sprintf("TERM=xterm-256color %s --dir %s; echo $? > %s; sleep 600", binary, e.dir, exit2))
+	m2 := newTmux(t, fmt.Sprintf("TERM=xterm-256color %s --dir %s; echo $? > %[3]s.tmp && mv %[3]s.tmp %[3]s; sleep 600", binary, e.dir, exit2))
 	m2.waitFor(30*time.Second, "already installed")
 	s = m2.screen()
 	if !strings.Contains(s, "Show its status") || !strings.Contains(s, e.name) || strings.Contains(s, "pgrade") {
@@ -185,7 +185,7 @@ func TestWizardLineModePasswordNotEchoed(t *testing.T) {
 	e.reg.Push(t, testenv.Image{Repo: "appsmith/appsmith-ce", Tag: "v1.9.2"})
 	exitFile := filepath.Join(t.TempDir(), "exit")
 	const secret = "Tmux-s3cret-pw"
-	cmd := fmt.Sprintf("%s --dir %s --registry %s --edition ce --version v1.9.2 --container-name %s --http-port %d --https-port %d --bind-address 127.0.0.1 --link-dir %s; echo $? > %s; sleep 600",
+	cmd := fmt.Sprintf("%s --dir %s --registry %s --edition ce --version v1.9.2 --container-name %s --http-port %d --https-port %d --bind-address 127.0.0.1 --link-dir %s; echo $? > %[8]s.tmp && mv %[8]s.tmp %[8]s; sleep 600",
 		binary, e.dir, e.reg.Host(), e.name, e.http, e.https, e.linkDir, exitFile)
 	m := newTmuxSized(t, 120, 40, "TERM=dumb "+cmd)
 	for _, q := range []string{"Install directory", "Enter a number between 1 and 2", "Version", "HTTP port", "HTTPS port", "Enter a number between 1 and 4", "Custom CA root files"} {
