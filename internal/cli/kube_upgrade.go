@@ -194,10 +194,12 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 		if vals[i], err = kube.HopValues(cur, hop.To); err != nil {
 			return engine.Errorf(engine.ExitPreflight, "", "%v", err)
 		}
-		if err := kubeDependencies(ch, vals[i], k.Chart); err != nil {
-			return err
-		}
 		cur = vals[i]
+	}
+	// The hops differ only in the image tag, which no subchart's
+	// condition reads: the last hop's values decide for all.
+	if err := kubeDependencies(ch, cur, k.Chart); err != nil {
+		return err
 	}
 	u := &kubeUpgrade{opts: opts, s: s, h: h, ch: ch, from: from, to: target, rev: rev, hops: hops, vals: vals, snapshot: !opts.NoSnapshot}
 	return u.run(ctx, u.plan(), nil)

@@ -22,6 +22,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/appsmith-install/appsmith-install/internal/testenv"
@@ -43,6 +44,7 @@ type env struct {
 	t     testing.TB
 	k     *testenv.Kube
 	cs    kubernetes.Interface
+	rest  *rest.Config // cs's: a pod's exec streams through it
 	ns    string
 	reg   *testenv.Registry
 	dir   string
@@ -78,7 +80,7 @@ func newEnvOn(t testing.TB, k *testenv.Kube) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, k: k, cs: cs, ns: k.Namespace(t), reg: testenv.StartRegistry(t),
+	e := &env{t: t, k: k, cs: cs, rest: cfg, ns: k.Namespace(t), reg: testenv.StartRegistry(t),
 		dir: filepath.Join(t.TempDir(), "appsmith"), chart: chart}
 	k.TrustRegistry(t, e.reg)
 	return e

@@ -15,7 +15,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/remotecommand"
 	"k8s.io/client-go/util/exec"
 
@@ -165,13 +164,9 @@ func (e *env) podMust(cmd ...string) string {
 // podExec runs cmd in appsmith-0 through the API server and the kubelet,
 // as kubectl exec does; a non-zero exit is an error naming the code.
 func (e *env) podExec(stdin io.Reader, cmd ...string) (stdout, stderr string, err error) {
-	cfg, err := clientcmd.BuildConfigFromFlags("", e.k.Kubeconfig)
-	if err != nil {
-		return "", "", err
-	}
 	req := e.cs.CoreV1().RESTClient().Post().Resource("pods").Namespace(e.ns).Name(podName).SubResource("exec").
 		VersionedParams(&corev1.PodExecOptions{Container: "appsmith", Command: cmd, Stdin: stdin != nil, Stdout: true, Stderr: true}, scheme.ParameterCodec)
-	ex, err := remotecommand.NewSPDYExecutor(cfg, http.MethodPost, req.URL())
+	ex, err := remotecommand.NewSPDYExecutor(e.rest, http.MethodPost, req.URL())
 	if err != nil {
 		return "", "", err
 	}
