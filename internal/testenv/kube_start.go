@@ -122,6 +122,14 @@ func startKube(dir, bins string, cfg kubeConfig) (k *Kube, err error) {
 	}
 	if err := k.run(dir, "kube-scheduler", bin("kube-scheduler"), nil,
 		"--kubeconfig="+k.Kubeconfig, "--leader-elect=false", "--secure-port=0",
+		// A pod whose claim the controller-manager binds while the pod is
+		// being retried can be judged on the scheduler's stale copy of the
+		// claim and parked as unschedulable with no event left to wake it
+		// (kubernetes#73305's race; a CI run under load hit it): the
+		// scheduler then retries it only after this long (5 minutes by
+		// default), far past any test's wait. Real clusters live with that
+		// rare 5-minute stall; a test plane retries within ~40 s instead.
+		"--pod-max-in-unschedulable-pods-duration=10s",
 	); err != nil {
 		return k, err
 	}
