@@ -129,12 +129,16 @@ func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 		err = ro.helpErr
 	}
 	if err == nil {
+		if errs.json() {
+			errs.end(engine.ExitOK, nil)
+		}
 		return engine.ExitOK
 	}
 	code := engine.ExitCode(err)
 	var silent *silentError
 	if errs.json() {
-		// Failures are events too: the last line says how the command ended.
+		// Failures are events too: an error event, then the outcome that
+		// ends every json stream, both saying how the command ended.
 		errs.flush()
 		ev := map[string]any{"kind": "error", "exit_code": code}
 		if !errors.As(err, &silent) {
@@ -150,6 +154,7 @@ func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 			maps.Copy(ev, fe.Fields())
 		}
 		_ = errs.event(ev)
+		errs.end(code, ev)
 		return code
 	}
 	if !errors.As(err, &silent) {

@@ -22,6 +22,11 @@ type errStream struct {
 
 	mu      sync.Mutex
 	partial []byte
+	// held is the newest outcome event, written by end after the notes,
+	// warnings and error that follow it (or before another run's events):
+	// the stream ends with the outcome, also when the command fails after
+	// its run ended.
+	held map[string]any
 }
 
 func (s *errStream) Write(p []byte) (int, error) {
@@ -46,6 +51,17 @@ func (s *errStream) Write(p []byte) (int, error) {
 
 func (s *errStream) line(line []byte) error {
 	if len(line) > 0 && line[0] == '{' && json.Valid(line) {
+		var ev map[string]any
+		if json.Unmarshal(line, &ev) == nil && ev["kind"] == "outcome" {
+			err := s.writeHeld()
+			s.held = ev
+			return err
+		}
+		// Another run's event: the outcome held goes before it, where it
+		// happened. Notes and warnings (below) do not release it.
+		if err := s.writeHeld(); err != nil {
+			return err
+		}
 		_, err := s.w.Write(append(append([]byte(nil), line...), '\n'))
 		return err
 	}
@@ -75,6 +91,55 @@ func (s *errStream) event(fields map[string]any) error {
 	return err
 }
 
+// writeHeld writes the held outcome event, when there is one.
+func (s *errStream) writeHeld() error {
+	if s.held == nil {
+		return nil
+	}
+	b, err := json.Marshal(s.held)
+	s.held = nil
+	if err != nil {
+		return err
+	}
+	_, err = s.w.Write(append(b, '\n'))
+	return err
+}
+
+// end closes a --progress json stream with the command's outcome: the
+// run's own outcome event (held back until now) or, for a command that
+// ran no plan (a refused flag, status), one made here, carrying the exit
+// code and, on failure, what the error event said. fields is that error
+// event (nil on success).
+func (s *errStream) end(code int, fields map[string]any) {
+	s.flush()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ev := s.held
+	s.held = nil
+	if ev == nil {
+		ev = map[string]any{"kind": "outcome", "outcome": "done"}
+		if code != 0 {
+			ev["outcome"] = "failed"
+		}
+	} else if code != 0 && ev["outcome"] == "done" {
+		// The run ended well but the command did not (its check after
+		// the run, its summary): the command's outcome is what counts.
+		ev["outcome"] = "failed"
+	}
+	for k, v := range fields {
+		if k != "kind" && k != "time" {
+			if _, set := ev[k]; !set || k == "message" {
+				ev[k] = v
+			}
+		}
+	}
+	ev["exit_code"] = code
+	if _, ok := ev["time"]; ok {
+		delete(ev, "time") // event sets the time the command ended
+	}
+	_ = s.event(ev)
+}
+
 // flush writes what is left of an unfinished line (a prompt).
 func (s *errStream) flush() {
 	s.mu.Lock()
@@ -101,8 +166,14 @@ func canPrompt(stdio IO) bool {
 // auto picks the live view only for a terminal). Their output is events or
 // drawing, never stray text, so passing the stream's rewriting by is safe:
 // the json sink writes NDJSON itself, and json mode never reaches the wizard.
+//
+// In json mode the stream itself is returned: the sinks' events then pass
+// through it, so the run's outcome can be held back to end the stream.
 func terminal(w io.Writer) io.Writer {
 	if s, ok := w.(*errStream); ok {
+		if s.json() {
+			return s
+		}
 		return s.w
 	}
 	return w

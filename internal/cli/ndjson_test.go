@@ -1,8 +1,13 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
 // What draws on the terminal gets the terminal's file, not the stream that
@@ -18,5 +23,63 @@ func TestTerminalIsTheFileUnderTheStream(t *testing.T) {
 	}
 	if got := terminal(f); got != f {
 		t.Errorf("terminal of a plain writer changed it")
+	}
+}
+
+// A json stream ends with the outcome: the run's own (held back past the
+// error event the failure adds), or one made for a command that ran no plan.
+func TestJSONStreamEndsWithTheOutcome(t *testing.T) {
+	at := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	for _, c := range []struct {
+		name   string
+		write  []string
+		code   int
+		fields map[string]any
+		want   []string // kind/outcome of each line
+		last   map[string]any
+	}{
+		{"no plan, success", nil, 0, nil, []string{"outcome/done"}, map[string]any{"exit_code": 0.0}},
+		{"no plan, failure", []string{"a note\n"}, 2, map[string]any{"kind": "error", "message": "bad --x", "hint": "run y"},
+			[]string{"note/", "outcome/failed"}, map[string]any{"exit_code": 2.0, "message": "bad --x", "hint": "run y"}},
+		{"run rolled back, then the error", []string{`{"kind":"step_failed","message":"boom"}` + "\n", `{"kind":"outcome","outcome":"rolled_back","message":"boom"}` + "\n", "warning: kept\n"}, 1,
+			map[string]any{"kind": "error", "message": "boom: rolled back", "checkpoint_missed": map[string]any{"version": "v1"}},
+			[]string{"step_failed/", "warning/", "outcome/rolled_back"}, map[string]any{"exit_code": 1.0, "message": "boom: rolled back", "checkpoint_missed": map[string]any{"version": "v1"}}},
+		{"run done, command failed after", []string{`{"kind":"outcome","outcome":"done"}` + "\n"}, 4, map[string]any{"kind": "error", "message": "not ready"},
+			[]string{"outcome/failed"}, map[string]any{"exit_code": 4.0}},
+		{"two runs", []string{`{"kind":"outcome","outcome":"done"}` + "\n", `{"kind":"plan_done"}` + "\n", `{"kind":"outcome","outcome":"done"}` + "\n"}, 0, nil,
+			[]string{"outcome/done", "plan_done/", "outcome/done"}, map[string]any{"exit_code": 0.0}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			s := &errStream{w: &buf, json: func() bool { return true }, now: func() time.Time { return at }}
+			for _, w := range c.write {
+				if _, err := terminal(s).Write([]byte(w)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.end(c.code, c.fields)
+			var got []string
+			var last map[string]any
+			for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+				var ev map[string]any
+				if err := json.Unmarshal([]byte(line), &ev); err != nil {
+					t.Fatalf("not NDJSON: %q", line)
+				}
+				o, _ := ev["outcome"].(string)
+				got = append(got, ev["kind"].(string)+"/"+o)
+				last = ev
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("events %v, want %v\n%s", got, c.want, buf.String())
+			}
+			for k, v := range c.last {
+				if !reflect.DeepEqual(last[k], v) {
+					t.Errorf("outcome's %s = %v, want %v", k, last[k], v)
+				}
+			}
+			if last["time"] != at.Format(time.RFC3339) {
+				t.Errorf("outcome's time %v, want the command's clock", last["time"])
+			}
+		})
 	}
 }

@@ -281,11 +281,11 @@ func TestNDJSONEventsTakeTheFactorysClock(t *testing.T) {
 			t.Fatalf("not NDJSON: %q", line)
 		}
 		kinds[ev.Kind] = true
-		if (ev.Kind == "preflight" || ev.Kind == "error") && !ev.Time.Equal(at) {
+		if (ev.Kind == "preflight" || ev.Kind == "error" || ev.Kind == "outcome") && !ev.Time.Equal(at) {
 			t.Errorf("%s event at %s, want the factory's clock %s", ev.Kind, ev.Time, at)
 		}
 	}
-	if !kinds["preflight"] || !kinds["error"] {
-		t.Errorf("events %v: want preflight and error\n%s", kinds, r.errOut)
+	if !kinds["preflight"] || !kinds["error"] || !kinds["outcome"] {
+		t.Errorf("events %v: want preflight, error and outcome\n%s", kinds, r.errOut)
 	}
 }

@@ -58,6 +58,15 @@
 //	             change was undone) or "failed" (a step failed; what had
 //	             changed stays changed, and a later command resumes or
 //	             undoes it); message = the error, when there is one
+//
+// The CLI adds to a stream (internal/cli, ndjson.go): a line some code
+// writes as text becomes a note (message) or warning event; a failed
+// command writes an error event (message, hint, exit_code, and fields such
+// as checkpoint_missed); and every command's stream ends with exactly one
+// last outcome event carrying exit_code (and, on failure, what the error
+// event said): the run's own outcome, held back until the command ends,
+// or, for a command that ran no plan (a refused flag, status), one made
+// then ("done" on exit 0, else "failed"; exits 2, 3 and 5 changed nothing).
 //	preflight    (install only, before the plan) one preflight finding, with
 //	             its own fields: check, level ("ok", "warn", "fail"),
 //	             message and hint (the fix, when level is not ok)

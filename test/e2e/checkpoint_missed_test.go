@@ -44,8 +44,8 @@ func TestUpgradeReportsUnknownCheckpoint(t *testing.T) {
 		}
 		last = ev
 	}
-	if last["kind"] != "error" {
-		t.Fatalf("last event %v", last)
+	if last["kind"] != "outcome" || last["outcome"] != "rolled_back" || last["exit_code"] != float64(1) {
+		t.Fatalf("last event %v, want the outcome rolled_back with exit_code 1", last)
 	}
 	msg, _ := last["message"].(string)
 	contains(t, "failure event", msg, "rolled back", "v1.9.50 refuses to start on this data: Appsmith requires stepping through checkpoint v1.9.30 first — run: appsmith upgrade v1.9.30 --dir "+e.dir, "CHECKPOINT MISSED")

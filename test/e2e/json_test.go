@@ -61,10 +61,10 @@ func TestJSONFailuresAreEvents(t *testing.T) {
 		code  int
 		kinds []string // kinds that must appear, in this order
 	}{
-		{"usage", []string{"--yes", "--progress", "json", "--http-port", "abc"}, 2, []string{"error"}},
-		{"preflight", append(e.installArgs("v1.9.2", "--http-port", busyPort), "--progress", "json"), 3, []string{"preflight", "plan_failed", "outcome", "error"}},
-		{"not installed", []string{"status", "--progress", "json"}, 5, []string{"error"}},
-		{"purge needs --yes", []string{"uninstall", "--purge", "--progress", "json"}, 5, []string{"error"}},
+		{"usage", []string{"--yes", "--progress", "json", "--http-port", "abc"}, 2, []string{"error", "outcome"}},
+		{"preflight", append(e.installArgs("v1.9.2", "--http-port", busyPort), "--progress", "json"), 3, []string{"preflight", "plan_failed", "error", "outcome"}},
+		{"not installed", []string{"status", "--progress", "json"}, 5, []string{"error", "outcome"}},
+		{"purge needs --yes", []string{"uninstall", "--purge", "--progress", "json"}, 5, []string{"error", "outcome"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := e.run(nil, c.args...)
@@ -91,8 +91,13 @@ func TestJSONFailuresAreEvents(t *testing.T) {
 			if i < len(c.kinds) {
 				t.Errorf("kinds %v, want %v in that order", kinds, c.kinds)
 			}
-			if last["kind"] != "error" || last["exit_code"] != float64(c.code) || last["message"] == "" {
-				t.Errorf("last event %v, want an error with exit_code %d", last, c.code)
+			// The stream ends with the outcome, which says how the
+			// command ended as the error event before it does.
+			if n := strings.Count(strings.Join(kinds, " "), "outcome"); n != 1 {
+				t.Errorf("kinds %v: want one outcome", kinds)
+			}
+			if last["kind"] != "outcome" || last["outcome"] != "failed" || last["exit_code"] != float64(c.code) || last["message"] == nil || last["message"] == "" {
+				t.Errorf("last event %v, want outcome failed with exit_code %d and the message", last, c.code)
 			}
 		})
 	}
