@@ -72,6 +72,8 @@ var OtherEnv = map[string]string{
 	"APPSMITH_BACKUP_PASSPHRASE_FILE": "backups: the file holding the archive passphrase (as --passphrase-file), so timers and scripts need no flag",
 	"APPSMITH_METADATA_ENDPOINT":      "firstboot: the instance metadata service to ask (tests, proxies); default the provider's own",
 	"COLUMNS":                         "the terminal's width when it cannot be asked",
+	"KUBECONFIG":                      "--target kubernetes: the kubeconfig files when --kubeconfig is not given (else ~/.kube/config); one that names no existing file is refused",
+	"KUBERNETES_SERVICE_HOST":         "--target kubernetes: set inside a pod, where the pod's service account is used when no kubeconfig file exists",
 }
 
 func configReference(root *cobra.Command) []byte {

@@ -106,6 +106,13 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 	if err != nil {
 		return err
 	}
+	if s != nil && s.Kubernetes != nil && (ko.Release != s.Kubernetes.Release || ko.Namespace != s.Kubernetes.Namespace) {
+		// A second release recorded over the first would leave that one,
+		// and its data claim, managed by nothing.
+		k := s.Kubernetes
+		return engine.Errorf(engine.ExitUsage, "install another release into another --dir; `"+hint.Appsmith(o.Dir, "status")+"` shows this one",
+			"release %s in namespace %s: %s records release %s in namespace %s; one install dir holds one release", ko.Release, ko.Namespace, state.Path(o.Dir), k.Release, k.Namespace)
+	}
 	// The install itself is tested with Helm's memory driver and fake kube
 	// client (internal/kube, and Deps.Kube in this package's tests); not
 	// against a real API server in this package. A release that exists is
@@ -115,7 +122,14 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 		if h, err = deps.kube(ko, o.Timeout); err != nil {
 			return engine.Errorf(engine.ExitPreflight, "check --kubeconfig and --context", "connecting to the cluster: %v", err)
 		}
-		if st, err := h.Status(); err == nil && st.State != "deployed" {
+		// Asked before anything is written: a cluster that does not
+		// answer refuses the install here, with nothing changed.
+		st, err := h.Status()
+		if err != nil && !kube.ReleaseMissing(err) {
+			return engine.Errorf(engine.ExitPreflight, kubeconfigHint(ko),
+				"the cluster did not answer: %v", err)
+		}
+		if err == nil && st.State != "deployed" {
 			return engine.Errorf(engine.ExitFailure, "`helm history "+ko.Release+" -n "+ko.Namespace+"` shows what happened; `"+
 				hint.Appsmith(o.Dir, "uninstall --yes")+"` removes the release (the data claim and the Secret stay), then install again",
 				"release %s in namespace %s exists but is %s (revision %d, %s)", st.Release, st.Namespace, st.State, st.Revision, st.ImageTag)
@@ -128,6 +142,18 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 			}
 			fmt.Fprintf(stdio.Err, "Release %s in namespace %s is installed (revision %d, %s, %s): nothing to do.\n", st.Release, st.Namespace, st.Revision, st.ImageTag, st.State)
 			return nil
+		}
+	}
+	if s != nil && s.Kubernetes != nil {
+		// A re-run (after a first install that failed) needs the
+		// external databases' URLs again: they are secrets, kept in the
+		// cluster's Secret, not in the install dir. Without them the
+		// chart's own databases would be planned instead.
+		if s.Database == "external" && o.DBURL == "" {
+			return engine.UsageError("%s records an external database: give --db-url (or APPSMITH_INSTALL_DB_URL) again; the install dir does not keep it", state.Path(o.Dir))
+		}
+		if s.Redis == "external" && o.RedisURL == "" {
+			return engine.UsageError("%s records an external Redis: give --redis-url (or APPSMITH_INSTALL_REDIS_URL) again; the install dir does not keep it", state.Path(o.Dir))
 		}
 	}
 	p := KubePlan{Target: targetKubernetes, Release: ko.Release, Namespace: ko.Namespace, Chart: ko.Chart}
@@ -267,7 +293,7 @@ func kubeInstallRun(ctx context.Context, fl *InstallOptions, mode progress.Mode,
 		return engine.Errorf(engine.ExitNotReady, "`"+hint.Appsmith(o.Dir, "status")+"` shows what the pods report; `helm history "+ko.Release+" -n "+ko.Namespace+"` the release", "%v", err)
 	}
 	if err != nil {
-		return engine.Errorf(engine.ExitFailure, "`helm status "+ko.Release+" -n "+ko.Namespace+"` and the pod's events say why", "%v", err)
+		return engine.Errorf(engine.ExitFailure, "`"+hint.Appsmith(o.Dir, "status")+"` shows the release and its pods; re-run the same command once the cause is fixed", "%v", err)
 	}
 	if mode != progress.ModeQuiet && mode != progress.ModeJSON {
 		fmt.Fprintf(stdio.Err, "\nAppsmith %s is installed: release %s, revision %d, namespace %s\n", version, ko.Release, rel.Version, ko.Namespace)

@@ -143,7 +143,7 @@ func kubeRollbackRun(ctx context.Context, opts *RollbackOptions, s *state.State)
 	defer unlock()
 	st, err := h.Status()
 	if err != nil {
-		return engine.Errorf(engine.ExitNotFound, "", "%v", err)
+		return kubeReleaseErr(s, err)
 	}
 	b := &kubeRollback{opts: opts, s: s, h: h, fromRev: st.Revision, fromTag: st.ImageTag}
 	if b.toRev, b.toTag, err = h.Previous(); err != nil {

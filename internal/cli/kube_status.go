@@ -54,11 +54,16 @@ func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 	ko := recordedKube(s)
 	h, err := opts.Deps.kube(ko, 0)
 	if err != nil {
-		return engine.Errorf(engine.ExitFailure, "check the kubeconfig "+s.Dir+"/appsmith.yaml names", "connecting to the cluster: %v", err)
+		err = engine.Errorf(engine.ExitFailure, kubeconfigHint(ko), "connecting to the cluster: %v", err)
+		return kubeStatusUnknown(opts, s, "unknown", err)
 	}
 	st, err := h.Status()
 	if err != nil {
-		return engine.Errorf(engine.ExitNotFound, "", "%v", err)
+		seen := "unknown" // the cluster did not answer
+		if kube.ReleaseMissing(err) {
+			seen = "missing" // the record is; Helm's release is not
+		}
+		return kubeStatusUnknown(opts, s, seen, kubeReleaseErr(s, err))
 	}
 	ks := KubeStatus{Target: state.TargetKubernetes, Dir: s.Dir, Status: *st, Version: "unknown"}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -124,6 +129,24 @@ func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 	return nil
 }
 
+// kubeStatusUnknown ends a status that could not read the release: with
+// --json still one object (state "unknown": the cluster did not answer;
+// "missing": Helm has no such release), with the unfinished operations
+// the install dir knows of; then the error, whose exit code says which.
+func kubeStatusUnknown(opts *StatusOptions, s *state.State, st string, err error) error {
+	if !opts.JSON {
+		return err
+	}
+	k := s.Kubernetes
+	ks := KubeStatus{Target: state.TargetKubernetes, Dir: s.Dir, Version: "unknown", VersionProblem: err.Error(),
+		Status:     kube.Status{Release: k.Release, Namespace: k.Namespace, Revision: k.Revision, State: st},
+		Unfinished: unfinished(s.Dir)}
+	if perr := printJSON(opts.IO, ks); perr != nil {
+		return perr
+	}
+	return err
+}
+
 // podVersion is what the first Ready pod's /info reports, or "unknown"
 // and why.
 func podVersion(ctx context.Context, h *kube.Helm, ko kube.Options, pods []kube.Pod) (string, string) {
@@ -169,10 +192,17 @@ func kubeUninstallRun(opts *UninstallOptions, s *state.State) error {
 	defer unlock()
 	res, err := h.Uninstall()
 	if err != nil {
-		return engine.Errorf(engine.ExitFailure, "", "%v", err)
+		return engine.Errorf(engine.ExitFailure, kubeconfigHint(ko), "%v", err)
 	}
 	if err := os.Remove(state.Path(s.Dir)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
+	}
+	if res.Missing {
+		// A first install that failed before Helm recorded anything (or a
+		// release removed with helm): the record alone goes.
+		fmt.Fprintf(opts.IO.Err, "Release %s is not in namespace %s (never installed, or already uninstalled): %s is removed.\n", res.Release, k.Namespace, state.Path(s.Dir))
+		fmt.Fprintf(opts.IO.Err, "  if they exist, the data claim %s and the Secret %s stay; delete them with kubectl only when the data are no longer wanted.\n", res.KeptPVC, ko.SecretName())
+		return nil
 	}
 	fmt.Fprintf(opts.IO.Err, "Release %s is uninstalled from namespace %s.\n", res.Release, k.Namespace)
 	fmt.Fprintf(opts.IO.Err, "  kept: the data claim %s (Helm never deletes it) and the Secret %s with the encryption keys;\n", res.KeptPVC, ko.SecretName())

@@ -89,7 +89,7 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 	}
 	rev, cur, err := h.Current()
 	if err != nil {
-		return engine.Errorf(engine.ExitNotFound, "", "%v", err)
+		return kubeReleaseErr(s, err)
 	}
 	from := kube.ImageTag(cur)
 	repo := "appsmith/appsmith-" + s.Edition
@@ -338,9 +338,34 @@ func recordKube(s *state.State, version string, revision int, deps Deps) error {
 func kubeConnect(deps Deps, s *state.State, timeout time.Duration) (*kube.Helm, error) {
 	h, err := deps.kube(recordedKube(s), timeout)
 	if err != nil {
-		return nil, engine.Errorf(engine.ExitPreflight, "check the kubeconfig "+state.Path(s.Dir)+" names", "connecting to the cluster: %v", err)
+		return nil, engine.Errorf(engine.ExitPreflight, kubeconfigHint(recordedKube(s)), "connecting to the cluster: %v", err)
 	}
 	return h, nil
+}
+
+// kubeconfigHint says which kubeconfig and context the tool asked, for a
+// cluster that did not answer.
+func kubeconfigHint(ko kube.Options) string {
+	where := "the default kubeconfig ($KUBECONFIG, else ~/.kube/config)"
+	if ko.Kubeconfig != "" {
+		where = "the kubeconfig " + ko.Kubeconfig
+	}
+	ctx := "its current context"
+	if ko.Context != "" {
+		ctx = "its context " + ko.Context
+	}
+	return "check that the API server of " + ctx + " in " + where + " answers from this machine"
+}
+
+// kubeReleaseErr says why the recorded release could not be read: Helm
+// has no such release (exit 5), or the cluster did not answer (exit 1) —
+// never the one for the other.
+func kubeReleaseErr(s *state.State, err error) error {
+	if kube.ReleaseMissing(err) {
+		return engine.Errorf(engine.ExitNotFound, "`"+hint.Install(s.Dir, "--yes")+"` installs it again (the data claim and the Secret, if kept, are reused); `"+
+			hint.Appsmith(s.Dir, "uninstall --yes")+"` forgets it", "%v: %s records it, Helm has no such release", err, state.Path(s.Dir))
+	}
+	return engine.Errorf(engine.ExitFailure, kubeconfigHint(recordedKube(s)), "reading the release from the cluster: %v", err)
 }
 
 // lockRecovered takes the install dir's lock for a change. A Kubernetes

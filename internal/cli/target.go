@@ -133,11 +133,33 @@ func targetOf(fl *InstallOptions, s *state.State) (string, error) {
 	}
 	switch t {
 	case "", targetHost:
-		return targetHost, nil
+		t = targetHost
 	case targetKubernetes:
-		return t, nil
+	default:
+		return "", engine.UsageError("invalid %s %q: want host or kubernetes", src, t)
 	}
-	return "", engine.UsageError("invalid %s %q: want host or kubernetes", src, t)
+	// An install dir holds one instance: installing the other kind over
+	// its record would rewrite it and leave the running one unmanaged.
+	if s != nil && src != "" {
+		switch was := recordedTarget(s); {
+		case was == targetHost && t == targetKubernetes:
+			return "", engine.Errorf(engine.ExitUsage, "install on Kubernetes into another --dir; `"+hint.Appsmith(s.Dir, "status")+"` shows the host install",
+				"%s kubernetes: %s records a host install (container %s); one install dir holds one instance", src, state.Path(s.Dir), s.Container)
+		case was == targetKubernetes && t == targetHost:
+			k := s.Kubernetes
+			return "", engine.Errorf(engine.ExitUsage, "install on this host into another --dir; `"+hint.Appsmith(s.Dir, "status")+"` shows the release",
+				"%s host: %s records a Kubernetes install (release %s in namespace %s); one install dir holds one instance", src, state.Path(s.Dir), k.Release, k.Namespace)
+		}
+	}
+	return t, nil
+}
+
+// recordedTarget is the target an install dir's record names.
+func recordedTarget(s *state.State) string {
+	if s.Target == targetKubernetes && s.Kubernetes != nil {
+		return targetKubernetes
+	}
+	return targetHost
 }
 
 // hostOnly are install flags that mean nothing to a Helm release.

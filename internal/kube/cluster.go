@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -13,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 )
 
@@ -32,6 +34,9 @@ func NewConfig(o Options, log func(string, ...any)) (*action.Configuration, Clus
 	if log == nil {
 		log = func(string, ...any) {}
 	}
+	if err := kubeconfigExists(o.Kubeconfig); err != nil {
+		return nil, nil, err
+	}
 	cfg := new(action.Configuration)
 	if err := cfg.Init(flags, o.Namespace, "secret", log); err != nil {
 		return nil, nil, fmt.Errorf("kubeconfig: %w", err)
@@ -45,6 +50,32 @@ func NewConfig(o Options, log func(string, ...any)) (*action.Configuration, Clus
 		return nil, nil, err
 	}
 	return cfg, &API{Client: cs, Config: rc}, nil
+}
+
+// kubeconfigExists refuses a kubeconfig that names no file: client-go
+// then quietly asks http://localhost:8080, and the user reads "connection
+// refused" from a server they never named. Inside a pod (no file is
+// needed there: the service account's) it says nothing.
+func kubeconfigExists(explicit string) error {
+	if explicit != "" {
+		if _, err := os.Stat(explicit); err != nil {
+			return fmt.Errorf("kubeconfig: %w", err)
+		}
+		return nil
+	}
+	if os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+		return nil
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	for _, f := range rules.GetLoadingPrecedence() {
+		if _, err := os.Stat(f); err == nil {
+			return nil
+		}
+	}
+	if env := os.Getenv("KUBECONFIG"); env != "" {
+		return fmt.Errorf("kubeconfig: $KUBECONFIG (%s) names no file that exists", env)
+	}
+	return fmt.Errorf("kubeconfig: none found: give --kubeconfig, set $KUBECONFIG, or create %s", clientcmd.RecommendedHomeFile)
 }
 
 // API is Cluster over client-go.

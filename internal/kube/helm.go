@@ -479,7 +479,13 @@ type UninstallResult struct {
 	// claim, annotated helm.sh/resource-policy: keep): the data survive.
 	KeptPVC string
 	Info    string
+	// Missing: Helm has no such release in the namespace.
+	Missing bool
 }
+
+// ReleaseMissing says whether err is Helm's "no such release", as opposed
+// to a cluster that could not be asked (which must never pass for it).
+func ReleaseMissing(err error) bool { return err != nil && errors.Is(err, driver.ErrReleaseNotFound) }
 
 // Uninstall removes the release. The data claim stays: delete it with
 // kubectl when the data are no longer wanted.
@@ -487,10 +493,18 @@ func (h *Helm) Uninstall() (*UninstallResult, error) {
 	un := action.NewUninstall(h.Cfg)
 	un.Timeout = h.timeout()
 	resp, err := un.Run(h.Opts.Release)
+	r := &UninstallResult{Release: h.Opts.Release, KeptPVC: DataPVC(h.Opts.Release)}
+	if ReleaseMissing(err) {
+		// A first install that failed before Helm recorded the release
+		// (or one uninstalled with helm): nothing to remove, and the
+		// caller may forget its record. A cluster that did not answer
+		// is an error, never this.
+		r.Missing = true
+		return r, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("helm uninstall %s: %w", h.Opts.Release, err)
 	}
-	r := &UninstallResult{Release: h.Opts.Release, KeptPVC: DataPVC(h.Opts.Release)}
 	if resp != nil {
 		r.Info = resp.Info
 	}

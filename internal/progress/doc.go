@@ -58,6 +58,9 @@
 //	             change was undone) or "failed" (a step failed; what had
 //	             changed stays changed, and a later command resumes or
 //	             undoes it); message = the error, when there is one
+//	preflight    (install only, before the plan) one preflight finding, with
+//	             its own fields: check, level ("ok", "warn", "fail"),
+//	             message and hint (the fix, when level is not ok)
 //
 // The CLI adds to a stream (internal/cli, ndjson.go): a line some code
 // writes as text becomes a note (message) or warning event; a failed
@@ -67,9 +70,6 @@
 // event said): the run's own outcome, held back until the command ends,
 // or, for a command that ran no plan (a refused flag, status), one made
 // then ("done" on exit 0, else "failed"; exits 2, 3 and 5 changed nothing).
-//	preflight    (install only, before the plan) one preflight finding, with
-//	             its own fields: check, level ("ok", "warn", "fail"),
-//	             message and hint (the fix, when level is not ok)
 //
 // Progress events are throttled: for each layer of a step, at most one per
 // 250 ms of event time, except that a change of status always passes, and
