@@ -132,6 +132,11 @@ func TestUserValuesRefused(t *testing.T) {
 		{"image:\n  tag: v1.9.1\n", "image.tag"},
 		{"fullnameOverride: mine\n", "fullnameOverride"},
 		{"nameOverride: mine\n", "nameOverride"},
+		{"applicationConfig:\n  APPSMITH_ENCRYPTION_PASSWORD: p\n", "applicationConfig.APPSMITH_ENCRYPTION_PASSWORD"},
+		{"applicationConfig:\n  APPSMITH_ENCRYPTION_SALT: s\n", "applicationConfig.APPSMITH_ENCRYPTION_SALT"},
+		{"applicationConfig:\n  APPSMITH_DB_URL: mongodb://h/db\n", "applicationConfig.APPSMITH_DB_URL"},
+		{"applicationConfig:\n  APPSMITH_MONGODB_URI: mongodb://h/db\n", "applicationConfig.APPSMITH_MONGODB_URI"},
+		{"applicationConfig:\n  APPSMITH_REDIS_URL: redis://h\n", "applicationConfig.APPSMITH_REDIS_URL"},
 	} {
 		f := filepath.Join(dir, "v.yaml")
 		if err := os.WriteFile(f, []byte(c.text), 0o644); err != nil {
@@ -146,7 +151,7 @@ func TestUserValuesRefused(t *testing.T) {
 	// What the pin allows: the same tag, _image empty, auto-update off,
 	// and keys the tool sets (reported, then overridden).
 	f := filepath.Join(dir, "ok.yaml")
-	text := "_image: {}\nautoupdate:\n  enabled: false\nimage:\n  tag: v1.9.2\npersistence:\n  size: 50Gi\nnameOverride: \"\"\n"
+	text := "_image: {}\nautoupdate:\n  enabled: false\nimage:\n  tag: v1.9.2\npersistence:\n  size: 50Gi\nnameOverride: \"\"\napplicationConfig:\n  APPSMITH_DB_URL: \"\"\n  APPSMITH_MAIL_ENABLED: \"true\"\n"
 	if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +166,32 @@ func TestUserValuesRefused(t *testing.T) {
 	}
 	if strings.Join(uv.Overridden, ",") == "" {
 		t.Error("keys the tool sets were not reported")
+	}
+}
+
+// Options refused before anything is asked of a cluster, naming the flag.
+func TestOptionsRefused(t *testing.T) {
+	long := strings.Repeat("a", 44) // "-appsmith" makes the StatefulSet's name 53 long
+	for _, c := range []struct {
+		o     Options
+		field string
+	}{
+		{Options{Release: long}, "release"},
+		{Options{Release: "appsmith-" + strings.Repeat("b", 44)}, "release"},
+		{Options{Release: "Bad"}, "release"},
+		{Options{Namespace: "a_b"}, "namespace"},
+		{Options{Chart: "https://charts.example.com/appsmith"}, "chart"},
+	} {
+		_, err := c.o.Normalize()
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != c.field {
+			t.Errorf("%+v: err %v, want a --%s error", c.o, err, c.field)
+		}
+	}
+	for _, o := range []Options{{Release: strings.Repeat("a", 43)}, {Release: "appsmith-" + strings.Repeat("b", 43)}, {Chart: "oci://r.example/charts/appsmith:3.8.1"}} {
+		if _, err := o.Normalize(); err != nil {
+			t.Errorf("%+v: %v", o, err)
+		}
 	}
 }
 

@@ -55,6 +55,16 @@ func (o Options) Normalize() (Options, error) {
 	if len(o.Release) > 53 || !dns1123.MatchString(o.Release) {
 		return o, &FieldError{"release", o.Release, "want lower-case letters, digits and '-' (53 at most), as Helm names releases"}
 	}
+	// The chart names its StatefulSet after the release; Kubernetes labels
+	// each pod controller-revision-hash=<name>-<hash>, at most 63
+	// characters, so past 52 the StatefulSet can make no pod at all
+	// (kubernetes#64023).
+	if n := len(Fullname(o.Release)); n > 52 {
+		return o, &FieldError{"release", o.Release, fmt.Sprintf("the chart names its StatefulSet %s (%d characters), and Kubernetes makes no pod for one named past 52: use a shorter name", Fullname(o.Release), n)}
+	}
+	if strings.Contains(o.Chart, "://") && !strings.HasPrefix(o.Chart, "oci://") {
+		return o, &FieldError{"chart", o.Chart, "want a directory, a .tgz or an oci:// reference (for a chart repository, `helm pull appsmith/appsmith` gets the .tgz)"}
+	}
 	abs := func(p string) string {
 		if p == "" {
 			return p

@@ -60,6 +60,21 @@ func checkUserValues(file string, m Values, version string) error {
 			return &ValuesError{file, k, "renames the chart's objects and labels, which the tool finds by the release name: remove it (name the release with --release)"}
 		}
 	}
+	if ac, ok := m[keyAppConfig].(map[string]any); ok {
+		for _, k := range []string{"APPSMITH_ENCRYPTION_PASSWORD", "APPSMITH_ENCRYPTION_SALT"} {
+			if v, ok := ac[k]; ok && v != nil && v != "" {
+				// A second key beside the Secret's: whichever the pod's
+				// env takes last wins, and data written under one cannot
+				// be read under the other.
+				return &ValuesError{file, keyAppConfig + "." + k, "the encryption keys live in the Secret the tool creates once (never in the chart's ConfigMap, in plain text): remove it"}
+			}
+		}
+		for k, flag := range map[string]string{"APPSMITH_DB_URL": "--db-url", "APPSMITH_MONGODB_URI": "--db-url", "APPSMITH_REDIS_URL": "--redis-url"} {
+			if v, ok := ac[k]; ok && v != nil && v != "" {
+				return &ValuesError{file, keyAppConfig + "." + k, "give it as " + flag + ": the tool then turns the chart's own database off, keeps a URL with a password in the Secret, and backs up and upgrades that database"}
+			}
+		}
+	}
 	if au, ok := m["autoupdate"].(map[string]any); ok {
 		if on, _ := au["enabled"].(bool); on {
 			return &ValuesError{file, "autoupdate.enabled", "true would let the chart's imago CronJob move the image tag hourly, behind the pin: remove it (upgrades go through `appsmith upgrade`)"}
