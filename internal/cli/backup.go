@@ -101,6 +101,7 @@ func NewCmdBackup(f *Factory, runF func(*BackupOptions) error) *cobra.Command {
 	fl.DurationVar(&opts.Timeout, "timeout", install.Defaults().Timeout, "how long a cold backup waits for Appsmith to be ready again")
 	opts.S3.add(fl)
 	cmd.AddCommand(NewCmdBackupList(f, nil), NewCmdBackupVerify(f, nil), NewCmdBackupPrune(f, nil), NewCmdBackupSchedule(f, nil))
+	addDayTwoTargetFlags(cmd, f.root)
 	return cmd
 }
 
@@ -156,7 +157,11 @@ func backupRun(ctx context.Context, opts *BackupOptions) error {
 	if err != nil {
 		return err
 	}
-	if s := kubeRecord(opts.Root, stdio); s != nil {
+	s, err := kubeRecord(opts.Root, stdio)
+	if err != nil {
+		return err
+	}
+	if s != nil {
 		return kubeBackupRun(ctx, opts, s, mode, enc)
 	}
 	in, err := locateContainerForChange(ctx, opts.Root, stdio, deps)

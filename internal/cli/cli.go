@@ -186,6 +186,8 @@ type rootOpts struct {
 	// guardSkip: unfinished operations a command finishes itself (the TLS
 	// commands roll back an interrupted TLS change) and so is not refused for.
 	guardSkip func(*engine.Journal) bool
+	// kt are the day-two commands' target flags (addDayTwoTargetFlags).
+	kt kubeTarget
 	// args are the command line as Main got it: a build without the
 	// Kubernetes target hands them to its companion (kube_companion.go).
 	args []string

@@ -194,3 +194,61 @@ func TestKubeRecordedReleaseMissing(t *testing.T) {
 		t.Errorf("the record stays after uninstall (%v)", err)
 	}
 }
+
+// Day-two commands take the issue's `appsmith --target kubernetes
+// [--namespace N] [--release R] status` form: the flags must agree with the
+// install dir's record (exit 2 otherwise, nothing done), and --kubeconfig
+// and --context say how to reach the recorded release's cluster now.
+func TestKubeDayTwoTargetFlags(t *testing.T) {
+	cfg := &action.Configuration{Releases: storage.Init(driver.NewMemory()), KubeClient: &kubefake.PrintingKubeClient{Out: io.Discard},
+		Capabilities: chartutil.DefaultCapabilities, Log: func(string, ...any) {}}
+	deps := kubeDeps(t)
+	var asked []kube.Options
+	deps.Kube = func(o kube.Options, d time.Duration) (*kube.Helm, error) {
+		asked = append(asked, o)
+		return &kube.Helm{Cfg: cfg, Cluster: &kube.API{Client: fake.NewClientset()}, Opts: o, Timeout: d}, nil
+	}
+	dir := filepath.Join(t.TempDir(), "appsmith")
+	rec := saveRecord(t, dir, kubeStateOf("appsmith", "tools"))
+	r := run(t, deps, nil, "--target", "kubernetes", "--namespace", "tools", "--release", "appsmith", "status", "--json", "--dir", dir)
+	var st KubeStatus
+	if err := json.Unmarshal([]byte(r.out), &st); err != nil || r.code != 5 || st.State != "missing" || len(asked) != 1 {
+		t.Errorf("status with the recorded target: exit %d, %+v (%v)\n%s", r.code, st, err, r.errOut)
+	}
+	kc := filepath.Join(t.TempDir(), "moved-kubeconfig")
+	r = run(t, deps, nil, "status", "--dir", dir, "--kubeconfig", kc, "--context", "prod")
+	if len(asked) != 2 || asked[1].Kubeconfig != kc || asked[1].Context != "prod" || asked[1].Release != "appsmith" {
+		t.Errorf("--kubeconfig/--context: asked %+v", asked)
+	}
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"status", "--release", "other"}, "--release other: "},
+		{[]string{"upgrade", "v1.9.38", "--yes", "--namespace", "other"}, "--namespace other: "},
+		{[]string{"--target", "host", "uninstall", "--yes"}, "--target host: "},
+		{[]string{"--target", "cloud", "status"}, `invalid --target "cloud"`},
+	} {
+		r := run(t, deps, nil, append(c.args, "--dir", dir)...)
+		if r.code != 2 || !strings.Contains(r.errOut, c.says) {
+			t.Errorf("%v: exit %d, want 2 saying %q\n%s", c.args, r.code, c.says, r.errOut)
+		}
+	}
+	if len(asked) != 2 {
+		t.Errorf("a refused command reached the cluster: %+v", asked[2:])
+	}
+	sameRecord(t, dir, rec)
+
+	hostDir := filepath.Join(t.TempDir(), "appsmith")
+	saveRecord(t, hostDir, &state.State{Edition: "ce", Version: "v1.9.2", Container: "appsmith"})
+	if r := run(t, deps, nil, "--target", "kubernetes", "status", "--dir", hostDir); r.code != 2 || !strings.Contains(r.errOut, "records a host install") {
+		t.Errorf("--target kubernetes on a host install: exit %d\n%s", r.code, r.errOut)
+	}
+	empty := filepath.Join(t.TempDir(), "none")
+	if r := run(t, deps, nil, "--target", "kubernetes", "status", "--dir", empty); r.code != 5 || !strings.Contains(r.errOut, "appsmith-install --target kubernetes --chart CHART --yes --dir "+empty) {
+		t.Errorf("--target kubernetes on no install: exit %d\n%s", r.code, r.errOut)
+	}
+	if r := run(t, deps, nil, "status", "--namespace", "tools", "--dir", hostDir); r.code != 2 || !strings.Contains(r.errOut, "--namespace is for a Kubernetes install") {
+		t.Errorf("--namespace on a host install: exit %d\n%s", r.code, r.errOut)
+	}
+}

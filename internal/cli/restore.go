@@ -95,6 +95,7 @@ func NewCmdRestore(f *Factory, runF func(*RestoreOptions) error) *cobra.Command 
 		}
 		fl.AddFlag(fl2)
 	})
+	addDayTwoTargetFlags(cmd, f.root)
 	return cmd
 }
 
@@ -160,7 +161,11 @@ func restoreRun(ctx context.Context, opts *RestoreOptions) error {
 	if err != nil {
 		return err
 	}
-	if s := kubeRecord(opts.Root, stdio); s != nil {
+	s, err := kubeRecord(opts.Root, stdio)
+	if err != nil {
+		return err
+	}
+	if s != nil {
 		return kubeRestoreRun(ctx, opts, s, mode, dec)
 	}
 	if opts.Resume {

@@ -34,7 +34,10 @@ func NewCmdRollback(f *Factory, runF func(*RollbackOptions) error) *cobra.Comman
 		Long: "After a successful `appsmith upgrade`, goes back to the version that ran before it, on the copy of the\n" +
 			"stacks the upgrade took (migrations are one-way: the data goes back with the image). Data written since\n" +
 			"the upgrade is not in that copy: the current stacks are moved aside (kept, not deleted), and the rollback\n" +
-			"asks first, or needs --yes. Any failure puts the upgraded instance back (exit 1).",
+			"asks first, or needs --yes. Any failure puts the upgraded instance back (exit 1).\n" +
+			"On Kubernetes (needs --yes) it goes back one Helm revision, waits for the pods on the old tag, and puts\n" +
+			"back the data the last upgrade snapshotted when the snapshot is of that version (the newer data are\n" +
+			"backed up first); without one the data stay as the newer version left them, and it says so.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -45,6 +48,7 @@ func NewCmdRollback(f *Factory, runF func(*RollbackOptions) error) *cobra.Comman
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask (data written since the upgrade is set aside)")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", install.Defaults().Timeout, "how long to wait for the old version to be ready")
+	addDayTwoTargetFlags(cmd, f.root)
 	return cmd
 }
 
@@ -54,7 +58,11 @@ func rollbackRun(ctx context.Context, opts *RollbackOptions) error {
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
-	if s := kubeRecord(opts.Root, stdio); s != nil {
+	s, err := kubeRecord(opts.Root, stdio)
+	if err != nil {
+		return err
+	}
+	if s != nil {
 		return kubeRollbackRun(ctx, opts, s)
 	}
 	in, err := locateContainerForChange(ctx, opts.Root, stdio, deps)

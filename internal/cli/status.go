@@ -88,7 +88,12 @@ func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the state, health and version of the install (exit 0 healthy, 4 not ready, 5 not installed)",
-		Args:  cobra.NoArgs,
+		Long: "Shows the state, health and version of the install: its container on a host; on Kubernetes the Helm\n" +
+			"release (revision, state, image tag, the chart's auto-update), its pods Ready out of those wanted, and the\n" +
+			"version a Ready pod's /info reports through the API server. Unfinished operations are listed with the\n" +
+			"command that ends them. Exit 0 healthy, 4 not ready, 5 not installed (on Kubernetes: Helm has no such\n" +
+			"release), 1 the engine or cluster did not answer (--json: state unknown).",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(opts)
@@ -97,12 +102,17 @@ func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON (fields documented in README.md)")
+	addDayTwoTargetFlags(cmd, f.root)
 	return cmd
 }
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {
 	stdio := opts.IO
-	if s := kubeRecord(opts.Root, stdio); s != nil {
+	s, err := kubeRecord(opts.Root, stdio)
+	if err != nil {
+		return err
+	}
+	if s != nil {
 		return kubeStatusRun(opts, s)
 	}
 	in, err := locate(ctx, opts.Root, stdio, opts.Deps)

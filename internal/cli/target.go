@@ -2,7 +2,9 @@ package cli
 
 import (
 	"os"
+	"path/filepath"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
@@ -172,19 +174,81 @@ func lookup(fs *pflag.FlagSet, name string) *pflag.Flag {
 	return fs.Lookup(name)
 }
 
+// kubeTarget are the day-two commands' --target and Kubernetes flags
+// (status, upgrade, rollback, backup, restore, uninstall): "" = not given,
+// the install dir's record decides.
+type kubeTarget struct {
+	target, kubeconfig, context, namespace, release string
+}
+
+// addDayTwoTargetFlags lets `appsmith --target kubernetes [--namespace N]
+// [--release R] status` name what the install dir records; they are
+// checked against the record, never used to switch to another release.
+func addDayTwoTargetFlags(cmd *cobra.Command, ro *rootOpts) {
+	fs := cmd.Flags()
+	fs.StringVar(&ro.kt.target, "target", "", "host or kubernetes: checked against what the install dir records (default: what it records)")
+	fs.StringVar(&ro.kt.kubeconfig, "kubeconfig", "", "Kubernetes install: the kubeconfig to reach its cluster with now (default: the recorded one)")
+	fs.StringVar(&ro.kt.context, "context", "", "Kubernetes install: the kubeconfig context (default: the recorded one)")
+	fs.StringVar(&ro.kt.namespace, "namespace", "", "Kubernetes install: its namespace, checked against the record")
+	fs.StringVar(&ro.kt.release, "release", "", "Kubernetes install: its Helm release, checked against the record")
+}
+
 // kubeRecord is the record of the install dir the user named (or the
-// default one) when it is a Kubernetes target; nil otherwise.
-func kubeRecord(ro *rootOpts, stdio IO) *state.State {
+// default one) when it is a Kubernetes target; nil for a host install.
+// The day-two target flags must agree with the record: one install dir
+// holds one instance, and naming another is a mistake, not a switch.
+func kubeRecord(ro *rootOpts, stdio IO) (*state.State, error) {
+	kt := ro.kt
+	switch kt.target {
+	case "", targetHost, targetKubernetes:
+	default:
+		return nil, engine.UsageError("invalid --target %q: want host or kubernetes", kt.target)
+	}
 	dir, _, err := ro.givenDir(stdio)
 	if err != nil {
-		return nil
+		return nil, nil // the host path says what is wrong with it
 	}
 	if dir == "" {
 		dir = hint.DefaultDir
 	}
 	s, err := state.Load(dir)
-	if err != nil || s.Target != state.TargetKubernetes || s.Kubernetes == nil {
-		return nil
+	if err != nil {
+		s = nil
 	}
-	return s
+	if s == nil || recordedTarget(s) != targetKubernetes {
+		if kt.target == targetKubernetes {
+			if s != nil {
+				return nil, engine.UsageError("--target kubernetes: %s records a host install (container %s)", state.Path(dir), s.Container)
+			}
+			return nil, engine.Errorf(engine.ExitNotFound, "`"+hint.Install(dir, "--target kubernetes --chart CHART --yes")+"` installs one",
+				"--target kubernetes: %s records no install", dir)
+		}
+		for name, v := range map[string]string{"kubeconfig": kt.kubeconfig, "context": kt.context, "namespace": kt.namespace, "release": kt.release} {
+			if v != "" {
+				return nil, engine.UsageError("--%s is for a Kubernetes install, and %s records none", name, dir)
+			}
+		}
+		return nil, nil
+	}
+	k := s.Kubernetes
+	if kt.target == targetHost {
+		return nil, engine.UsageError("--target host: %s records a Kubernetes install (release %s in namespace %s)", state.Path(dir), k.Release, k.Namespace)
+	}
+	for _, c := range []struct{ flag, given, recorded string }{{"namespace", kt.namespace, k.Namespace}, {"release", kt.release, k.Release}} {
+		if c.given != "" && c.given != c.recorded {
+			return nil, engine.UsageError("--%s %s: %s records release %s in namespace %s; one install dir holds one release (name another with --dir)",
+				c.flag, c.given, state.Path(dir), k.Release, k.Namespace)
+		}
+	}
+	// The cluster may be reached another way now (a moved kubeconfig):
+	// what the command then records keeps the way that worked.
+	if kt.kubeconfig != "" {
+		if abs, err := filepath.Abs(kt.kubeconfig); err == nil {
+			k.Kubeconfig = abs
+		}
+	}
+	if kt.context != "" {
+		k.Context = kt.context
+	}
+	return s, nil
 }

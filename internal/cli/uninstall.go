@@ -42,6 +42,9 @@ func NewCmdUninstall(f *Factory, runF func(*UninstallOptions) error) *cobra.Comm
 			"appsmith.yaml), and the dir itself when nothing else is left in it; other files there are kept.\n" +
 			"On an adopted instance (`appsmith adopt`) it keeps what was there before the adopt (the stacks),\n" +
 			"unless --delete-adopted-data is given too.\n" +
+			"On Kubernetes it uninstalls the Helm release and removes appsmith.yaml; the data claim (Helm never deletes\n" +
+			"a StatefulSet's claims; annotated helm.sh/resource-policy: keep) and the Secret with the encryption keys\n" +
+			"stay, so a later install into the namespace reuses both (--purge is refused there: delete them with kubectl).\n" +
 			"It lists what it deletes and asks first, or needs --yes when there is no terminal.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -54,6 +57,7 @@ func NewCmdUninstall(f *Factory, runF func(*UninstallOptions) error) *cobra.Comm
 	cmd.Flags().BoolVar(&opts.Purge, "purge", false, "also delete what appsmith-install created in the install dir: all data and secrets")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before --purge")
 	cmd.Flags().BoolVar(&opts.DeleteAdopted, "delete-adopted-data", false, "with --purge on an adopted instance: also delete the stacks it had before `appsmith adopt`")
+	addDayTwoTargetFlags(cmd, f.root)
 	return cmd
 }
 
@@ -62,7 +66,11 @@ func uninstallRun(ctx context.Context, opts *UninstallOptions) error {
 	if opts.DeleteAdopted && !opts.Purge {
 		return engine.UsageError("--delete-adopted-data goes with --purge")
 	}
-	if s := kubeRecord(opts.Root, stdio); s != nil {
+	s, err := kubeRecord(opts.Root, stdio)
+	if err != nil {
+		return err
+	}
+	if s != nil {
 		return kubeUninstallRun(opts, s)
 	}
 	in, err := locateForChange(ctx, opts.Root, stdio, deps)

@@ -90,6 +90,7 @@ func NewCmdUpgrade(f *Factory, runF func(*UpgradeOptions) error) *cobra.Command 
 	fl.DurationVar(&opts.Timeout, "timeout", install.Defaults().Timeout, "how long each hop waits for Appsmith to be ready")
 	fl.BoolVar(&opts.NoDBCheck, "no-db-check", false, "Kubernetes only: do not ask the MongoDB its version and featureCompatibilityVersion through a pod's exec (when pods/exec is not allowed: check them yourself); a host upgrade always asks")
 	fl.BoolVar(&opts.NoSnapshot, "no-snapshot", false, "Kubernetes only: take no data snapshot before the hops (the release's database is backed up another way); a host upgrade always copies its stacks")
+	addDayTwoTargetFlags(cmd, f.root)
 	return cmd
 }
 
@@ -118,7 +119,11 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
-	if s := kubeRecord(opts.Root, stdio); s != nil {
+	s, err := kubeRecord(opts.Root, stdio)
+	if err != nil {
+		return err
+	}
+	if s != nil {
 		if opts.Bundle != "" {
 			return engine.UsageError("--bundle loads images into a Docker engine; a Kubernetes install pulls through its cluster (push the bundle's images to the cluster's registry with `appsmith bundle load --push-to`)")
 		}
