@@ -164,6 +164,14 @@ func TestKubeClusterThatDoesNotAnswer(t *testing.T) {
 			t.Errorf("%v on a dead cluster: exit %d, want 1 or 3 and a hint naming %s\n%s", args, r.code, kc, r.errOut)
 		}
 	}
+	// --plan still shows the hops, from the recorded version, and says
+	// the cluster was not looked at.
+	r = run(t, deps, nil, "upgrade", "v1.9.38", "--plan", "--json", "--dir", dir)
+	var up KubeUpgradePlan
+	if err := json.Unmarshal([]byte(r.out), &up); err != nil || r.code != 0 || up.From != "v1.9.2" || len(up.Hops) != 1 || up.Hops[0].Revision != 2 ||
+		!strings.Contains(strings.Join(up.Notes, "\n"), "the cluster was not looked at") {
+		t.Errorf("upgrade --plan of a dead cluster: exit %d, %+v (%v)\n%s", r.code, up, err, r.errOut)
+	}
 	sameRecord(t, dir, rec)
 }
 

@@ -69,9 +69,16 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 		return kubeResume(ctx, opts, s)
 	}
 	k := s.Kubernetes
+	// offline: --plan of a cluster that did not answer still shows the
+	// hops, from what appsmith.yaml records, and says so (as an install's
+	// --plan does without a cluster).
+	var offline error
 	h, err := kubeConnect(deps, s, opts.Timeout)
 	if err != nil {
-		return err
+		if !opts.Plan {
+			return err
+		}
+		offline = err
 	}
 	// A killed run's upgrade is ended first: what the release runs now may
 	// be its half-made hop. --plan changes nothing: it takes no lock.
@@ -87,11 +94,19 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 	if err != nil {
 		return err
 	}
-	rev, cur, err := h.Current()
-	if err != nil {
-		return kubeReleaseErr(s, err)
+	var rev int
+	var cur kube.Values
+	if offline == nil {
+		rev, cur, err = h.Current()
+		if err != nil && (!opts.Plan || kube.ReleaseMissing(err)) {
+			return kubeReleaseErr(s, err)
+		}
+		offline = err
 	}
 	from := kube.ImageTag(cur)
+	if offline != nil {
+		rev, from = k.Revision, s.Version
+	}
 	repo := "appsmith/appsmith-" + s.Edition
 	if s.Registry != "" {
 		repo = s.Registry + "/" + repo
@@ -114,7 +129,11 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 	// The chart's MongoDB subchart, or the user's database: never inside
 	// the pod (APPSMITH_ENABLE_EMBEDDED_DB=0). Which one, the pod says.
 	db := upgrade.DBExternalMongo
-	rdb, dberr := h.Database(ctx, from)
+	var rdb kube.ReleaseDB
+	dberr := offline
+	if offline == nil {
+		rdb, dberr = h.Database(ctx, from)
+	}
 	if dberr == nil {
 		db = rdb.Kind
 	}
@@ -137,6 +156,9 @@ func kubeUpgradeRun(ctx context.Context, opts *UpgradeOptions, s *state.State) e
 	}
 	for i, hop := range hops {
 		p.Hops = append(p.Hops, KubeHop{Hop: hop, Revision: rev + i + 1})
+	}
+	if offline != nil {
+		p.Notes = append(p.Notes, fmt.Sprintf("the cluster was not looked at (%v): the hops start from %s, the version %s records, and the revisions from its revision %d", offline, from, state.Path(s.Dir), rev))
 	}
 	if opts.NoSnapshot {
 		p.Notes = append(p.Notes, "--no-snapshot: no data snapshot before the hops; a failed hop's data stays as the new version left it")
