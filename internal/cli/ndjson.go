@@ -134,9 +134,7 @@ func (s *errStream) end(code int, fields map[string]any) {
 		}
 	}
 	ev["exit_code"] = code
-	if _, ok := ev["time"]; ok {
-		delete(ev, "time") // event sets the time the command ended
-	}
+	delete(ev, "time") // event sets the time the command ended
 	_ = s.event(ev)
 }
 
