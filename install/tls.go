@@ -66,7 +66,7 @@ func (o *Options) normalizeTLS() *FieldError {
 		}
 	case TLSLetsEncrypt:
 		if o.Domain == "" {
-			return &FieldError{Field: "domain", Reason: "--tls letsencrypt needs the domain that points at this machine"}
+			return &FieldError{Field: "domain", Reason: "--tls letsencrypt needs the domain that points at this machine (on Kubernetes: at the cluster's ingress)"}
 		}
 		if o.Cert != "" || o.Key != "" {
 			return &FieldError{Field: "cert", Value: o.Cert, Reason: "Let's Encrypt issues the certificate: drop --cert/--key, or use --tls custom"}
