@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"maps"
 	"path/filepath"
 	"strings"
@@ -115,8 +116,14 @@ func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 		deps.Host.Getenv = stdio.Getenv
 	}
 	var ro *rootOpts
-	errs := &errStream{w: stdio.Err, json: func() bool { return ro != nil && ro.progress == "json" }, now: deps.now}
+	// The command line says json before cobra parses it: a bad flag ahead
+	// of --progress json stops the parse, and its refusal is NDJSON too.
+	argsJSON := progressInArgs(args[1:]) == "json"
+	errs := &errStream{w: stdio.Err, json: func() bool { return argsJSON || ro != nil && ro.progress == "json" }, now: deps.now}
 	stdio.Err = errs
+	// A library's stray log line (net/http's, for one) goes through the
+	// stream too: under --progress json it becomes an event, not text.
+	log.SetOutput(errs)
 	defer errs.flush()
 	root, ro := newRoot(name, stdio, deps)
 	ro.args = args
@@ -143,8 +150,13 @@ func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 		ev := map[string]any{"kind": "error", "exit_code": code}
 		if !errors.As(err, &silent) {
 			ev["message"] = hint.WithDir(err.Error(), ro.usedDir)
+		} else if silent.why != "" {
+			// Said on stdout (a report, a status): the event says it too.
+			ev["message"] = silent.why
 		}
-		if h := engine.HintOf(err); h != "" {
+		if code == engine.ExitInterrupted {
+			ev["hint"] = "re-run the same command to continue"
+		} else if h := engine.HintOf(err); h != "" {
 			ev["hint"] = hint.WithDir(h, ro.usedDir)
 		}
 		// An error that knows more for machines says it (upgrade: the
@@ -163,19 +175,44 @@ func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 		} else {
 			fmt.Fprintf(stdio.Err, "error: %s\n", hint.WithDir(err.Error(), ro.usedDir))
 		}
-		if h := engine.HintOf(err); h != "" {
+		if h := engine.HintOf(err); h != "" && code != engine.ExitInterrupted {
 			fmt.Fprintf(stdio.Err, "hint: %s\n", hint.WithDir(h, ro.usedDir))
 		}
 	}
 	return code
 }
 
-// silentError carries an exit code for a failure already reported.
-type silentError struct{ code int }
+// progressInArgs is the last --progress value on the command line ("" when
+// none), read before cobra parses it; "--" ends the flags.
+func progressInArgs(args []string) string {
+	v := ""
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if rest, ok := strings.CutPrefix(a, "--progress="); ok {
+			v = rest
+		} else if a == "--progress" && i+1 < len(args) {
+			v = args[i+1]
+		}
+	}
+	return v
+}
+
+// silentError carries an exit code for a failure already reported (on
+// stdout, or by the wizard); why is what --progress json's events say of it.
+type silentError struct {
+	code int
+	why  string
+}
 
 func (e *silentError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-func exitSilently(code int) error { return &engine.Error{Code: code, Err: &silentError{code}} }
+func exitSilently(code int) error { return exitSilentlyBecause(code, "") }
+
+func exitSilentlyBecause(code int, why string) error {
+	return &engine.Error{Code: code, Err: &silentError{code, why}}
+}
 
 type rootOpts struct {
 	dir       string

@@ -59,7 +59,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		printDoctor(opts.IO, r)
 	}
 	if code := r.ExitCode(); code != engine.ExitOK {
-		return exitSilently(code)
+		return exitSilentlyBecause(code, doctorWhy(r))
 	}
 	return nil
 }
@@ -195,4 +195,20 @@ func supportBundleRun(ctx context.Context, opts *SupportBundleOptions) error {
 	fmt.Fprintln(opts.IO.Out, out)
 	fmt.Fprintf(opts.IO.Err, "Wrote %s (doctor: worst finding %s). Secrets are replaced by %s; read it before you share it.\n", out, r.Worst, doctor.Marker)
 	return nil
+}
+
+// doctorWhy names the worst findings, for --progress json's events (the
+// report itself went to stdout).
+func doctorWhy(r doctor.Report) string {
+	var titles []string
+	for _, f := range r.Findings {
+		if f.Status == r.Worst {
+			titles = append(titles, f.Title)
+		}
+	}
+	kind := "failure"
+	if r.Worst == doctor.Warn {
+		kind = "warning"
+	}
+	return fmt.Sprintf("doctor found %s: %s", plural(len(titles), kind), strings.Join(titles, "; "))
 }

@@ -304,7 +304,7 @@ func imageCheckRun(ctx context.Context, opts *ImageCheckOptions) error {
 		printImageReport(stdio, rep)
 	}
 	if rep.Failed() {
-		return exitSilently(engine.ExitFailure)
+		return exitSilentlyBecause(engine.ExitFailure, "the image check failed: the report says which checks")
 	}
 	return nil
 }

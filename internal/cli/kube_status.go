@@ -124,7 +124,7 @@ func kubeStatusRun(opts *StatusOptions, s *state.State) error {
 		}
 	}
 	if !ks.Healthy {
-		return exitSilently(engine.ExitNotReady)
+		return exitSilentlyBecause(engine.ExitNotReady, fmt.Sprintf("the release is not healthy: %s, pods Ready %d/%d, version %s (the status on stdout says more)", st.State, ks.PodsReady, ks.PodsDesired, ks.Version))
 	}
 	return nil
 }

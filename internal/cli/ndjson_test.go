@@ -83,3 +83,37 @@ func TestJSONStreamEndsWithTheOutcome(t *testing.T) {
 		})
 	}
 }
+
+// A flag cobra refuses before it reaches --progress json is still refused
+// in NDJSON: the stream is chosen from the command line, not the parse.
+func TestJSONChosenBeforeTheParse(t *testing.T) {
+	for _, args := range [][]string{
+		{"--http-port", "abc", "--yes", "--progress", "json"},
+		{"status", "--bogus", "--progress=json"},
+	} {
+		r := run(t, fakeDeps(emptyEngine(t)), nil, args...)
+		lines := strings.Split(strings.TrimSpace(r.errOut), "\n")
+		var last map[string]any
+		for _, l := range lines {
+			if err := json.Unmarshal([]byte(l), &last); err != nil {
+				t.Fatalf("%v: not NDJSON: %q", args, l)
+			}
+		}
+		if r.code != 2 || last["kind"] != "outcome" || last["exit_code"] != 2.0 || last["message"] == nil {
+			t.Errorf("%v: exit %d, last event %v", args, r.code, last)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"status", "--progress", "json"}, "json"},
+		{[]string{"--progress=plain", "--progress", "json", "--progress=tty"}, "tty"},
+		{[]string{"restore", "--", "--progress", "json"}, ""},
+		{[]string{"--progress"}, ""},
+	} {
+		if got := progressInArgs(c.args); got != c.want {
+			t.Errorf("progressInArgs(%v) = %q, want %q", c.args, got, c.want)
+		}
+	}
+}

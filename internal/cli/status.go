@@ -135,7 +135,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		printStatus(stdio, st, opts.Deps.now())
 	}
 	if !st.Healthy {
-		return exitSilently(engine.ExitNotReady)
+		return exitSilentlyBecause(engine.ExitNotReady, "Appsmith is not healthy: state "+st.State+" (the status on stdout says more)")
 	}
 	return nil
 }
