@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -31,7 +33,14 @@ type storeOptions struct {
 func (o *storeOptions) openFrom(ctx context.Context) (backup.Store, *state.State, string, error) {
 	var st *state.State
 	dir := ""
-	if in, err := locate(ctx, o.Root, o.IO, o.Deps); err == nil {
+	if ks, err := kubeRecord(o.Root, o.IO); err != nil {
+		return nil, nil, "", err
+	} else if ks != nil {
+		// A Kubernetes install's archives are in its dir as a host's
+		// are; no engine or container is asked.
+		st, dir = ks, ks.Dir
+		o.Root.usedDir = dir
+	} else if in, err := locate(ctx, o.Root, o.IO, o.Deps); err == nil {
 		st, dir = in.state, in.dir
 		o.Root.usedDir = dir
 	} else if o.From == "" {
@@ -47,6 +56,20 @@ func (o *storeOptions) openFrom(ctx context.Context) (backup.Store, *state.State
 
 func drilled(st *state.State, loc string) bool {
 	return st != nil && st.Backups != nil && slices.Contains(st.Backups.Drilled, loc)
+}
+
+// listStore lists the store openFrom opened: the install's own backups
+// dir before any backup is empty, not an error; a --from that does not
+// exist is a bad flag.
+func (o *storeOptions) listStore(ctx context.Context, store backup.Store) ([]backup.Object, error) {
+	objs, err := store.List(ctx)
+	if errors.Is(err, fs.ErrNotExist) {
+		if o.From != "" {
+			return nil, engine.UsageError("--from %s: %v", o.From, err)
+		}
+		return nil, nil
+	}
+	return objs, coreError(err)
 }
 
 // BackupListOptions are `appsmith backup list`'s.
@@ -91,9 +114,9 @@ func backupListRun(ctx context.Context, opts *BackupListOptions) error {
 	if err != nil {
 		return err
 	}
-	objs, err := store.List(ctx)
+	objs, err := opts.listStore(ctx, store)
 	if err != nil {
-		return coreError(err)
+		return err
 	}
 	views := make([]ArchiveView, 0, len(objs))
 	for _, o := range objs {
@@ -209,9 +232,9 @@ func backupPruneRun(ctx context.Context, opts *BackupPruneOptions) error {
 	if err != nil {
 		return err
 	}
-	objs, err := store.List(ctx)
+	objs, err := opts.listStore(ctx, store)
 	if err != nil {
-		return coreError(err)
+		return err
 	}
 	var drilledHere []string
 	for _, o := range objs {

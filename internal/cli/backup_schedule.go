@@ -88,6 +88,13 @@ func backupScheduleRun(ctx context.Context, opts *BackupScheduleOptions) error {
 		hour, _ = strconv.Atoi(m[1])
 		minute, _ = strconv.Atoi(m[2])
 	}
+	// A retention the nightly prune would refuse is refused now, not
+	// every night after.
+	if opts.Keep != (backup.Keep{}) {
+		if err := opts.Keep.Check(); err != nil {
+			return engine.UsageError("--keep-*: %v", err)
+		}
+	}
 	in, err := locate(ctx, opts.Root, opts.IO, opts.Deps)
 	if err != nil {
 		return err

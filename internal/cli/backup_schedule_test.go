@@ -55,6 +55,17 @@ func TestBackupScheduleWritesUnitsOrCron(t *testing.T) {
 		}
 	}
 
+	// A retention the nightly prune would refuse is refused now, nothing
+	// written.
+	refused := t.TempDir()
+	os.MkdirAll(filepath.Join(refused, "run/systemd/system"), 0o755)
+	if _, err := run(refused, BackupScheduleOptions{Daily: "03:30", NoEncrypt: true, Keep: backup.Keep{Last: -1}}); engine.ExitCode(err) != engine.ExitUsage || !strings.Contains(err.Error(), "negative") {
+		t.Errorf("--keep-last -1: %v, want a usage error", err)
+	}
+	if f := filesFor(refused, dir); fileExists(f.service) || fileExists(f.timer) {
+		t.Error("a refused schedule wrote its units")
+	}
+
 	cron := t.TempDir() // no systemd
 	if _, err := run(cron, BackupScheduleOptions{Daily: "23:05", NoEncrypt: true}); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"helm.sh/helm/v3/pkg/storage/driver"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/appsmith-install/appsmith-install/internal/dockerfake"
 	"github.com/appsmith-install/appsmith-install/internal/kube"
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
@@ -258,5 +259,36 @@ func TestKubeDayTwoTargetFlags(t *testing.T) {
 	}
 	if r := run(t, deps, nil, "status", "--namespace", "tools", "--dir", hostDir); r.code != 2 || !strings.Contains(r.errOut, "--namespace is for a Kubernetes install") {
 		t.Errorf("--namespace on a host install: exit %d\n%s", r.code, r.errOut)
+	}
+}
+
+// `backup list` of an install with no backup yet is an empty list, for a
+// host and a Kubernetes install alike (no engine asked for the latter); a
+// --from that does not exist is a bad flag.
+func TestBackupListBeforeAnyBackup(t *testing.T) {
+	hostDir := filepath.Join(t.TempDir(), "appsmith")
+	saveRecord(t, hostDir, &state.State{Edition: "ce", Version: "v1.9.2", Container: "appsmith-a", ContainerID: "a"})
+	eng := dockerfake.New(t).Serve(managed("a", hostDir, true))
+	kubeDir := filepath.Join(t.TempDir(), "appsmith")
+	saveRecord(t, kubeDir, kubeStateOf("appsmith", "tools"))
+	for _, c := range []struct {
+		dir  string
+		deps Deps
+	}{{hostDir, fakeDeps(eng)}, {kubeDir, kubeDeps(t)}} {
+		r := run(t, c.deps, nil, "backup", "list", "--json", "--dir", c.dir)
+		var got struct {
+			Store    string `json:"store"`
+			Archives []any  `json:"archives"`
+		}
+		if err := json.Unmarshal([]byte(r.out), &got); err != nil || r.code != 0 || len(got.Archives) != 0 || got.Store != filepath.Join(c.dir, "backups") {
+			t.Errorf("backup list of %s before any backup: exit %d, %+v (%v)\n%s", c.dir, r.code, got, err, r.errOut)
+		}
+		if r := run(t, c.deps, nil, "backup", "prune", "--keep-last", "3", "--dir", c.dir); r.code != 0 {
+			t.Errorf("backup prune of %s before any backup: exit %d\n%s", c.dir, r.code, r.errOut)
+		}
+	}
+	missing := filepath.Join(t.TempDir(), "nope")
+	if r := run(t, kubeDeps(t), nil, "backup", "list", "--from", missing, "--dir", kubeDir); r.code != 2 || !strings.Contains(r.errOut, "--from "+missing) {
+		t.Errorf("backup list --from a missing dir: exit %d, want 2\n%s", r.code, r.errOut)
 	}
 }
