@@ -27,6 +27,10 @@ type errStream struct {
 	// the stream ends with the outcome, also when the command fails after
 	// its run ended.
 	held map[string]any
+	// undone is the newest run outcome other than done ("rolled_back",
+	// "failed"): a failed command whose last run was a follow-up (the
+	// wait after an upgrade's rollback) ends with it.
+	undone any
 }
 
 func (s *errStream) Write(p []byte) (int, error) {
@@ -55,6 +59,9 @@ func (s *errStream) line(line []byte) error {
 		if json.Unmarshal(line, &ev) == nil && ev["kind"] == "outcome" {
 			err := s.writeHeld()
 			s.held = ev
+			if o := ev["outcome"]; o != nil && o != "done" {
+				s.undone = o
+			}
 			return err
 		}
 		// Another run's event: the outcome held goes before it, where it
@@ -118,13 +125,16 @@ func (s *errStream) end(code int, fields map[string]any) {
 	s.held = nil
 	if ev == nil {
 		ev = map[string]any{"kind": "outcome", "outcome": "done"}
-		if code != 0 {
-			ev["outcome"] = "failed"
-		}
-	} else if code != 0 && ev["outcome"] == "done" {
-		// The run ended well but the command did not (its check after
-		// the run, its summary): the command's outcome is what counts.
+	}
+	if code != 0 && ev["outcome"] == "done" {
+		// The last run ended well but the command did not: the command's
+		// outcome is its last run that did not (an upgrade's rolled-back
+		// hop before the wait for the old version), else failed (a check
+		// after the run, a refusal before any).
 		ev["outcome"] = "failed"
+		if s.undone != nil {
+			ev["outcome"] = s.undone
+		}
 	}
 	for k, v := range fields {
 		if k != "kind" && k != "time" {

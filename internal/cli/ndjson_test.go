@@ -46,6 +46,9 @@ func TestJSONStreamEndsWithTheOutcome(t *testing.T) {
 			[]string{"step_failed/", "warning/", "outcome/rolled_back"}, map[string]any{"exit_code": 1.0, "message": "boom: rolled back", "checkpoint_missed": map[string]any{"version": "v1"}}},
 		{"run done, command failed after", []string{`{"kind":"outcome","outcome":"done"}` + "\n"}, 4, map[string]any{"kind": "error", "message": "not ready"},
 			[]string{"outcome/failed"}, map[string]any{"exit_code": 4.0}},
+		{"rolled back, then a follow-up run", []string{`{"kind":"outcome","outcome":"rolled_back"}` + "\n", `{"kind":"plan","message":"after the rollback"}` + "\n", `{"kind":"outcome","outcome":"done"}` + "\n"}, 1,
+			map[string]any{"kind": "error", "message": "rolled back"},
+			[]string{"outcome/rolled_back", "plan/", "outcome/rolled_back"}, map[string]any{"exit_code": 1.0}},
 		{"two runs", []string{`{"kind":"outcome","outcome":"done"}` + "\n", `{"kind":"plan_done"}` + "\n", `{"kind":"outcome","outcome":"done"}` + "\n"}, 0, nil,
 			[]string{"outcome/done", "plan_done/", "outcome/done"}, map[string]any{"exit_code": 0.0}},
 	} {
