@@ -77,7 +77,7 @@ func TestSplitAppsmithRef(t *testing.T) {
 func TestComposeUpgradeNamesEachImageLine(t *testing.T) {
 	cs := &state.ComposeService{Project: "p", Service: "appsmith", ConfigFiles: "/srv/docker-compose.yml", WorkingDir: "/srv"}
 	got := composeUpgrade("/srv", cs, []string{"appsmith/appsmith-ce:v1.9.2", "appsmith/appsmith-ce:v1.9.38"})
-	for _, w := range []string{"/srv/docker-compose.yml", "1. set the service's line to `image: appsmith/appsmith-ce:v1.9.2`", "2. set the service's line to `image: appsmith/appsmith-ce:v1.9.38`", "docker compose up -d", "appsmith status --dir /srv", "appsmith backup --dir /srv"} {
+	for _, w := range []string{"/srv/docker-compose.yml", "1. set the service's line to `image: appsmith/appsmith-ce:v1.9.2`", "2. set the service's line to `image: appsmith/appsmith-ce:v1.9.38`", "docker compose up -d", "appsmith status --dir /srv", "appsmith backup --passphrase-file FILE --dir /srv"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("lacks %q:\n%s", w, got)
 		}

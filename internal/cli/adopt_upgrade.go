@@ -20,7 +20,7 @@ func composeUpgrade(dir string, cs *state.ComposeService, images []string) strin
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "docker compose manages this Appsmith (service %q of project %q): compose would recreate a container appsmith-install replaced, so it does the upgrade. Take a backup first (`%s`), then in %s, for each image in turn:\n",
-		cs.Service, cs.Project, hint.Appsmith(dir, "backup"), file)
+		cs.Service, cs.Project, hint.Appsmith(dir, "backup --passphrase-file FILE"), file)
 	for i, img := range images {
 		fmt.Fprintf(&b, "  %d. set the service's line to `image: %s`, run `docker compose up -d` in %s, and wait until `%s` says healthy\n",
 			i+1, img, orDot(cs.WorkingDir), hint.Appsmith(dir, "status"))

@@ -257,7 +257,7 @@ func printStatus(stdio IO, st Status, now time.Time) {
 	if st.StartedAt != nil {
 		fmt.Fprintf(w, "  up since:   %s (%d restarts)\n", st.StartedAt.Format(time.RFC3339), st.Restarts)
 	}
-	backups := "none taken by appsmith-install (`" + hint.Appsmith(st.Dir, "backup") + "`)"
+	backups := "none taken by appsmith-install (`" + hint.Appsmith(st.Dir, "backup --passphrase-file FILE") + "`)"
 	if b := st.LastBackup; b != nil {
 		backups = fmt.Sprintf("last %s ago, %s (%s)", age(now, b.At), b.Location, progress.FormatBytes(b.Size))
 	}

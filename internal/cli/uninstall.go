@@ -56,7 +56,7 @@ func NewCmdUninstall(f *Factory, runF func(*UninstallOptions) error) *cobra.Comm
 	}
 	cmd.Flags().BoolVar(&opts.Purge, "purge", false, "also delete what appsmith-install created in the install dir: all data and secrets")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before --purge")
-	cmd.Flags().BoolVar(&opts.DeleteAdopted, "delete-adopted-data", false, "with --purge on an adopted instance: also delete the stacks it had before `appsmith adopt`")
+	cmd.Flags().BoolVar(&opts.DeleteAdopted, "delete-adopted-data", false, "with --purge on an adopted instance: also delete the stacks it had before it was adopted")
 	addDayTwoTargetFlags(cmd, f.root)
 	return cmd
 }
