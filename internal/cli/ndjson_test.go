@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -118,5 +119,27 @@ func TestJSONChosenBeforeTheParse(t *testing.T) {
 		if got := progressInArgs(c.args); got != c.want {
 			t.Errorf("progressInArgs(%v) = %q, want %q", c.args, got, c.want)
 		}
+	}
+}
+
+// A restore into a dir with nothing installed that refuses its archive
+// leaves no trace: not the dir, its parents or its backups/.
+func TestFreshRestoreRefusalLeavesNoDirs(t *testing.T) {
+	base := t.TempDir()
+	junk := filepath.Join(base, "junk.tar")
+	if err := os.WriteFile(junk, []byte("not an archive"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "w", "p", "d")
+	r := run(t, fakeDeps(emptyEngine(t)), nil, "restore", junk, "--yes", "--dir", dir)
+	if r.code != 2 {
+		t.Fatalf("restore of junk: exit %d, want 2\n%s", r.code, r.errOut)
+	}
+	if _, err := os.Stat(filepath.Join(base, "w")); !os.IsNotExist(err) {
+		t.Errorf("a refused restore left %s (%v)", filepath.Join(base, "w"), err)
+	}
+	r = run(t, fakeDeps(emptyEngine(t)), nil, "restore", filepath.Join(base, "missing.tar"), "--yes", "--dir", dir)
+	if r.code != 2 || !strings.Contains(r.errOut, "no such archive") {
+		t.Errorf("restore of a missing archive: exit %d, want 2\n%s", r.code, r.errOut)
 	}
 }

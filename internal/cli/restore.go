@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -161,6 +162,13 @@ func restoreRun(ctx context.Context, opts *RestoreOptions) error {
 	if err != nil {
 		return err
 	}
+	// A local archive that is not there is a bad argument, said before
+	// the engine or the install is looked for.
+	if !strings.Contains(opts.Archive, "://") {
+		if _, err := os.Stat(opts.Archive); err != nil {
+			return archiveError(err, opts.Archive)
+		}
+	}
 	s, err := kubeRecord(opts.Root, stdio)
 	if err != nil {
 		return err
@@ -293,8 +301,16 @@ func (in *located) restoreTarget(ctx context.Context, deps Deps, timeout time.Du
 // restoreFresh is a restore onto an empty --dir: install the archive's
 // exact version (the install flags apply), then restore into it. The
 // archive is verified before anything is installed.
-func restoreFresh(ctx context.Context, opts *RestoreOptions, dec backup.Decrypt, in *located, mode progress.Mode, allowNoKeys bool) error {
-	var err error
+func restoreFresh(ctx context.Context, opts *RestoreOptions, dec backup.Decrypt, in *located, mode progress.Mode, allowNoKeys bool) (err error) {
+	// A refusal before the install leaves no trace: the dirs the staging
+	// made (the install dir itself, its parents, its backups/) go again.
+	installing := false
+	undoDirs := madeDirs(in.dir)
+	defer func() {
+		if err != nil && !installing {
+			undoDirs()
+		}
+	}()
 	if in.lock, err = lockDir(in.dir); err != nil {
 		return err
 	}
@@ -344,6 +360,7 @@ func restoreFresh(ctx context.Context, opts *RestoreOptions, dec backup.Decrypt,
 		_ = fs.Set("image", instance.WithTag(m.Image, m.AppsmithVersion))
 	}
 	in.release() // the install takes the lock itself
+	installing = true
 	fmt.Fprintf(opts.IO.Err, "Nothing is installed in %s: installing Appsmith %s to restore %s into.\n", in.dir, m.AppsmithVersion, opts.Archive)
 	if err := installRun(ctx, &InstallOptions{IO: opts.IO, Deps: opts.Deps, Root: opts.Root, Yes: true, Flags: fs}); err != nil {
 		return err
@@ -368,6 +385,33 @@ func restoreFresh(ctx context.Context, opts *RestoreOptions, dec backup.Decrypt,
 		fmt.Fprintf(opts.IO.Err, "Restored %s into the new install in %s: Appsmith %s is ready.\n", opts.Archive, in2.dir, m.AppsmithVersion)
 	}
 	return nil
+}
+
+// madeDirs returns what removes the dirs a command is about to make for
+// dir: dir's backups/, dir and each parent that does not exist yet, each
+// only while empty (os.Remove never deletes a dir with anything in it).
+func madeDirs(dir string) func() {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || !errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return func() {
+		if len(missing) == 0 {
+			return
+		}
+		_ = os.Remove(instance.Layout{Dir: dir}.Backups())
+		for _, d := range missing {
+			if os.Remove(d) != nil {
+				return
+			}
+		}
+	}
 }
 
 // recoverRestores finishes or undoes a restore that was killed half-way,
