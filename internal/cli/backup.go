@@ -157,6 +157,9 @@ func backupRun(ctx context.Context, opts *BackupOptions) error {
 	if err != nil {
 		return err
 	}
+	if t := strings.ToLower(opts.To); strings.Contains(t, "://") && !strings.HasPrefix(t, "s3://") {
+		return engine.UsageError("--to %q: only a directory or s3://BUCKET[/PREFIX] is supported", opts.To)
+	}
 	s, err := kubeRecord(opts.Root, stdio)
 	if err != nil {
 		return err

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -141,5 +143,26 @@ func TestFreshRestoreRefusalLeavesNoDirs(t *testing.T) {
 	r = run(t, fakeDeps(emptyEngine(t)), nil, "restore", filepath.Join(base, "missing.tar"), "--yes", "--dir", dir)
 	if r.code != 2 || !strings.Contains(r.errOut, "no such archive") {
 		t.Errorf("restore of a missing archive: exit %d, want 2\n%s", r.code, r.errOut)
+	}
+}
+
+// Bad arguments are refused (exit 2) before the engine is asked for: with
+// none reachable they still say what is wrong with them.
+func TestBadArgumentsBeforeTheEngine(t *testing.T) {
+	deps := fakeDeps(emptyEngine(t))
+	deps.Docker = func(context.Context) (Engine, error) { return nil, errors.New("no engine here") }
+	dir := filepath.Join(t.TempDir(), "appsmith")
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"upgrade", "notaversion", "--dir", dir}, `VERSION "notaversion"`},
+		{[]string{"backup", "--to", "ftp://x/y", "--no-encrypt", "--dir", dir}, `--to "ftp://x/y"`},
+		{[]string{"restore", filepath.Join(dir, "missing.tar"), "--yes", "--dir", dir}, "no such archive"},
+	} {
+		r := run(t, deps, nil, c.args...)
+		if r.code != 2 || !strings.Contains(r.errOut, c.says) {
+			t.Errorf("%v: exit %d, want 2 saying %q\n%s", c.args, r.code, c.says, r.errOut)
+		}
 	}
 }

@@ -119,6 +119,13 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	if err != nil {
 		return engine.UsageError("%v", err)
 	}
+	// A VERSION that is none is a bad argument, said before the engine,
+	// the cluster or the install is looked for.
+	if t := opts.Target; t != "" && t != "latest" {
+		if _, err := install.NormalizeVersion(t); err != nil {
+			return engine.UsageError("VERSION %q: %v", t, err)
+		}
+	}
 	s, err := kubeRecord(opts.Root, stdio)
 	if err != nil {
 		return err
