@@ -73,6 +73,9 @@ func logsRun(ctx context.Context, opts *LogsOptions) error {
 		if err != nil {
 			return err
 		}
+		if !holdsInstall(dir) {
+			return engine.Errorf(engine.ExitNotFound, "pass the install dir with --dir (or APPSMITH_DIR)", "no Appsmith installed in %s", dir)
+		}
 		err = programLog(ctx, stdio.Out, instance.Layout{Dir: dir}.Stacks(), opts.Program, currentHost(ctx, d, dir), opts.File, n, opts.Follow)
 		return endOfFollow(ctx, err)
 	}

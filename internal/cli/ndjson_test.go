@@ -165,4 +165,9 @@ func TestBadArgumentsBeforeTheEngine(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 saying %q\n%s", c.args, r.code, c.says, r.errOut)
 		}
 	}
+	// A program's logs are read without the engine; a dir with no install
+	// has none to read, which is "not installed", not a bad program name.
+	if r := run(t, deps, nil, "logs", "backend", "--dir", dir); r.code != 5 || !strings.Contains(r.errOut, "no Appsmith installed in "+dir) {
+		t.Errorf("logs backend of no install: exit %d, want 5\n%s", r.code, r.errOut)
+	}
 }

@@ -73,8 +73,10 @@ func argsError(c *cobra.Command, args []string, err error) error {
 		}
 		return engine.Errorf(engine.ExitUsage, help+" lists the commands", "%s", msg)
 	}
-	if c.Use == c.Name() {
-		return engine.Errorf(engine.ExitUsage, help+" says how to use it",
+	// cobra.NoArgs says "unknown command" for a stray word: for a command
+	// with none to run, the word is an argument it does not take.
+	if c.Use == c.Name() || len(args) > 0 && strings.HasPrefix(err.Error(), "unknown command") {
+		return engine.Errorf(engine.ExitUsage, help+" says how to use it (a flag's value with a space in it needs quotes)",
 			"%s takes no arguments, not %q", c.CommandPath(), strings.Join(args, " "))
 	}
 	msg := c.CommandPath() + " " + strings.ReplaceAll(err.Error(), "arg(s)", "argument(s)")
