@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"os"
 	"maps"
 	"path/filepath"
 	"strings"
@@ -120,10 +121,14 @@ func Main(ctx context.Context, args []string, stdio IO, deps Deps) int {
 	// of --progress json stops the parse, and its refusal is NDJSON too.
 	argsJSON := progressInArgs(args[1:]) == "json"
 	errs := &errStream{w: stdio.Err, json: func() bool { return argsJSON || ro != nil && ro.progress == "json" }, now: deps.now}
-	stdio.Err = errs
 	// A library's stray log line (net/http's, for one) goes through the
 	// stream too: under --progress json it becomes an event, not text.
-	log.SetOutput(errs)
+	// Only for the process's own stderr: log's output is global, and a
+	// test's Main must not catch another's lines.
+	if _, isFile := stdio.Err.(*os.File); isFile {
+		log.SetOutput(errs)
+	}
+	stdio.Err = errs
 	defer errs.flush()
 	root, ro := newRoot(name, stdio, deps)
 	ro.args = args
