@@ -165,6 +165,10 @@ func TestBadArgumentsBeforeTheEngine(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 saying %q\n%s", c.args, r.code, c.says, r.errOut)
 		}
 	}
+	// restore --resume takes no archive: it is not refused for lacking one.
+	if r := run(t, deps, nil, "restore", "--resume", "--dir", dir); strings.Contains(r.errOut, "no such archive") || !strings.Contains(r.errOut, "--resume is for a Kubernetes install") {
+		t.Errorf("restore --resume: exit %d\n%s", r.code, r.errOut)
+	}
 	// A program's logs are read without the engine; a dir with no install
 	// has none to read, which is "not installed", not a bad program name.
 	if r := run(t, deps, nil, "logs", "backend", "--dir", dir); r.code != 5 || !strings.Contains(r.errOut, "no Appsmith installed in "+dir) {

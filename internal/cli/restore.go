@@ -164,7 +164,7 @@ func restoreRun(ctx context.Context, opts *RestoreOptions) error {
 	}
 	// A local archive that is not there is a bad argument, said before
 	// the engine or the install is looked for.
-	if !strings.Contains(opts.Archive, "://") {
+	if opts.Archive != "" && !strings.Contains(opts.Archive, "://") {
 		if _, err := os.Stat(opts.Archive); err != nil {
 			return archiveError(err, opts.Archive)
 		}
