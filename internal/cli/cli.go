@@ -262,6 +262,9 @@ func newRoot(name string, stdio IO, deps Deps) (*cobra.Command, *rootOpts) {
 	// flags and runs it.
 	root.Flags().AddFlagSet(inst.Flags())
 	root.RunE = inst.RunE
+	// Made now, not by cobra at Execute: strictArgs then checks its words
+	// too (`completion bogus` is a usage error, exit 2).
+	root.InitDefaultCompletionCmd()
 	strictArgs(root)
 	guardPurge(root, ro, stdio)
 	helpGuard(root, &ro.helpErr)
