@@ -195,8 +195,17 @@ func TestKubeRecordedReleaseMissing(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil || r.code != 5 || st.State != "missing" {
 		t.Errorf("status --json of a missing release: exit %d, %+v (%v)\n%s", r.code, st, err, r.errOut)
 	}
+	// A release recorded as installed is not forgotten for being absent:
+	// the kubeconfig may name another cluster now.
+	done := filepath.Join(t.TempDir(), "appsmith")
+	rec := saveRecord(t, done, kubeStateOf("appsmith", "tools"))
+	r = run(t, deps, nil, "uninstall", "--yes", "--dir", done)
+	if r.code != 5 || !strings.Contains(r.errOut, "nothing was removed") {
+		t.Errorf("uninstall of an installed release Helm lacks: exit %d, want 5\n%s", r.code, r.errOut)
+	}
+	sameRecord(t, done, rec)
 	r = run(t, deps, nil, "uninstall", "--yes", "--dir", dir)
-	if r.code != 0 || !strings.Contains(r.errOut, "never installed, or already uninstalled") {
+	if r.code != 0 || !strings.Contains(r.errOut, "the first install never got that far") {
 		t.Errorf("uninstall of a missing release: exit %d\n%s", r.code, r.errOut)
 	}
 	if _, err := os.Stat(state.Path(dir)); !os.IsNotExist(err) {

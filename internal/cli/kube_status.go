@@ -194,13 +194,20 @@ func kubeUninstallRun(opts *UninstallOptions, s *state.State) error {
 	if err != nil {
 		return engine.Errorf(engine.ExitFailure, kubeconfigHint(ko), "%v", err)
 	}
+	if res.Missing && !s.Installing() {
+		// A release that was installed is not where the record says: the
+		// kubeconfig may now name another cluster (its current context
+		// moved). Forgetting it would leave the real one unmanaged.
+		return engine.Errorf(engine.ExitNotFound, "`helm list -n "+k.Namespace+"` on the right cluster shows it; if it was removed with helm, delete "+state.Path(s.Dir)+" yourself",
+			"Helm has no release %s in namespace %s on the cluster asked, though %s records it installed: nothing was removed", res.Release, k.Namespace, state.Path(s.Dir))
+	}
 	if err := os.Remove(state.Path(s.Dir)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	if res.Missing {
-		// A first install that failed before Helm recorded anything (or a
-		// release removed with helm): the record alone goes.
-		fmt.Fprintf(opts.IO.Err, "Release %s is not in namespace %s (never installed, or already uninstalled): %s is removed.\n", res.Release, k.Namespace, state.Path(s.Dir))
+		// A first install that failed before Helm recorded anything: the
+		// record alone goes.
+		fmt.Fprintf(opts.IO.Err, "Release %s is not in namespace %s (the first install never got that far): %s is removed.\n", res.Release, k.Namespace, state.Path(s.Dir))
 		fmt.Fprintf(opts.IO.Err, "  if they exist, the data claim %s and the Secret %s stay; delete them with kubectl only when the data are no longer wanted.\n", res.KeptPVC, ko.SecretName())
 		return nil
 	}
