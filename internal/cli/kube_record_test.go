@@ -25,6 +25,13 @@ import (
 	"github.com/appsmith-install/appsmith-install/internal/state"
 )
 
+// memoryHelm is Helm on its memory driver and fake kube client: releases
+// live in the test, no cluster is asked.
+func memoryHelm() *action.Configuration {
+	return &action.Configuration{Releases: storage.Init(driver.NewMemory()), KubeClient: &kubefake.PrintingKubeClient{Out: io.Discard},
+		Capabilities: chartutil.DefaultCapabilities, Log: func(string, ...any) {}}
+}
+
 // saveRecord writes an install dir's record and returns its bytes.
 func saveRecord(t *testing.T, dir string, s *state.State) []byte {
 	t.Helper()
@@ -180,8 +187,7 @@ func TestKubeClusterThatDoesNotAnswer(t *testing.T) {
 // recorded it): status says "missing" (exit 5) and uninstall forgets the
 // record, keeping whatever claim and Secret exist.
 func TestKubeRecordedReleaseMissing(t *testing.T) {
-	cfg := &action.Configuration{Releases: storage.Init(driver.NewMemory()), KubeClient: &kubefake.PrintingKubeClient{Out: io.Discard},
-		Capabilities: chartutil.DefaultCapabilities, Log: func(string, ...any) {}}
+	cfg := memoryHelm()
 	deps := kubeDeps(t)
 	deps.Kube = func(o kube.Options, d time.Duration) (*kube.Helm, error) {
 		return &kube.Helm{Cfg: cfg, Cluster: &kube.API{Client: fake.NewClientset()}, Opts: o, Timeout: d}, nil
@@ -218,8 +224,7 @@ func TestKubeRecordedReleaseMissing(t *testing.T) {
 // install dir's record (exit 2 otherwise, nothing done), and --kubeconfig
 // and --context say how to reach the recorded release's cluster now.
 func TestKubeDayTwoTargetFlags(t *testing.T) {
-	cfg := &action.Configuration{Releases: storage.Init(driver.NewMemory()), KubeClient: &kubefake.PrintingKubeClient{Out: io.Discard},
-		Capabilities: chartutil.DefaultCapabilities, Log: func(string, ...any) {}}
+	cfg := memoryHelm()
 	deps := kubeDeps(t)
 	var asked []kube.Options
 	deps.Kube = func(o kube.Options, d time.Duration) (*kube.Helm, error) {

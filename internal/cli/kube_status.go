@@ -198,7 +198,7 @@ func kubeUninstallRun(opts *UninstallOptions, s *state.State) error {
 		// A release that was installed is not where the record says: the
 		// kubeconfig may now name another cluster (its current context
 		// moved). Forgetting it would leave the real one unmanaged.
-		return engine.Errorf(engine.ExitNotFound, "`helm list -n "+k.Namespace+"` on the right cluster shows it; if it was removed with helm, delete "+state.Path(s.Dir)+" yourself",
+		return engine.Errorf(engine.ExitNotFound, missingReleaseHint(s),
 			"Helm has no release %s in namespace %s on the cluster asked, though %s records it installed: nothing was removed", res.Release, k.Namespace, state.Path(s.Dir))
 	}
 	if err := os.Remove(state.Path(s.Dir)); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,11 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"helm.sh/helm/v3/pkg/action"
-	"helm.sh/helm/v3/pkg/chartutil"
-	kubefake "helm.sh/helm/v3/pkg/kube/fake"
-	"helm.sh/helm/v3/pkg/storage"
-	"helm.sh/helm/v3/pkg/storage/driver"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -172,8 +166,7 @@ func TestKubeRefusals(t *testing.T) {
 // and fake kube client records the target, so a re-run needs no flags.
 func TestKubeInstallRecordsTarget(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "appsmith")
-	cfg := &action.Configuration{Releases: storage.Init(driver.NewMemory()), KubeClient: &kubefake.PrintingKubeClient{Out: io.Discard},
-		Capabilities: chartutil.DefaultCapabilities, Log: func(string, ...any) {}}
+	cfg := memoryHelm()
 	cs := fake.NewClientset()
 	deps := kubeDeps(t)
 	var asked []kube.Options

@@ -384,10 +384,21 @@ func kubeconfigHint(ko kube.Options) string {
 // never the one for the other.
 func kubeReleaseErr(s *state.State, err error) error {
 	if kube.ReleaseMissing(err) {
-		return engine.Errorf(engine.ExitNotFound, "`"+hint.Install(s.Dir, "--yes")+"` installs it again (the data claim and the Secret, if kept, are reused); `"+
-			hint.Appsmith(s.Dir, "uninstall --yes")+"` forgets it", "%v: %s records it, Helm has no such release", err, state.Path(s.Dir))
+		return engine.Errorf(engine.ExitNotFound, missingReleaseHint(s), "%v: %s records it, Helm has no such release", err, state.Path(s.Dir))
 	}
 	return engine.Errorf(engine.ExitFailure, kubeconfigHint(recordedKube(s)), "reading the release from the cluster: %v", err)
+}
+
+// missingReleaseHint is what to do about a recorded release Helm lacks: a
+// first install that never reached Helm is run again or forgotten; one
+// recorded as installed may be on another cluster than the one asked
+// (uninstall does not forget it).
+func missingReleaseHint(s *state.State) string {
+	if s.Installing() {
+		return "`" + hint.Install(s.Dir, "--yes") + "` installs it again (the data claim and the Secret, if kept, are reused); `" +
+			hint.Appsmith(s.Dir, "uninstall --yes") + "` forgets it"
+	}
+	return "`helm list -n " + s.Kubernetes.Namespace + "` on the right cluster shows it; if it was removed with helm, delete " + state.Path(s.Dir) + " yourself"
 }
 
 // lockRecovered takes the install dir's lock for a change. A Kubernetes
